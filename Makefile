@@ -1,0 +1,58 @@
+# The two commands that matter on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := DEBUG=1
+
+.PHONY: help venv run serve test test-fast lint format worker beat bench screenshots clean
+
+help:
+	@echo "make run     set up everything and serve the shop on http://$(HOST):$(PORT)/"
+	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make lint    ruff + mypy"
+	@echo "make worker  Celery worker   make beat  Celery beat   make bench  benchmarks"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(DEV_ENV) $(PY) manage.py load_demo
+	@echo
+	@echo "  The shop:  http://$(HOST):$(PORT)/"
+	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
+	@$(DEV_ENV) $(PY) manage.py ensure_admin | sed 's/^/  /'
+	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/"
+	@echo
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(VENV)/bin/mypy .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: venv
+	$(VENV)/bin/celery -A config worker --loglevel INFO
+
+beat: venv
+	$(VENV)/bin/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
+
+bench: venv
+	$(DEV_ENV) $(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache .hypothesis

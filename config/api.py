@@ -1,0 +1,225 @@
+"""API glue shared by every app: problem+json errors, permissions, pagination, throttles."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, pagination, permissions
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# DRF's default codes, renamed where ours are clearer; anything else keeps DRF's code.
+_CODE_NAMES = {
+    "invalid": "validation_error",
+    "not_found": "not_found",
+    "parse_error": "parse_error",
+    "unsupported_media_type": "unsupported_media_type",
+    "method_not_allowed": "method_not_allowed",
+    "not_authenticated": "not_authenticated",
+    "authentication_failed": "authentication_failed",
+    "permission_denied": "permission_denied",
+    "throttled": "throttled",
+    "not_acceptable": "not_acceptable",
+}
+
+
+class ApiError(exceptions.APIException):
+    """An error with a stable code, rendered as problem+json.
+
+    Raise it from views (or translate a service's domain error into it) instead of building
+    a Response by hand, so every error has the same shape.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str,
+        detail: str,
+        title: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail=detail, code=code)
+        self.status_code = status
+        self.problem_code = code
+        self.title = title
+        self.errors = errors
+        self.extra = extra or {}
+
+
+def problem(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"https://docs.example.com/problems/{code}",
+        "title": title or code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return body
+
+
+def _flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested ValidationError detail into {"field.sub": [messages]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, messages in _flatten_errors(value, name).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(data, list):
+        if all(not isinstance(item, dict | list) for item in data):
+            out[prefix or "non_field_errors"] = [str(item) for item in data]
+        else:
+            for index, item in enumerate(data):
+                name = f"{prefix}.{index}" if prefix else str(index)
+                for field, messages in _flatten_errors(item, name).items():
+                    out.setdefault(field, []).extend(messages)
+    else:
+        out[prefix or "non_field_errors"] = [str(data)]
+    return out
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: every error leaves as application/problem+json with a code."""
+    # Imported here: rest_framework.views reads the settings that point back at this module.
+    from rest_framework.views import exception_handler
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # A model's full_clean() in a service: same shape as a serializer error.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, IntegrityError):
+        # A constraint caught what validation could not see (a concurrent duplicate).
+        exc = ApiError(
+            status=409,
+            code="conflict",
+            detail="This conflicts with existing data; reload and retry.",
+        )
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        body = problem(status=500, code="server_error", detail="Something went wrong on our side.")
+        return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, ApiError):
+        body = problem(
+            status=exc.status_code,
+            code=exc.problem_code,
+            detail=str(exc.detail),
+            title=exc.title,
+            errors=exc.errors,
+            extra=exc.extra,
+        )
+    elif isinstance(exc, exceptions.ValidationError):
+        errors = _flatten_errors(exc.detail)
+        body = problem(
+            status=response.status_code,
+            code="validation_error",
+            detail="; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()),
+            title="Invalid input",
+            errors=errors,
+        )
+    else:
+        assert isinstance(exc, exceptions.APIException)
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        body = problem(
+            status=response.status_code,
+            code=_CODE_NAMES.get(str(code), str(code)),
+            detail=str(exc.detail),
+        )
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        problem(status=status, code=code, detail=detail),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    """Anyone may read; only staff may write."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class IsStaff(permissions.BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """`?page=` and `?page_size=` (max 100); a bad page number is a 400, a page past the end 404."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param, "1")
+        if raw in self.last_page_strings:
+            return raw
+        if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+            raise ApiError(
+                status=400,
+                code="invalid_page",
+                detail=f"page must be a whole number from 1, not {raw[:40]!r}.",
+                errors={"page": ["Enter a whole number from 1."]},
+            )
+        return raw
+
+    def get_page_size(self, request: Any) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return int(self.page_size or 20)
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                status=400,
+                code="invalid_page_size",
+                detail=f"page_size must be a whole number from 1 to {self.max_page_size}.",
+                errors={"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]},
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise ApiError(status=404, code="page_not_found", detail=str(exc.detail)) from exc

@@ -1,0 +1,31 @@
+"""Top-level URLs: storefront, admin, API (each app contributes its own url modules)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = f"{settings.SHOP_NAME} admin"
+admin.site.site_title = f"{settings.SHOP_NAME} admin"
+
+api_patterns: list[URLPattern | URLResolver] = [
+    path("", include("shop.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: anything else under /api/ is a problem+json 404, in DEBUG too.
+    re_path(r"^.*$", views.api_not_found),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("", include("shop.urls")),
+]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -1,0 +1,1 @@
+"""Fixed kits (the seven-piece collection) and build-your-own routine templates."""

@@ -1,0 +1,1 @@
+"""Promo codes, giveaways, reminders and the email outbox."""

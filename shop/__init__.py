@@ -1,0 +1,1 @@
+"""The catalog (steps, products, ingredients, concerns), cart, checkout, orders and payments."""

@@ -1,0 +1,223 @@
+"""Catalog API: steps, products (public reads, staff writes) and staff tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from config.api import ApiError
+
+from . import selectors, services
+from .models import Concern, Ingredient, Product, Step
+
+
+class StepSerializer(serializers.ModelSerializer[Step]):
+    class Meta:
+        model = Step
+        fields = ["slug", "name", "position", "optional", "summary"]
+
+
+class IngredientRefSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ProductSerializer(serializers.Serializer[Product]):
+    """The contract's Product, plus `currency`, `summary`, `image` and `key_ingredients`."""
+
+    currency = serializers.SerializerMethodField()
+    slug = serializers.CharField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    step = serializers.CharField(source="step.slug")
+    summary = serializers.CharField()
+    description = serializers.CharField()
+    price = serializers.DecimalField(source="price_amount", max_digits=10, decimal_places=2)
+    stock = serializers.IntegerField()
+    available = serializers.BooleanField()
+    active = serializers.BooleanField()
+    ingredients = serializers.SerializerMethodField()
+    concerns = serializers.SerializerMethodField()
+    days_of_use = serializers.IntegerField()
+    image = serializers.SerializerMethodField()
+
+    def get_currency(self, product: Product) -> str:
+        return str(settings.SHOP_CURRENCY)
+
+    @extend_schema(responses=IngredientRefSerializer(many=True))
+    def get_ingredients(self, product: Product) -> list[dict[str, str]]:
+        return [
+            {"slug": pi.ingredient.slug, "name": pi.ingredient.name}
+            for pi in product.product_ingredients.all()
+        ]
+
+    def get_concerns(self, product: Product) -> list[str]:
+        return [concern.slug for concern in product.concerns.all()]
+
+    def get_image(self, product: Product) -> str | None:
+        return product.image.url if product.image else None
+
+
+class SlugListField(serializers.ListField):
+    """A list of slugs resolved against a model; unknown slugs are a field error."""
+
+    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(child=serializers.SlugField(max_length=120), max_length=50, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, list):
+            # Accept [{"slug": ...}] as well as [slug]: the read shape can be sent back.
+            data = [item.get("slug") if isinstance(item, dict) else item for item in data]
+        slugs = super().to_internal_value(data)
+        found = {obj.slug: obj for obj in self.model.objects.filter(slug__in=slugs)}
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown: {', '.join(missing)}.")
+        return [found[slug] for slug in dict.fromkeys(slugs)]
+
+
+class ProductWriteSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=120)
+    sku = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=40)
+    step = serializers.SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
+    summary = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    price = serializers.DecimalField(
+        source="price_amount", max_digits=10, decimal_places=2, min_value=0, coerce_to_string=True
+    )
+    stock = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    active = serializers.BooleanField(required=False)
+    days_of_use = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    ingredients = SlugListField(model=Ingredient, required=False)
+    concerns = SlugListField(model=Concern, required=False)
+
+
+def _filters_from(request: Request) -> selectors.ProductFilters:
+    params = request.query_params
+    values = {name: params.get(name, "").strip() for name in ("step", "concern", "ingredient", "q")}
+    for name, value in values.items():
+        if len(value) > 200:
+            raise ApiError(
+                status=400,
+                code="invalid_filter",
+                detail=f"{name} is too long (200 characters at most).",
+                errors={name: ["Use 200 characters at most."]},
+            )
+    return selectors.ProductFilters(
+        step=values["step"],
+        concern=values["concern"],
+        ingredient=values["ingredient"],
+        q=values["q"],
+    )
+
+
+PRODUCT_FILTER_PARAMS = [
+    OpenApiParameter("step", str, description="Step slug (cleanse, tone, renew, ...)"),
+    OpenApiParameter("concern", str, description="Concern slug"),
+    OpenApiParameter("ingredient", str, description="Ingredient slug"),
+    OpenApiParameter("q", str, description="Search name, SKU, description, ingredients"),
+]
+
+
+class StepListApi(generics.ListAPIView[Step]):
+    serializer_class = StepSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        return selectors.step_list()
+
+
+class ProductListCreateApi(generics.GenericAPIView[Product]):
+    serializer_class = ProductSerializer
+
+    @extend_schema(parameters=PRODUCT_FILTER_PARAMS, responses=ProductSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        try:
+            queryset = selectors.product_list(filters=_filters_from(request))
+        except selectors.UnknownFilter as exc:
+            raise ApiError(
+                status=400,
+                code="invalid_filter",
+                detail=str(exc),
+                errors={exc.field: [f"No {exc.field} is called {exc.value!r}."]},
+            ) from exc
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ProductSerializer(page, many=True).data)  # type: ignore[arg-type]
+
+    @extend_schema(request=ProductWriteSerializer, responses={201: ProductSerializer})
+    def post(self, request: Request) -> Response:
+        incoming = ProductWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        created = services.product_create(**incoming.validated_data)
+        product = selectors.product_get(slug=created.slug, include_inactive=True)
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(APIView):
+    def _get(self, request: Request, slug: str) -> Product:
+        staff = bool(request.user and request.user.is_staff)
+        product = selectors.product_get(slug=slug, include_inactive=staff)
+        if product is None:
+            raise ApiError(status=404, code="not_found", detail=f"No product {slug[:120]!r}.")
+        return product
+
+    @extend_schema(responses=ProductSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(ProductSerializer(self._get(request, slug)).data)
+
+    @extend_schema(request=ProductWriteSerializer, responses=ProductSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        product = self._get(request, slug)
+        incoming = ProductWriteSerializer(product, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        updated = services.product_update(product=product, data=dict(incoming.validated_data))
+        return Response(
+            ProductSerializer(selectors.product_get(slug=updated.slug, include_inactive=True)).data
+        )
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField()
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class TokenApi(APIView):
+    """Exchange a staff username and password for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    def post(self, request: Request) -> Response:
+        incoming = TokenRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        user = authenticate(request._request, **incoming.validated_data)
+        if user is None:
+            raise ApiError(
+                status=400, code="invalid_credentials", detail="Wrong username or password."
+            )
+        if not user.is_staff:
+            raise ApiError(status=403, code="not_staff", detail="API tokens are for staff only.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,125 @@
+"""Project wiring: health check, error pages, production settings, real services."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_cache_broker_and_worker(client: Client) -> None:
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["database"]["ok"] and body["cache"]["ok"]
+    assert {"broker", "worker", "status"} <= set(body)
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_problem_json_and_html_elsewhere(client: Client) -> None:
+    response = client.get("/api/nothing/here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and b"We could not find that page" in response.content
+
+
+def _deploy_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="a-production-grade-secret-key-" + "x" * 40,
+        ALLOWED_HOSTS="shop.example.com",
+        VAR_DIR=str(ROOT / "var" / "deploy-check"),
+    )
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_is_clean_in_production_settings() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_deploy_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr.strip() == ""
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = _deploy_env()
+    env.pop("SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_database_is_postgresql_when_database_url_says_so() -> None:
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        assert int(cursor.fetchone()[0]) >= 130000
+
+
+@pytest.mark.redis
+def test_cache_round_trips_through_redis() -> None:
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    cache.set("roundtrip", {"a": 1}, 30)
+    assert cache.get("roundtrip") == {"a": 1}
+    assert cache.incr("counter-test", 1) if cache.add("counter-test", 0) else True
+
+
+@pytest.mark.redis
+def test_celery_broker_round_trips_through_redis() -> None:
+    from config.celery import app
+
+    assert app.conf.broker_url.startswith("redis://")
+    with app.connection_for_write() as conn:
+        queue = conn.SimpleQueue("roundtrip-test")
+        try:
+            queue.put({"hello": "redis"})
+            message = queue.get(block=True, timeout=5)
+            assert message.payload == {"hello": "redis"}
+            message.ack()
+        finally:
+            queue.clear()
+            queue.close()
+
+
+@pytest.mark.django_db
+def test_api_500_is_problem_json(client: Client, monkeypatch: Any) -> None:
+    from shop import selectors
+
+    def boom(**kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "product_list", boom)
+    client.raise_request_exception = False
+    response = client.get("/api/products/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "server_error"
