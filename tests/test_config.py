@@ -37,7 +37,8 @@ def test_unknown_api_path_is_problem_json_and_html_elsewhere(client: Client) -> 
 
 
 def _deploy_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    dev_only = {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dev_only}
     env.update(
         DEBUG="0",
         SECRET_KEY="a-production-grade-secret-key-" + "x" * 40,
