@@ -23,16 +23,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 __all__ = [
     "CENT",
     "CurrencyMismatch",
     "Money",
+    "MoneyCache",
     "format_money",
-    "money_maker",
     "percent_of_cents",
     "round_cents",
+    "shared_money_cache",
 ]
 
 CENT: Final = Decimal("0.01")
@@ -102,27 +103,29 @@ def _check_currency(currency: object) -> str:
     return currency
 
 
-def _make(cents: int, currency: str) -> Money:
-    # Trusted fast path: callers have already checked both arguments.
-    money = _new(Money)
-    _set(money, "_cents", cents)
-    _set(money, "_amount", Decimal(cents).scaleb(-2, _CONTEXT))
-    _set(money, "_currency", currency)
-    return money
-
-
 class Money:
     """An immutable amount of money in whole cents: `Money.of("95.00", "USD")`.
 
-    `amount` is a Decimal with exactly two decimal places, `currency` an ISO 4217 code,
-    `cents` the amount as an int. See the module docstring for the rules it enforces.
+    `cents` is the amount as an int, `currency` an ISO 4217 code and `amount` a Decimal with
+    exactly two decimal places. See the module docstring for the rules it enforces.
     """
 
-    __slots__ = ("_amount", "_cents", "_currency")
+    # Only cents and currency are stored: building a Money is the engine's most frequent
+    # operation, and `amount` is cheap to derive when someone asks for it.
+    __slots__ = ("cents", "currency")
 
-    _amount: Decimal
-    _cents: int
-    _currency: str
+    if TYPE_CHECKING:
+        # At run time `cents` and `currency` are plain slots (read at C speed, and pricing reads
+        # them a lot); assigning them raises through __setattr__. Type checkers see read-only
+        # properties, so an assignment is caught before it runs.
+
+        @property
+        def cents(self) -> int:
+            """The amount as a whole number of cents (95.00 -> 9500)."""
+
+        @property
+        def currency(self) -> str:
+            """The ISO 4217 currency code."""
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
         value = _to_decimal(amount)
@@ -132,9 +135,8 @@ class Money:
             raise ValueError(
                 f"{value} has a fraction of a cent; use Money.rounded() to round it half-up"
             )
-        _set(self, "_cents", int(whole.scaleb(2, _CONTEXT)))
-        _set(self, "_amount", whole)
-        _set(self, "_currency", checked)
+        _set(self, "cents", int(whole.scaleb(2, _CONTEXT)))
+        _set(self, "currency", checked)
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -167,31 +169,24 @@ class Money:
     @property
     def amount(self) -> Decimal:
         """The amount as a Decimal with exactly two decimal places."""
-        return self._amount
-
-    @property
-    def currency(self) -> str:
-        """The ISO 4217 currency code."""
-        return self._currency
-
-    @property
-    def cents(self) -> int:
-        """The amount as a whole number of cents (95.00 -> 9500)."""
-        return self._cents
+        return Decimal(self.cents).scaleb(-2, _CONTEXT)
 
     @property
     def is_zero(self) -> bool:
         """True for 0.00 (a property, so that `if m.is_zero()` fails loudly)."""
-        return self._cents == 0
+        return self.cents == 0
 
     def __bool__(self) -> bool:
-        return self._cents != 0
+        return self.cents != 0
 
     def __str__(self) -> str:
-        return str(self._amount)
+        cents = self.cents
+        if cents < 0:
+            return f"-{-cents // 100}.{-cents % 100:02d}"
+        return f"{cents // 100}.{cents % 100:02d}"
 
     def __repr__(self) -> str:
-        return f"Money('{self._amount}', '{self._currency}')"
+        return f"Money('{self}', '{self.currency}')"
 
     # -- immutability, hashing, pickling ------------------------------------------------------
 
@@ -202,30 +197,30 @@ class Money:
         raise FrozenInstanceError(f"cannot delete {name!r}: Money is immutable")
 
     def __hash__(self) -> int:
-        return hash((self._cents, self._currency))
+        return hash((self.cents, self.currency))
 
     def __reduce__(self) -> tuple[type[Money], tuple[Decimal, str]]:
-        return (Money, (self._amount, self._currency))
+        return (Money, (self.amount, self.currency))
 
     # -- arithmetic ---------------------------------------------------------------------------
 
     def _same(self, other: Money, operation: str) -> int:
-        if other._currency != self._currency:
+        if other.currency != self.currency:
             raise CurrencyMismatch(
-                f"cannot {operation} {self._currency} and {other._currency} amounts"
+                f"cannot {operation} {self.currency} and {other.currency} amounts"
             )
-        return other._cents
+        return other.cents
 
     def __add__(self, other: Money) -> Money:
         if isinstance(other, Money):
-            return _make(self._cents + self._same(other, "add"), self._currency)
+            return _make(self.cents + self._same(other, "add"), self.currency)
         if isinstance(other, float):
             raise TypeError("money refuses floats")
         return NotImplemented
 
     def __sub__(self, other: Money) -> Money:
         if isinstance(other, Money):
-            return _make(self._cents - self._same(other, "subtract"), self._currency)
+            return _make(self.cents - self._same(other, "subtract"), self.currency)
         if isinstance(other, float):
             raise TypeError("money refuses floats")
         return NotImplemented
@@ -236,24 +231,24 @@ class Money:
         if isinstance(factor, bool):
             raise TypeError("cannot multiply money by a bool")
         if isinstance(factor, int):
-            return _make(self._cents * factor, self._currency)
+            return _make(self.cents * factor, self.currency)
         if isinstance(factor, Decimal):
             if not factor.is_finite():
                 raise ValueError(f"cannot multiply money by {factor}")
-            product = _CONTEXT.multiply(self._amount, factor)
-            return _make(int(round_cents(product).scaleb(2, _CONTEXT)), self._currency)
+            product = _CONTEXT.multiply(self.amount, factor)
+            return _make(int(round_cents(product).scaleb(2, _CONTEXT)), self.currency)
         return NotImplemented
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return _make(-self._cents, self._currency)
+        return _make(-self.cents, self.currency)
 
     # -- comparisons --------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Money):
-            return self._cents == other._cents and self._currency == other._currency
+            return self.cents == other.cents and self.currency == other.currency
         if isinstance(other, float):
             raise TypeError("money refuses floats")
         return NotImplemented
@@ -267,25 +262,38 @@ class Money:
 
     def __lt__(self, other: Money) -> bool:
         cents = self._ordered(other)
-        return NotImplemented if cents is None else self._cents < cents
+        return NotImplemented if cents is None else self.cents < cents
 
     def __le__(self, other: Money) -> bool:
         cents = self._ordered(other)
-        return NotImplemented if cents is None else self._cents <= cents
+        return NotImplemented if cents is None else self.cents <= cents
 
     def __gt__(self, other: Money) -> bool:
         cents = self._ordered(other)
-        return NotImplemented if cents is None else self._cents > cents
+        return NotImplemented if cents is None else self.cents > cents
 
     def __ge__(self, other: Money) -> bool:
         cents = self._ordered(other)
-        return NotImplemented if cents is None else self._cents >= cents
+        return NotImplemented if cents is None else self.cents >= cents
+
+
+_set_cents: Callable[[Money, int], None] = Money.__dict__["cents"].__set__
+_set_currency: Callable[[Money, str], None] = Money.__dict__["currency"].__set__
+
+
+def _make(cents: int, currency: str) -> Money:
+    # Trusted fast path: callers have already checked both arguments. The slots' own setters
+    # skip Money.__setattr__ (which refuses every assignment) and the attribute-name lookup.
+    money = _new(Money)
+    _set_cents(money, cents)
+    _set_currency(money, currency)
+    return money
 
 
 def format_money(money: Money) -> str:
     """Money for a shopper to read: "$12.50", "€12.50", "£12.50", otherwise "CHF 12.50"."""
     sign = "-" if money.cents < 0 else ""
-    digits = str(money.amount).lstrip("-")
+    digits = str(money).lstrip("-")
     symbol = _SYMBOLS.get(money.currency)
     if symbol is None:
         return f"{sign}{money.currency} {digits}"
@@ -301,18 +309,39 @@ def percent_of_cents(cents: int, percent: Decimal) -> int:
     return int(round_cents(exact).scaleb(2, _CONTEXT))
 
 
-def money_maker(currency: str) -> Callable[[int], Money]:
-    """A fast `Money.from_cents` for one currency that reuses one object per amount.
+class MoneyCache(dict[int, Money]):
+    """Money of one currency by cents, made on first use: `cache[9500]` is 95.00.
 
-    Money is immutable, so sharing instances is safe; the engine builds many equal amounts.
+    Money is immutable, so one object per amount can be shared; the engine builds many equal
+    amounts and a dict hit costs far less than a new object. Trusted: keys must be ints. It holds
+    at most `limit` amounts and starts afresh when full, so it never grows without bound.
     """
-    checked = _check_currency(currency)
-    made: dict[int, Money] = {}
 
-    def make(cents: int) -> Money:
-        money = made.get(cents)
-        if money is None:
-            money = made[cents] = _make(cents, checked)
+    __slots__ = ("currency", "limit")
+
+    def __init__(self, currency: str, limit: int = 8192) -> None:
+        super().__init__()
+        self.currency = _check_currency(currency)
+        self.limit = limit
+
+    def __missing__(self, cents: int) -> Money:
+        if len(self) >= self.limit:
+            self.clear()
+        money = self[cents] = _make(cents, self.currency)
         return money
 
-    return make
+
+_SHARED: dict[str, MoneyCache] = {}
+
+
+def shared_money_cache(currency: str) -> MoneyCache:
+    """The process-wide MoneyCache of `currency`.
+
+    Shop amounts repeat (catalog prices, kit prices, their shares), so sharing one cache across
+    calls saves most Money constructions. Safe across threads: dict operations are atomic, and a
+    race at worst builds an equal Money twice.
+    """
+    cache = _SHARED.get(currency)
+    if cache is None:
+        cache = _SHARED.setdefault(currency, MoneyCache(currency))
+    return cache

@@ -10,8 +10,8 @@ import pytest
 from shop.pricing.money import (
     CurrencyMismatch,
     Money,
+    MoneyCache,
     format_money,
-    money_maker,
     percent_of_cents,
     round_cents,
 )
@@ -208,13 +208,14 @@ def test_money_is_immutable_hashable_and_survives_pickle_and_copy() -> None:
         assert str(clone) == "95.00"
 
 
-def test_from_cents_and_the_cached_maker() -> None:
+def test_from_cents_and_the_money_cache() -> None:
     assert Money.from_cents(9500, "USD") == usd("95.00")
-    make = money_maker("USD")
-    assert make(1) is make(1)
-    assert make(1) == usd("0.01")
+    cache = MoneyCache("USD")
+    assert cache[1] is cache[1]
+    assert cache[1] == usd("0.01")
+    assert cache[-250] == usd("-2.50")
     with pytest.raises(ValueError, match="three upper-case"):
-        money_maker("usd")
+        MoneyCache("usd")
 
 
 @pytest.mark.parametrize(
