@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shop.pricing.allocate import allocate, largest_remainder, split_evenly
+from shop.pricing.allocate import allocate, allocate_units, largest_remainder, split_evenly
 from shop.pricing.money import Money
 
 
@@ -130,3 +130,48 @@ def test_shares_add_up_and_stay_within_a_cent(
 @given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=50))
 def test_split_evenly_is_largest_remainder_over_equal_units(total: int, count: int) -> None:
     assert split_evenly(total, count) == largest_remainder(total, [1] * count, list(range(count)))
+
+
+groups = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.integers(min_value=1, max_value=6),
+        st.integers(min_value=0, max_value=5000),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6), groups)
+def test_allocate_units_equals_largest_remainder_over_expanded_units(
+    total: int, raw: list[tuple[str, int, int]]
+) -> None:
+    # Number repeated products as the engine does, then expand every group into its units
+    # keyed (slug, unit index), the index running on across groups of the same product.
+    seen: dict[str, int] = {}
+    numbered = []
+    for slug, units, weight in raw:
+        numbered.append((slug, seen.get(slug, 0), units, weight))
+        seen[slug] = seen.get(slug, 0) + 1
+    weights: list[int] = []
+    keys: list[tuple[str, int]] = []
+    next_index: dict[str, int] = {}
+    owner: list[int] = []
+    for position, (slug, _, units, weight) in enumerate(numbered):
+        for _ in range(units):
+            index = next_index.get(slug, 0)
+            next_index[slug] = index + 1
+            weights.append(weight)
+            keys.append((slug, index))
+            owner.append(position)
+    expanded = largest_remainder(total, weights, keys)
+    per_group = [0] * len(numbered)
+    for position, share in zip(owner, expanded, strict=True):
+        per_group[position] += share
+    assert allocate_units(total, numbered) == per_group
+    # And within a group the units get what split_evenly gives: larger shares first.
+    for position, (_, _, units, _) in enumerate(numbered):
+        mine = [share for who, share in zip(owner, expanded, strict=True) if who == position]
+        assert mine == split_evenly(per_group[position], units)
