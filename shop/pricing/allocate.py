@@ -81,6 +81,8 @@ def largest_remainder(total: int, weights: Sequence[int], keys: Sequence[K]) -> 
         if total:
             raise ValueError("cannot allocate a non-zero total over nothing")
         return []
+    if count == 1:
+        return [total]
     if total < 0:
         return [-share for share in largest_remainder(-total, weights, keys)]
     weight_sum = sum(weights)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Final, TypeGuard
 
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money
+from shop.pricing.money import Money, shared_money_cache
 from shop.pricing.types import (
     Item,
     KitLine,
@@ -118,7 +118,9 @@ def read_request(request: PricingRequest) -> list[LineState]:
     if not isinstance(request, PricingRequest):
         raise PricingError(f"price() takes a PricingRequest, not {type(request).__name__}")
     try:
-        Money.zero(request.currency)
+        if not isinstance(request.currency, str):
+            raise ValueError(f"currency must be a string, not {request.currency!r}")
+        shared_money_cache(request.currency)  # checks the currency once per process
     except ValueError as error:
         raise PricingError(f"request currency: {error}") from None
     if not _is_aware(request.now):
