@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from shop.pricing.allocate import allocate_units, largest_remainder
+from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
 from shop.pricing.intake import GIFT_LINE_PREFIX, LineState, read_request, whole_cents
 from shop.pricing.money import (
     Money,
@@ -64,9 +65,6 @@ from shop.pricing.types import (
     RoutineLine,
     Tier,
     UnknownCode,
-    new_adjustment,
-    new_component_share,
-    new_priced_line,
 )
 
 __all__ = ["price"]

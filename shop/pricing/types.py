@@ -8,8 +8,8 @@ reads it back to an equal `Breakdown`, so a stored order never needs to be price
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -321,111 +321,6 @@ class Breakdown:
         )
 
 
-# -- fast constructors for the engine --------------------------------------------------------
-# A frozen dataclass's __init__ assigns every field through object.__setattr__, and a cart of a
-# few kits builds dozens of these objects: that alone cost as much as all the pricing
-# arithmetic. These functions build the very same objects through the slots' own setters.
-# `_setters` refuses to load if a field list here no longer matches the dataclass, and the tests
-# check that both ways of building give equal objects.
-
-_new = object.__new__
-_Setter = Callable[[Any, Any], None]
-
-
-def _setters(cls: type, names: tuple[str, ...]) -> tuple[_Setter, ...]:
-    if tuple(field.name for field in fields(cls)) != names:
-        raise RuntimeError(f"the fast constructor of {cls.__name__} is out of date")
-    return tuple(cls.__dict__[name].__set__ for name in names)
-
-
-_adjustment_source, _adjustment_rule, _adjustment_label, _adjustment_amount = _setters(
-    Adjustment, ("source", "rule", "label", "amount")
-)
-_share_product, _share_quantity, _share_allocated, _share_gift, _share_units = _setters(
-    ComponentShare, ("product", "quantity", "allocated", "gift", "unit_allocations")
-)
-(
-    _line_id,
-    _line_kind,
-    _line_ref,
-    _line_name,
-    _line_quantity,
-    _line_unit_price,
-    _line_subtotal,
-    _line_adjustments,
-    _line_total,
-    _line_components,
-    _line_gift,
-) = _setters(
-    PricedLine,
-    (
-        "id",
-        "kind",
-        "ref",
-        "name",
-        "quantity",
-        "unit_price",
-        "subtotal",
-        "adjustments",
-        "total",
-        "components",
-        "gift",
-    ),
-)
-
-
-def new_adjustment(source: str, rule: str, label: str, amount: Money) -> Adjustment:
-    """`Adjustment(source, rule, label, amount)`, built faster."""
-    adjustment: Adjustment = _new(Adjustment)
-    _adjustment_source(adjustment, source)
-    _adjustment_rule(adjustment, rule)
-    _adjustment_label(adjustment, label)
-    _adjustment_amount(adjustment, amount)
-    return adjustment
-
-
-def new_component_share(
-    product: str, quantity: int, allocated: Money, gift: bool, unit_allocations: tuple[Money, ...]
-) -> ComponentShare:
-    """`ComponentShare(product, quantity, allocated, gift, unit_allocations)`, built faster."""
-    share: ComponentShare = _new(ComponentShare)
-    _share_product(share, product)
-    _share_quantity(share, quantity)
-    _share_allocated(share, allocated)
-    _share_gift(share, gift)
-    _share_units(share, unit_allocations)
-    return share
-
-
-def new_priced_line(
-    id: str,
-    kind: str,
-    ref: str,
-    name: str,
-    quantity: int,
-    unit_price: Money,
-    subtotal: Money,
-    adjustments: tuple[Adjustment, ...],
-    total: Money,
-    components: tuple[ComponentShare, ...],
-    gift: bool,
-) -> PricedLine:
-    """`PricedLine(...)` with the same positional arguments, built faster."""
-    line: PricedLine = _new(PricedLine)
-    _line_id(line, id)
-    _line_kind(line, kind)
-    _line_ref(line, ref)
-    _line_name(line, name)
-    _line_quantity(line, quantity)
-    _line_unit_price(line, unit_price)
-    _line_subtotal(line, subtotal)
-    _line_adjustments(line, adjustments)
-    _line_total(line, total)
-    _line_components(line, components)
-    _line_gift(line, gift)
-    return line
-
-
 # -- reading a stored breakdown ---------------------------------------------------------------
 
 
@@ -483,7 +378,7 @@ class _Reader:
     def __init__(self, currency: str) -> None:
         self.currency = currency
         try:
-            self.zero = Money.zero(currency)
+            Money.zero(currency)  # checks the currency
         except ValueError as error:
             raise PricingError(f"breakdown.currency: {error}") from None
 

@@ -5,7 +5,7 @@ from dataclasses import FrozenInstanceError, fields
 import pytest
 
 from shop.pricing import Adjustment, ComponentShare, Item, PricedLine
-from shop.pricing.types import new_adjustment, new_component_share, new_priced_line
+from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
 from tests.shop.pricing.builders import usd
 
 
