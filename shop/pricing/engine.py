@@ -24,7 +24,8 @@ Decisions where the contract and the brief are silent:
   the percentage of a few cents rounds to nothing) is rejected as `promo_not_applicable` rather
   than shown as applied, so checkout does not spend a use of it on nothing.
 * Only an applied code can block a later one as `promo_not_combinable`; that check comes last,
-  after the code's own checks passed.
+  after the code's own checks passed. A second free-shipping code (both combinable) is
+  `promo_not_applicable`: shipping is already free.
 * `min_subtotal` is compared with the merchandise total after bundles and before every code.
 * A free-shipping code that applies takes the shipping waiver (rule = the code), even when the
   cart also reaches the free-shipping threshold; its entry is listed even when the flat rate is
@@ -73,9 +74,10 @@ __all__ = ["price"]
 def price(request: PricingRequest) -> Breakdown:
     """Price a cart: the one function that computes a price in the shop.
 
-    Deterministic and pure. Raises PricingError (a ValueError) for input that breaks the rules
-    listed in `shop.pricing.intake`; promo codes that do not apply are never errors, they are
-    reported in `Breakdown.rejected`.
+    Deterministic, and pure as far as a caller can tell: it remembers immutable Money objects
+    and label texts between calls, nothing that changes a result. Raises PricingError (a
+    ValueError) for input that breaks the rules listed in `shop.pricing.intake`; promo codes
+    that do not apply are never errors, they are reported in `Breakdown.rejected`.
     """
     lines = read_request(request)  # step 1
     rejected: list[Rejection] = []
@@ -189,6 +191,7 @@ def _eligible(promo: PromoRule, line: LineState, *, bundles: bool) -> bool:
 def _apply_promos(
     request: PricingRequest, lines: list[LineState], applied: _Applied, rejected: list[Rejection]
 ) -> _PromoOutcome:
+    """Judge and apply each code in turn (the applicator loop): each one applies or says why not."""
     outcome = _PromoOutcome()
     if not request.promos:
         return outcome
@@ -200,36 +203,30 @@ def _apply_promos(
         if key in seen:
             continue
         seen.add(key)
-        why, reason = _judge(promo, request, lines, after_bundles, taken)
-        if isinstance(promo, PromoRule) and not why:
-            if promo.kind == "percent" or promo.kind == "amount":
-                if not _discount(promo, lines, applied, request.currency):
-                    why = "promo_not_applicable"
-                    reason = f"There is nothing left in your cart for {promo.code} to take off."
-            elif promo.kind == "free_shipping":
-                if outcome.free_shipping_code is None:
-                    outcome.free_shipping_code = promo.code
-            elif promo.gift is not None:
-                outcome.gift_lines.append((promo.code, promo.gift))
-                applied.add("promo", promo.code, f"Free gift: {promo.gift.name}", 0)
+        if isinstance(promo, UnknownCode):
+            why, reason = "promo_not_found", f"{promo.code} isn't a valid promo code."
+        else:
+            why, reason = _judge(promo, request, lines, after_bundles, taken)
+            if not why:
+                why, reason = _apply(promo, lines, applied, outcome, request.currency)
+            if not why:
+                taken.append(promo)
         if why:
             rejected.append(Rejection(source="promo", rule=promo.code, code=why, reason=reason))
-        elif isinstance(promo, PromoRule):
-            taken.append(promo)
     return outcome
 
 
 def _judge(
-    promo: PromoRule | UnknownCode,
+    promo: PromoRule,
     request: PricingRequest,
     lines: list[LineState],
     after_bundles: int,
     taken: list[PromoRule],
 ) -> tuple[str, str]:
-    """The rejection code and reason for a code, in the contract's order; ("", "") if it may
-    apply."""
+    """The rejection code and reason for a code, checked in the contract's order; ("", "") when
+    it may apply."""
     code = promo.code
-    if isinstance(promo, UnknownCode) or not promo.active:
+    if not promo.active:
         return "promo_not_found", f"{code} isn't a valid promo code."
     now = request.now
     if promo.starts_at is not None and now < promo.starts_at:
@@ -253,6 +250,32 @@ def _judge(
             blocker = next(other for other in taken if not other.combinable)
             return "promo_not_combinable", f"{code} can't be combined with {blocker.code}."
         return "promo_not_combinable", f"{code} can't be combined with other codes."
+    return "", ""
+
+
+def _apply(
+    promo: PromoRule,
+    lines: list[LineState],
+    applied: _Applied,
+    outcome: _PromoOutcome,
+    currency: str,
+) -> tuple[str, str]:
+    """Apply a code that passed its checks; a rejection if it turns out to give nothing."""
+    code = promo.code
+    if promo.kind == "percent" or promo.kind == "amount":
+        if not _discount(promo, lines, applied, currency):
+            return (
+                "promo_not_applicable",
+                f"There is nothing left in your cart for {code} to take off.",
+            )
+    elif promo.kind == "free_shipping":
+        if outcome.free_shipping_code is not None:
+            first = outcome.free_shipping_code
+            return "promo_not_applicable", f"Shipping is already free with {first}."
+        outcome.free_shipping_code = code
+    elif promo.gift is not None:  # a gift code; intake made sure it names its gift
+        outcome.gift_lines.append((code, promo.gift))
+        applied.add("promo", code, f"Free gift: {promo.gift.name}", 0)
     return "", ""
 
 

@@ -331,6 +331,18 @@ def test_free_shipping_code_takes_the_waiver_even_over_the_threshold() -> None:
     assert len([entry for entry in applied(breakdown) if entry[0] == "shipping"]) == 1
 
 
+def test_a_second_free_shipping_code_has_nothing_left_to_waive() -> None:
+    codes = [
+        promo("SHIP1", "free_shipping", combinable=True),
+        promo("SHIP2", "free_shipping", combinable=True),
+    ]
+    breakdown = price(request(product("a", POWDER), promos=codes))
+    assert applied(breakdown) == [("shipping", "SHIP1", "Free shipping (SHIP1)", "5.00")]
+    assert rejected(breakdown) == [
+        ("promo", "SHIP2", "promo_not_applicable", "Shipping is already free with SHIP1.")
+    ]
+
+
 def test_gift_code_adds_a_free_gift_line_and_its_value() -> None:
     breakdown = price(
         request(product("a", FOUNDATION), promos=[promo("GLOW", "gift", gift=SERUM_PREP)])
