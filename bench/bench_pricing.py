@@ -72,7 +72,7 @@ KITS = (
     ("seven-piece-collection", "95.00", CATALOG[:7], GIFTS),
     ("flawless-finish-trio", "62.00", CATALOG[7:], ()),
 )
-TIERS = (Tier(3, Decimal("10")), Tier(5, Decimal("15")))
+TIERS = (Tier(3, Decimal(10)), Tier(5, Decimal(15)))
 
 
 def cart(size: int) -> PricingRequest:

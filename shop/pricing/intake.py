@@ -117,9 +117,9 @@ def read_request(request: PricingRequest) -> list[LineState]:
     """Check the whole request and read its lines (step 1: regular prices and subtotals)."""
     if not isinstance(request, PricingRequest):
         raise PricingError(f"price() takes a PricingRequest, not {type(request).__name__}")
+    if not isinstance(request.currency, str):
+        raise PricingError(f"request currency must be a string, not {request.currency!r}")
     try:
-        if not isinstance(request.currency, str):
-            raise ValueError(f"currency must be a string, not {request.currency!r}")
         shared_money_cache(request.currency)  # checks the currency once per process
     except ValueError as error:
         raise PricingError(f"request currency: {error}") from None

@@ -58,7 +58,7 @@ SEVEN_PIECE_COMPONENTS = (
     PORE_TREATMENT,
 )
 CATALOG = (*SEVEN_PIECE_COMPONENTS, PRIMER, FOUNDATION, POWDER, SERUM_PREP, EYE_TREATMENT)
-ROUTINE_TIERS = (Tier(3, Decimal("10")), Tier(5, Decimal("15")))
+ROUTINE_TIERS = (Tier(3, Decimal(10)), Tier(5, Decimal(15)))
 SHIPPING = ShippingPolicy(flat=usd("5.00"), free_over=usd("50.00"))
 
 

@@ -215,7 +215,7 @@ def test_routine_without_tiers_has_no_adjustment_and_no_hint() -> None:
 
 
 def test_routine_tiers_may_come_in_any_order() -> None:
-    tiers = (Tier(5, Decimal("15")), Tier(3, Decimal("10")), Tier(1, Decimal("5")))
+    tiers = (Tier(5, Decimal(15)), Tier(3, Decimal(10)), Tier(1, Decimal(5)))
     breakdown = price(request(routine("r", TIERS_SELECTIONS[:3], tiers=tiers)))
     assert adjustments(breakdown.lines[0])[0][1] == "pore-routine:3"
     assert rejected(breakdown)[0][1] == "pore-routine:5"
