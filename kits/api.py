@@ -195,7 +195,12 @@ class KitInput(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
-    components = serializers.ListField(child=PartInput(), min_length=1, max_length=50)
+    components = serializers.ListField(
+        child=PartInput(),
+        min_length=1,
+        max_length=50,
+        error_messages={"min_length": "A kit needs at least one product."},
+    )
     gifts = serializers.ListField(child=PartInput(), max_length=50, required=False)
 
     def validate_slug(self, slug: str) -> str:
@@ -261,7 +266,12 @@ class RoutineInput(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
-    slots = serializers.ListField(child=SlotInput(), min_length=1, max_length=20)
+    slots = serializers.ListField(
+        child=SlotInput(),
+        min_length=1,
+        max_length=20,
+        error_messages={"min_length": "A routine needs at least one step."},
+    )
     tiers = serializers.ListField(child=TierInput(), max_length=20, required=False)
 
     def validate_slug(self, slug: str) -> str:
