@@ -46,7 +46,7 @@ _REPEATS = re.compile(r"(.)\1{5,}")
 
 SPAM_KEYWORDS = re.compile(
     r"(?i)\b(?:viagra|cialis|levitra|casino|poker|payday|loans?|replica|porn|xxx|bitcoin|"
-    r"crypto|forex|backlinks?|seo|escort|work from home|earn money|make money|diet pills|"
+    r"crypto|forex|backlinks?|seo (?:services|agency|experts?)|escort|work from home|earn money|make money|diet pills|"
     r"weight loss pills|cheap (?:jerseys|watches|handbags)|louis vuitton|ugg boots)\b"
 )
 GENERIC_PRAISE = re.compile(
@@ -188,7 +188,8 @@ def score_entry(*, name: str, email: str, comment: str, context: SpamContext) ->
         add("name_link", 40, "The name is a web address.")
     keywords = sorted({m.lower() for m in SPAM_KEYWORDS.findall(text)})
     if keywords:
-        add("spam_keywords", 40, f"Spam vocabulary: {', '.join(keywords[:5])}.")
+        points = 60 if len(keywords) >= 2 else 40
+        add("spam_keywords", points, f"Spam vocabulary: {', '.join(keywords[:5])}.")
 
     comment_words = words(comment)
     random_tokens = [t for t in _LETTERS.findall(comment) if looks_random(t)]
@@ -208,7 +209,9 @@ def score_entry(*, name: str, email: str, comment: str, context: SpamContext) ->
             add("generic_praise", 50, "Generic praise of the blog, nothing about the prize.")
     elif not comment_words:
         add("empty_comment", 20, "No comment: the entry does not say why.")
-    elif not on_topic and not random_tokens and not reasons:
+    elif not on_topic and not random_tokens and reasons:
+        add("off_topic", 20, "Nothing in it about the prize or the skin.")
+    elif not on_topic and not random_tokens:
         if len(comment_words) <= 4:
             add("off_topic", 50, "A short greeting with nothing about the prize.")
         elif all(w in GREETINGS for w in comment_words):
