@@ -160,6 +160,11 @@ class GiveawayAdmin(admin.ModelAdmin[Giveaway]):
             fields += ["opens_at", "closes_at", "winners_count", "alternates_count", "slug"]
         return fields
 
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Giveaway | None = None
+    ) -> dict[str, Any]:
+        return {} if obj is not None and obj.drawn_at else {"slug": ["title"]}
+
     @admin.display(description="Phase")
     def phase_display(self, giveaway: Giveaway) -> str:
         return giveaway.phase()

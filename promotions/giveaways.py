@@ -116,9 +116,9 @@ class EntryData:
 
 def entry_clean(
     *,
-    name: Any,
-    email: Any,
-    comment: Any,
+    name: Any = "",
+    email: Any = "",
+    comment: Any = "",
     country: Any = "",
     age_confirmed: Any = False,
 ) -> EntryData:
