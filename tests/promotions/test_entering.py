@@ -536,3 +536,18 @@ def test_concurrent_sweeps_promote_one_alternate_per_expired_claim() -> None:
     assert Entry.objects.filter(giveaway=giveaway, claim="awaiting").count() == 1
     assert Entry.objects.filter(giveaway=giveaway, claim="expired").count() == 1
     assert OutboxMessage.objects.filter(purpose="giveaway_alternate").count() == 1
+
+
+def test_giveaway_page_query_count_does_not_grow_with_entries(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    from tests.factories import ProductFactory
+
+    giveaway = GiveawayFactory()
+    giveaway.prize_products.set(ProductFactory.create_batch(7))
+    EntryFactory.create_batch(50, giveaway=giveaway)
+    # the giveaway with its entry count, its prize products (no session for a visitor)
+    with django_assert_num_queries(2):
+        assert client.get(f"/giveaways/{giveaway.slug}/").status_code == 200
+    with django_assert_num_queries(2):  # giveaways with counts, their prize products
+        assert client.get("/giveaways/").status_code == 200
