@@ -134,7 +134,7 @@ class EntrySerializer(serializers.Serializer[Entry]):
     spam_score = serializers.IntegerField()
     spam_reasons = serializers.JSONField()
     confirmed = serializers.SerializerMethodField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     draw_position = serializers.IntegerField(allow_null=True)
     claim = serializers.CharField()
@@ -150,7 +150,7 @@ class ImportRowSerializer(serializers.Serializer[Any]):
 
 
 class ImportSerializer(serializers.Serializer[Any]):
-    entries = ImportRowSerializer(many=True, allow_empty=False, max_length=10000)
+    entries = ImportRowSerializer(many=True, allow_empty=False, max_length=10000)  # type: ignore[call-arg]
 
 
 class GiveawayEntryThrottle(AnonRateThrottle):
@@ -228,7 +228,7 @@ class EntryListCreateApi(APIView):
                 errors={"status": [f"Use one of {', '.join(Entry.Status.values)}."]},
             )
         entries = selectors.entry_list(giveaway=giveaway, status=wanted)
-        return Response(EntrySerializer(entries, many=True).data)
+        return Response(EntrySerializer(entries, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema(
         request=EntryCreateSerializer,

@@ -166,9 +166,8 @@ def _eligibility_errors(
     """What keeps this person from taking part. `strict`: both must be stated (claiming);
     otherwise only what was stated is checked (entering through the API)."""
     errors: dict[str, list[str]] = {}
-    if giveaway.countries and (country or strict):
-        if country not in giveaway.countries:
-            errors["country"] = [f"This giveaway is open to {', '.join(giveaway.countries)} only."]
+    if giveaway.countries and (country or strict) and country not in giveaway.countries:
+        errors["country"] = [f"This giveaway is open to {', '.join(giveaway.countries)} only."]
     if giveaway.min_age and strict and not age_confirmed:
         errors["age_confirmed"] = [f"You must be {giveaway.min_age} or older to take part."]
     return errors
@@ -478,7 +477,8 @@ def giveaway_draw(*, giveaway: Giveaway, now: datetime | None = None) -> DrawRes
             raise AlreadyDrawn(f"{locked.title} was drawn at {locked.drawn_at:%Y-%m-%d %H:%M} UTC.")
         if now < locked.closes_at:
             raise DrawTooEarly(
-                f"{locked.title} is open until {locked.closes_at:%Y-%m-%d %H:%M} UTC; draw after it closes."
+                f"{locked.title} is open until {locked.closes_at:%Y-%m-%d %H:%M} UTC; "
+                "draw after it closes."
             )
         eligible = list(
             Entry.objects.filter(
