@@ -284,3 +284,10 @@ def test_schema_and_docs_are_served_locally(api_client: APIClient) -> None:
     html = docs.content.decode()
     assert "cdn." not in html and "unpkg" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_product_representation_matches_its_documented_fields(demo: None) -> None:
+    from shop.api import ProductSerializer
+
+    product = Product.objects.get(slug="face-firming-toner")
+    assert set(ProductSerializer(product).data) == set(ProductSerializer().fields)

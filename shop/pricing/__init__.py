@@ -1,0 +1,50 @@
+"""The pricing service: pure-Python cart pricing (no Django), frozen dataclasses in and out."""
+
+from shop.pricing.allocate import allocate
+from shop.pricing.engine import price
+from shop.pricing.errors import PricingError
+from shop.pricing.intake import MAX_QUANTITY
+from shop.pricing.money import CurrencyMismatch, Money, format_money, round_cents
+from shop.pricing.types import (
+    Adjustment,
+    Breakdown,
+    ComponentShare,
+    Item,
+    KitLine,
+    Part,
+    PricedLine,
+    PricingRequest,
+    ProductLine,
+    PromoRule,
+    Rejection,
+    RoutineLine,
+    ShippingPolicy,
+    Tier,
+    UnknownCode,
+)
+
+__all__ = [
+    "MAX_QUANTITY",
+    "Adjustment",
+    "Breakdown",
+    "ComponentShare",
+    "CurrencyMismatch",
+    "Item",
+    "KitLine",
+    "Money",
+    "Part",
+    "PricedLine",
+    "PricingError",
+    "PricingRequest",
+    "ProductLine",
+    "PromoRule",
+    "Rejection",
+    "RoutineLine",
+    "ShippingPolicy",
+    "Tier",
+    "UnknownCode",
+    "allocate",
+    "format_money",
+    "price",
+    "round_cents",
+]

@@ -1,0 +1,348 @@
+"""Step 1: read a pricing request into per-line state in cents, refusing input that breaks a rule.
+
+The Django side validates carts before pricing them; this is the last line of defence, so that
+nothing that slipped through can produce a wrong or negative price. Checking and reading happen
+in the same pass over the lines (pricing runs on every page view; two passes cost twice).
+Every violation raises `PricingError` naming the line, code or field and the rule:
+
+* the request currency is three upper-case letters and every amount (prices, kit prices, the
+  shipping policy, minimum subtotals, gifts) is Money in that currency and not negative;
+* `now` and every validity bound are timezone-aware datetimes;
+* line ids are non-empty, unique, and do not start with "gift:" (reserved for gift lines);
+* line quantities are ints from 1 to 99 (`MAX_QUANTITY`), kit part quantities ints >= 1;
+* a kit has at least one component, a routine at least one selection; tier minimums are unique
+  counts and tier percentages lie in 0..100;
+* a promo's kind is percent, amount, free_shipping or gift; a percent lies in 0..100, an amount
+  is >= 0 in whole cents, a gift code names its gift; limits and use counts are counts >= 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Final, TypeGuard
+
+from shop.pricing.errors import PricingError
+from shop.pricing.money import Money, shared_money_cache
+from shop.pricing.types import (
+    Item,
+    KitLine,
+    Part,
+    PricingRequest,
+    ProductLine,
+    PromoRule,
+    RoutineLine,
+    ShippingPolicy,
+    Tier,
+    UnknownCode,
+)
+
+__all__ = [
+    "GIFT_LINE_PREFIX",
+    "MAX_QUANTITY",
+    "PROMO_KINDS",
+    "LineState",
+    "read_request",
+    "whole_cents",
+]
+
+MAX_QUANTITY: Final = 99
+PROMO_KINDS: Final = frozenset({"percent", "amount", "free_shipping", "gift"})
+GIFT_LINE_PREFIX: Final = "gift:"
+
+# (product slug, ordinal, units, unit price in cents): see allocate.allocate_units.
+Group = tuple[str, int, int, int]
+
+
+class LineState:
+    """A line being priced, in cents; the later steps lower `total` through `take`.
+
+    `parts` are the line's units grouped per product as `allocate_units` takes them, `gifts`
+    (product slug, units) and `gift_value` their regular value; `step` is None for kits and
+    routines, which `bundle` also says.
+    """
+
+    __slots__ = (
+        "adjustments",
+        "bundle",
+        "gift_value",
+        "gifts",
+        "id",
+        "kind",
+        "name",
+        "parts",
+        "quantity",
+        "ref",
+        "source",
+        "step",
+        "subtotal",
+        "total",
+        "unit",
+    )
+
+    def __init__(
+        self,
+        source: ProductLine | KitLine | RoutineLine,
+        kind: str,
+        ref: str,
+        name: str,
+        step: str | None,
+        parts: list[Group],
+        unit: int,
+    ) -> None:
+        self.source = source
+        self.id = source.id
+        self.kind = kind
+        self.ref = ref
+        self.name = name
+        self.quantity = source.quantity
+        self.step = step
+        self.bundle = step is None
+        self.parts = parts
+        self.gifts: list[tuple[str, int]] = []
+        self.gift_value = 0
+        self.unit = unit
+        self.subtotal = self.total = unit * source.quantity
+        self.adjustments: list[tuple[str, str, str, int]] = []
+
+    def take(self, source: str, rule: str, label: str, cents: int) -> None:
+        """Record an adjustment of `cents` (> 0) and lower the total by it."""
+        if cents:
+            self.adjustments.append((source, rule, label, cents))
+            self.total -= cents
+
+
+def read_request(request: PricingRequest) -> list[LineState]:
+    """Check the whole request and read its lines (step 1: regular prices and subtotals)."""
+    if not isinstance(request, PricingRequest):
+        raise PricingError(f"price() takes a PricingRequest, not {type(request).__name__}")
+    if not isinstance(request.currency, str):
+        raise PricingError(f"request currency must be a string, not {request.currency!r}")
+    try:
+        shared_money_cache(request.currency)  # checks the currency once per process
+    except ValueError as error:
+        raise PricingError(f"request currency: {error}") from None
+    if not _is_aware(request.now):
+        raise PricingError("request.now must be a timezone-aware datetime")
+    reader = _Reader(request.currency)
+    policy = request.shipping
+    if not isinstance(policy, ShippingPolicy):
+        raise PricingError("request.shipping must be a ShippingPolicy")
+    reader.money(policy.flat, "shipping.flat")
+    if policy.free_over is not None:
+        reader.money(policy.free_over, "shipping.free_over")
+    lines: list[LineState] = []
+    ids: set[str] = set()
+    for line in request.lines:
+        line_id = _line_id(line)
+        if line_id in ids:
+            raise PricingError(f"two lines have the id {line_id!r}")
+        ids.add(line_id)
+        # A message gets its "line 'x'" prefix only when something is wrong.
+        try:
+            lines.append(reader.line(line))
+        except PricingError as error:
+            raise PricingError(f"line {line_id!r}: {error}") from None
+    for promo in request.promos:
+        try:
+            reader.promo(promo)
+        except PricingError as error:
+            raise PricingError(f"promo {getattr(promo, 'code', promo)!r}: {error}") from None
+    return lines
+
+
+def whole_cents(value: Decimal | int) -> int:
+    """An amount given as a Decimal or int, in cents; PricingError if it has a fraction of one."""
+    cents = Decimal(value).scaleb(2)
+    if cents != cents.to_integral_value():
+        raise PricingError(f"amount {value} has a fraction of a cent")
+    return int(cents)
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_aware(value: object) -> bool:
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
+def _is_number(value: object) -> TypeGuard[Decimal | int]:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return _is_count(value)
+
+
+_LINE_TYPES: Final = (ProductLine, KitLine, RoutineLine)
+
+
+def _line_id(line: object) -> str:
+    if not isinstance(line, _LINE_TYPES):
+        raise PricingError(f"a cart line must be a product, kit or routine line, not {line!r}")
+    line_id = line.id
+    if not isinstance(line_id, str) or not line_id:
+        raise PricingError(f"every line needs an id, {line!r} has none")
+    if line_id.startswith(GIFT_LINE_PREFIX):
+        raise PricingError(f"line {line_id!r}: ids starting with {GIFT_LINE_PREFIX!r} are reserved")
+    return line_id
+
+
+def _ordinals(parts: list[Group]) -> list[Group]:
+    # Number the entries of a product listed more than once (0, 1, ...), so that its units
+    # keep distinct tie-break keys; see allocate_units.
+    seen: dict[str, int] = {}
+    numbered = []
+    for slug, _, units, cents in parts:
+        ordinal = seen.get(slug, 0)
+        seen[slug] = ordinal + 1
+        numbered.append((slug, ordinal, units, cents))
+    return numbered
+
+
+class _Reader:
+    """Reads one request's lines; each Item object is checked once however often it appears.
+
+    Its messages start with the field ("kit price ..."); `read_request` puts the line or code
+    first.
+    """
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self.prices: dict[int, int] = {}  # id(item) -> price in cents, once checked
+        self.tier_sets: set[int] = set()  # ids of tier tuples already checked
+
+    def money(self, value: object, name: str) -> int:
+        if not isinstance(value, Money):
+            raise PricingError(f"{name} must be Money, not {type(value).__name__}")
+        if value.currency != self.currency:
+            raise PricingError(
+                f"{name} is in {value.currency} but the request is in {self.currency}"
+            )
+        cents = value.cents
+        if cents < 0:
+            raise PricingError(f"{name} must not be negative, it is {value}")
+        return cents
+
+    def price(self, item: object, name: str) -> int:
+        """The price of `item` in cents, after checking it (cached per object)."""
+        cents = self.prices.get(id(item))
+        if cents is not None:
+            return cents
+        if not isinstance(item, Item):
+            raise PricingError(f"{name} must be an Item, not {type(item).__name__}")
+        if not isinstance(item.slug, str) or not item.slug:
+            raise PricingError(f"{name} has no slug")
+        cents = self.prices[id(item)] = self.money(item.price, f"{name} ({item.slug}) price")
+        return cents
+
+    def parts(self, parts: Sequence[Part], quantity: int, name: str) -> tuple[list[Group], int]:
+        """The groups of a kit's parts for `quantity` kits, and the price of one kit."""
+        groups: list[Group] = []
+        unit = 0
+        prices = self.prices
+        for part in parts:
+            if type(part) is not Part:
+                raise PricingError(f"{name} must hold Part, not {part!r}")
+            item = part.item
+            cents = prices.get(id(item))
+            if cents is None:
+                cents = self.price(item, name)
+            count = part.quantity
+            if type(count) is not int or count < 1:  # bool is no quantity either
+                raise PricingError(
+                    f"{name} ({item.slug}): quantity must be at least 1, not {count!r}"
+                )
+            groups.append((item.slug, 0, count * quantity, cents))
+            unit += cents * count
+        if len({group[0] for group in groups}) != len(groups):
+            groups = _ordinals(groups)
+        return groups, unit
+
+    def line(self, line: ProductLine | KitLine | RoutineLine) -> LineState:
+        quantity = line.quantity
+        if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            raise PricingError(f"quantity must be between 1 and {MAX_QUANTITY}, not {quantity!r}")
+        if isinstance(line, ProductLine):
+            item = line.item
+            each = self.price(item, "item")
+            groups = [(item.slug, 0, quantity, each)]
+            return LineState(line, "product", item.slug, item.name, item.step, groups, each)
+        if isinstance(line, KitLine):
+            self.money(line.price, "kit price")
+            if not line.components:
+                raise PricingError(f"kit {line.slug!r} has no components")
+            groups, unit = self.parts(line.components, quantity, "components")
+            state = LineState(line, "kit", line.slug, line.name, None, groups, unit)
+            if line.gifts:
+                gifts, gift_unit = self.parts(line.gifts, quantity, "gifts")
+                state.gifts = [(slug, units) for slug, _, units, _ in gifts]
+                state.gift_value = gift_unit * quantity
+            return state
+        if not line.selections:
+            raise PricingError(f"routine {line.slug!r} has no selections")
+        groups = []
+        unit = 0
+        prices = self.prices
+        for item in line.selections:
+            cents = prices.get(id(item))
+            if cents is None:
+                cents = self.price(item, "selection")
+            groups.append((item.slug, 0, quantity, cents))
+            unit += cents
+        if len({group[0] for group in groups}) != len(groups):
+            groups = _ordinals(groups)
+        if line.tiers and id(line.tiers) not in self.tier_sets:
+            self.tiers(line.tiers)
+            self.tier_sets.add(id(line.tiers))
+        return LineState(line, "routine", line.slug, line.name, None, groups, unit)
+
+    def tiers(self, tiers: Sequence[Tier]) -> None:
+        minimums: set[int] = set()
+        for tier in tiers:
+            if not isinstance(tier, Tier):
+                raise PricingError(f"tiers must be Tier, not {type(tier).__name__}")
+            if not _is_count(tier.min_items) or tier.min_items < 0:
+                raise PricingError(f"tier min_items must be a count, not {tier.min_items!r}")
+            if tier.min_items in minimums:
+                raise PricingError(f"two tiers start at {tier.min_items} products")
+            minimums.add(tier.min_items)
+            if not _is_number(tier.percent_off) or not 0 <= tier.percent_off <= 100:
+                raise PricingError(
+                    f"tier percent_off must be a Decimal from 0 to 100, not {tier.percent_off!r}"
+                )
+
+    def promo(self, promo: object) -> None:
+        if isinstance(promo, UnknownCode):
+            if not isinstance(promo.code, str):
+                raise PricingError("an unknown code must be a string")
+            return
+        if not isinstance(promo, PromoRule):
+            raise PricingError("promos must be PromoRule or UnknownCode")
+        if not isinstance(promo.code, str) or not promo.code.strip():
+            raise PricingError("every promo needs a code")
+        if promo.kind not in PROMO_KINDS:
+            raise PricingError(f"unknown kind {promo.kind!r}")
+        if promo.kind == "percent" and not (_is_number(promo.value) and 0 <= promo.value <= 100):
+            raise PricingError(f"a percent must be from 0 to 100, not {promo.value!r}")
+        if promo.kind == "amount":
+            if not (_is_number(promo.value) and promo.value >= 0):
+                raise PricingError(f"an amount must be >= 0, not {promo.value!r}")
+            whole_cents(promo.value)
+        if promo.kind == "gift":
+            if promo.gift is None:
+                raise PricingError("a gift code needs a gift")
+            self.price(promo.gift, "gift")
+        if promo.min_subtotal is not None:
+            self.money(promo.min_subtotal, "min_subtotal")
+        for name, moment in (("starts_at", promo.starts_at), ("ends_at", promo.ends_at)):
+            if moment is not None and not _is_aware(moment):
+                raise PricingError(f"{name} must be a timezone-aware datetime")
+        for name, count in (
+            ("usage_limit", promo.usage_limit),
+            ("per_customer_limit", promo.per_customer_limit),
+            ("uses", promo.uses),
+            ("customer_uses", promo.customer_uses),
+        ):
+            if count is not None and not (_is_count(count) and count >= 0):
+                raise PricingError(f"{name} must be a count >= 0, not {count!r}")
