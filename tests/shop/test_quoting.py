@@ -422,17 +422,16 @@ def test_product_quotes_take_one_query_for_1_or_50_lines(
 def test_mixed_quotes_take_the_same_queries_for_1_or_50_lines(
     demo: None, api_client: APIClient, django_assert_num_queries: Any
 ) -> None:
-    # products (1) + kits with their components (1) + gifts (1)
-    # + routines with their slots (1) + the slots' narrowed products (1) + tiers (1)
+    # products (1) + kits with their components and gifts (1)
+    # + routines with their slots and narrowed products (1) + tiers (1)
     one_of_each = count_queries(api_client, {"items": _mixed(3)})
     fifty = count_queries(api_client, {"items": _mixed(50)})
-    assert one_of_each == fifty
-    assert fifty <= 6
-    with django_assert_num_queries(2):
+    assert one_of_each == fifty == 4
+    with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "seven-piece-collection"}]})
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         ok(api_client, {"items": [{"routine": ROUTINE, "selections": THREE}]})
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         ok(api_client, {"items": _mixed(50)})
 
 
@@ -447,9 +446,9 @@ def test_kit_queries_do_not_grow_with_components(
         KitComponentFactory(kit=big, quantity=2)
     for _ in range(10):
         KitGiftFactory(kit=big)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "small"}]})
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         data = ok(api_client, {"items": [{"kit": "big"}, {"kit": "small", "quantity": 3}]})
     assert len(data["lines"][0]["components"]) == 50
     assert data["lines"][0]["subtotal"] == "1600.00"  # 40 × 2 × 20.00
