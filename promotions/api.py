@@ -19,6 +19,7 @@ from shop.models import Product
 
 from . import giveaways, selectors
 from .models import Entry, Giveaway
+from .models.giveaways import RESERVED_SLUGS
 
 
 def _not_found(slug: str) -> ApiError:
@@ -109,7 +110,7 @@ class GiveawayCreateSerializer(serializers.Serializer[Any]):
         return None
 
     def validate_slug(self, value: str) -> str:
-        if value in giveaways.RESERVED_SLUGS:
+        if value in RESERVED_SLUGS:
             raise serializers.ValidationError(f"{value!r} is reserved; choose another slug.")
         if Giveaway.objects.filter(slug=value).exists():
             raise serializers.ValidationError("A giveaway with this slug exists.")
