@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 Status = Entry.Status
 NAME_MAX = 120
 COMMENT_MAX = 5000
-RESERVED_SLUGS = frozenset({"confirm", "claim", "new"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -225,8 +224,6 @@ def giveaway_create(
     countries: Sequence[str] = (),
 ) -> Giveaway:
     """A new giveaway; its secret seed and public commitment are made here, once."""
-    if slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": [f"{slug!r} is reserved; choose another slug."]})
     giveaway = Giveaway(
         slug=slug,
         title=title,
@@ -241,8 +238,6 @@ def giveaway_create(
         min_age=min_age,
         countries=sorted({c.upper() for c in countries}),
     )
-    if closes_at <= opens_at:
-        raise ValidationError({"closes_at": ["The giveaway must close after it opens."]})
     giveaway.full_clean()
     giveaway.save()
     giveaway.prize_products.set(prize_products)

@@ -551,3 +551,20 @@ def test_giveaway_page_query_count_does_not_grow_with_entries(
         assert client.get(f"/giveaways/{giveaway.slug}/").status_code == 200
     with django_assert_num_queries(2):  # giveaways with counts, their prize products
         assert client.get("/giveaways/").status_code == 200
+
+
+def test_giveaway_validation_in_admin_and_services() -> None:
+    from django.core.exceptions import ValidationError
+
+    now = timezone.now()
+    bad = Giveaway(
+        title="x", slug="claim", opens_at=now, closes_at=now - timedelta(days=1), countries=["USA"]
+    )
+    with pytest.raises(ValidationError) as caught:
+        bad.full_clean()
+    assert {"slug", "closes_at", "countries"} <= set(caught.value.message_dict)
+    good = Giveaway(
+        title="x", slug="ok", opens_at=now, closes_at=now + timedelta(1), countries=["ca", "us"]
+    )
+    good.full_clean()
+    assert good.countries == ["CA", "US"]
