@@ -358,16 +358,19 @@ def cart_item_add(*, cart: Cart, item: object) -> CartItem:
 
 
 def quantity_parse(raw: object) -> int:
-    """A line quantity from JSON or a form: a whole number from 1 to 99, else InvalidItems."""
-    value: object = raw
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 3:
-        value = int(raw.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+    """A line quantity: a JSON integer from 1 to 99 (as in a quote), else InvalidItems."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_LINE_QUANTITY:
         shown = str(raw)[:24]
         raise InvalidItems(
             {"quantity": [f"Quantity must be a whole number from 1 to 99, not {shown}."]}, {}
         )
-    return value
+    return raw
+
+
+def form_quantity(raw: str) -> object:
+    """A quantity typed in a form: digits become an int, anything else is checked as is."""
+    text = raw.strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else text[:24]
 
 
 def _item_of(cart: Cart, item_id: object) -> CartItem:

@@ -102,6 +102,7 @@ class _Attempt:
 
     gateway: PaymentGateway | None = None
     authorization: Authorization | None = None
+    inserting_order: bool = False
 
 
 # -- the order rows ---------------------------------------------------------------------------
@@ -252,6 +253,7 @@ def _place(
         )
         breakdown = price(prepared.request)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
+        attempt.inserting_order = True
         order = Order.objects.create(
             number=order_number_new(),
             cart=cart,
@@ -270,6 +272,7 @@ def _place(
             total_amount=breakdown.total.amount,
             breakdown=breakdown.to_dict(),
         )
+        attempt.inserting_order = False
         given = stock_reserve(needs=needs)
         promo_codes_redeem(order=order, breakdown=breakdown, email=details.email)
         attempt.gateway = gateway
@@ -337,6 +340,8 @@ def order_place(
             )
         except IntegrityError:
             _void(attempt)
+            if not attempt.inserting_order:
+                raise
             # A concurrent checkout with the same key or of the same cart committed first
             # (our insert waited for it); answer as if we had come second. Anything else
             # was an order number collision: try again with a new number.

@@ -154,7 +154,9 @@ def cart_item_change(request: HttpRequest, item_id: str) -> HttpResponse:
             messages.success(request, "Removed from your cart.")
         else:
             carts.cart_item_update(
-                cart=cart, item_id=item_id, quantity=request.POST.get("quantity", "")
+                cart=cart,
+                item_id=item_id,
+                quantity=carts.form_quantity(request.POST.get("quantity", "")),
             )
     except carts.CartItemNotFound:
         messages.error(request, "That item is no longer in your cart.")

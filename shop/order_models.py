@@ -27,6 +27,10 @@ def order_number_new() -> str:
     return "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(ORDER_NUMBER_LENGTH))
 
 
+def access_salt_new() -> str:
+    return secrets.token_hex(16)
+
+
 def order_number_normalise(raw: str) -> str:
     """What a person typed ("wk4d-7p2x 9h") as a stored number ("WK4D7P2X9H")."""
     return "".join(ch for ch in raw.upper() if ch.isalnum())[:40]
@@ -42,7 +46,7 @@ class Order(models.Model):
     number = models.CharField(max_length=ORDER_NUMBER_LENGTH, unique=True, editable=False)
     access_salt = models.CharField(
         max_length=32,
-        default=secrets.token_hex,
+        default=access_salt_new,
         editable=False,
         help_text="Mixed into the guest access token; changing it revokes the old token.",
     )

@@ -77,26 +77,37 @@ def order_payment_capture(*, order: Order) -> Order:
     """Capture an authorized payment and mark the order paid. Safe to call twice: a captured
     payment is left alone. A gateway failure is recorded on the payment and the order stays
     `placed` for staff to capture later."""
-    payment = Payment.objects.filter(order=order).first()
-    if payment is None or payment.state != Payment.State.AUTHORIZED:
+    try:
+        payment = order.payment  # loaded with the order, or set by checkout
+    except Payment.DoesNotExist:
+        return order
+    if payment.state != Payment.State.AUTHORIZED:
         return order
     try:
         capture_ref = _gateway(payment).capture(
             authorization=payment.authorization_ref, amount=payment.amount
         )
     except GatewayError as error:
-        Payment.objects.filter(pk=payment.pk).update(last_error=str(error)[:1000])
+        payment.last_error = str(error)[:1000]
+        Payment.objects.filter(pk=payment.pk).update(last_error=payment.last_error)
         logger.warning("Capture failed for order %s: %s", order.number, error)
         return order
     now = timezone.now()
     with transaction.atomic():
-        Payment.objects.filter(pk=payment.pk, state=Payment.State.AUTHORIZED).update(
+        captured = Payment.objects.filter(pk=payment.pk, state=Payment.State.AUTHORIZED).update(
             state=Payment.State.CAPTURED, capture_ref=capture_ref, last_error="", updated_at=now
         )
-        Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
+        paid = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
             status=Order.Status.PAID, paid_at=now
         )
-    order.refresh_from_db()
+    if captured:
+        payment.state, payment.capture_ref, payment.last_error = (
+            Payment.State.CAPTURED,
+            capture_ref,
+            "",
+        )
+    if paid:
+        order.status, order.paid_at = Order.Status.PAID, now
     return order
 
 
