@@ -219,7 +219,8 @@ class KitInput(serializers.Serializer[Any]):
 
 
 class SlotInput(serializers.Serializer[Any]):
-    step = serializers.SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
+    # A SlugField first: a NUL byte must never reach PostgreSQL (SlugRelatedField passes it on).
+    step = serializers.SlugField(max_length=40)
     required = serializers.BooleanField(default=True)  # type: ignore[assignment]
     min = serializers.IntegerField(min_value=0, max_value=99, default=1)
     max = serializers.IntegerField(min_value=1, max_value=99, default=1)
@@ -234,6 +235,10 @@ class SlotInput(serializers.Serializer[Any]):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        step = Step.objects.filter(slug=data["step"]).first()
+        if step is None:
+            raise serializers.ValidationError({"step": [f'No step is called "{data["step"]}".']})
+        data["step"] = step
         errors: dict[str, list[str]] = {}
         if data["min"] > data["max"]:
             errors["min"] = ["Min cannot be more than max."]

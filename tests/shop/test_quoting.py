@@ -492,3 +492,23 @@ def test_invalid_items_is_a_domain_error(demo: None) -> None:
     assert caught.value.errors == {
         "items.0.quantity": ["Quantity must be a whole number from 1 to 99, not 0."]
     }
+
+
+def test_slugs_that_cannot_exist_are_unknown_without_a_query(
+    demo: None, api_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    # PostgreSQL refuses NUL bytes with an error: such a slug must never reach it.
+    with django_assert_num_queries(0):
+        data = invalid(
+            api_client,
+            {
+                "items": [
+                    {"product": "a\x00b"},
+                    {"kit": "é"},
+                    {"routine": "x y", "selections": ["a\x00"]},
+                ]
+            },
+        )
+    assert set(data["errors"]) == {"items.0.product", "items.1.kit", "items.2.routine"}
+    data = invalid(api_client, {"items": [{"routine": ROUTINE, "selections": [*THREE, "\x00"]}]})
+    assert data["errors"]["items.0.selections"] == ['No product is called "\x00".']
