@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,12 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api import ApiError
+from shop.pricing import PricingError
 
 from . import quoting, selectors, services
 from .models import Concern, Ingredient, Product, Step
+
+logger = logging.getLogger(__name__)
 
 
 class StepSerializer(serializers.ModelSerializer[Step]):
@@ -370,5 +374,12 @@ class QuoteApi(APIView):
         except quoting.InvalidItems as exc:
             raise ApiError(
                 status=400, code="invalid_items", detail=str(exc), errors=exc.errors
+            ) from exc
+        except PricingError as exc:
+            # The checks above should leave nothing for the pricing service to refuse; if they
+            # ever do, the shopper still gets a 400 and we get the traceback.
+            logger.exception("Quote items passed the checks but pricing refused them")
+            raise ApiError(
+                status=400, code="invalid_items", detail=f"These items cannot be priced: {exc}"
             ) from exc
         return Response(breakdown.to_dict())
