@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 
 from config.prepared import PreparedQuery
 from shop.models import Product, ProductIngredient
-from shop.selectors import PRODUCT_INFO_FIELDS, ProductInfo
+from shop.selectors import PRODUCT_INFO_FIELDS, ProductInfo, is_slug, slugs_only
 
 from .models import (
     IngredientConflict,
@@ -47,6 +47,8 @@ def kit_list(*, include_inactive: bool = False) -> QuerySet[Kit]:
 
 
 def kit_get(*, slug: str, include_inactive: bool = False) -> Kit | None:
+    if not is_slug(slug):  # from a URL: may hold anything, a NUL byte included
+        return None
     return kit_list(include_inactive=include_inactive).filter(slug=slug).first()
 
 
@@ -86,6 +88,8 @@ def routine_list(*, include_inactive: bool = False) -> QuerySet[Routine]:
 
 
 def routine_get(*, slug: str, include_inactive: bool = False) -> Routine | None:
+    if not is_slug(slug):
+        return None
     return routine_list(include_inactive=include_inactive).filter(slug=slug).first()
 
 
@@ -223,7 +227,7 @@ def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
     Products come as they are (an inactive component makes the kit unsellable; the rules say
     so). Parts keep their position order.
     """
-    wanted = sorted(set(slugs))
+    wanted = slugs_only(slugs)
     if not wanted:
         return {}
     heads: dict[int, tuple[Any, ...]] = {}
@@ -292,7 +296,7 @@ def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
 
     Query 1: routines left-joined with their slots, steps and narrowed products; query 2: tiers.
     """
-    wanted = sorted(set(slugs))
+    wanted = slugs_only(slugs)
     if not wanted:
         return {}
     heads: dict[int, tuple[Any, ...]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -116,6 +117,19 @@ class ProductInfo:
         )
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+
+
+def is_slug(value: object) -> bool:
+    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+
+
+def slugs_only(values: Iterable[str]) -> list[str]:
+    """The values that can be slugs, sorted and unique. Anything else names nothing, and must
+    never reach the database (PostgreSQL refuses a NUL byte in a query, with a 500)."""
+    return sorted({value for value in values if is_slug(value)})
+
+
 PRODUCT_INFO_FIELDS = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
 
 # Every quote runs this: compiled once per shape (config.prepared). No ORDER BY (the model's
@@ -131,7 +145,7 @@ _PRODUCT_INFOS = PreparedQuery(
 
 def product_infos(*, slugs: Iterable[str]) -> dict[str, ProductInfo]:
     """The products with these slugs (active or not) by slug, in one query."""
-    wanted = sorted(set(slugs))
+    wanted = slugs_only(slugs)
     if not wanted:
         return {}
     return {row[1]: ProductInfo(*row) for row in _PRODUCT_INFOS.fetch(wanted)}

@@ -492,3 +492,36 @@ def test_invalid_items_is_a_domain_error(demo: None) -> None:
     assert caught.value.errors == {
         "items.0.quantity": ["Quantity must be a whole number from 1 to 99, not 0."]
     }
+
+
+def test_slugs_that_cannot_exist_are_unknown_without_a_query(
+    demo: None, api_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    # PostgreSQL refuses NUL bytes with an error: such a slug must never reach it.
+    with django_assert_num_queries(0):
+        data = invalid(
+            api_client,
+            {
+                "items": [
+                    {"product": "a\x00b"},
+                    {"kit": "é"},
+                    {"routine": "x y", "selections": ["a\x00"]},
+                ]
+            },
+        )
+    assert set(data["errors"]) == {"items.0.product", "items.1.kit", "items.2.routine"}
+    data = invalid(api_client, {"items": [{"routine": ROUTINE, "selections": [*THREE, "\x00"]}]})
+    assert data["errors"]["items.0.selections"] == ['No product is called "\x00".']
+
+
+def test_a_refusal_by_the_pricing_service_is_still_a_400(
+    demo: None, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shop.pricing import PricingError
+
+    def refuse(**kwargs: Any) -> Any:
+        raise PricingError("line '0': quantity must be between 1 and 99")
+
+    monkeypatch.setattr(quoting, "quote_build", refuse)
+    data = invalid(api_client, {"items": [{"product": "serum-prep"}]})
+    assert data["detail"].startswith("These items cannot be priced:")
