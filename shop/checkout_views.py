@@ -46,13 +46,21 @@ def _session_cart(request: HttpRequest) -> Cart | None:
 
 
 def _remember(request: HttpRequest, view: CartView) -> None:
-    request.session[SESSION_CART] = str(view.cart.pk)
-    request.session[SESSION_COUNT] = view.count
+    """Keep the cart and its unit count in the session, writing only what changed."""
+    for key, value in ((SESSION_CART, str(view.cart.pk)), (SESSION_COUNT, view.count)):
+        if request.session.get(key) != value:
+            request.session[key] = value
 
 
 def _forget_cart(request: HttpRequest) -> None:
     request.session.pop(SESSION_CART, None)
     request.session.pop(SESSION_COUNT, None)
+
+
+def _cart_checked_out(request: HttpRequest) -> None:
+    """The cart became an order: the nav shows no count, and the session keeps the cart's id
+    so that submitting the checkout form again finds the order (the next add starts a cart)."""
+    request.session[SESSION_COUNT] = 0
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -258,7 +266,7 @@ def _placed(request: HttpRequest, placed: checkout.PlacedOrder) -> HttpResponse:
     number = placed.order.number
     numbers = [n for n in request.session.get(SESSION_ORDERS, []) if n != number][-19:]
     request.session[SESSION_ORDERS] = [*numbers, number]
-    _forget_cart(request)
+    _cart_checked_out(request)
     return redirect("shop:checkout_confirmation", number=number)
 
 
