@@ -218,9 +218,9 @@ def test_a_failure_after_authorization_voids_it(
     catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(**kwargs: Any) -> None:
-        raise RuntimeError("the outbox is broken")
+        raise RuntimeError("the database went away after the authorization")
 
-    monkeypatch.setattr(checkout, "order_confirmation_enqueue", broken)
+    monkeypatch.setattr(Payment.objects, "create", broken)
     cart_row = Cart.objects.get(pk=new_cart(api_client, {"kit": "duo"}))
     details = checkout.CheckoutDetails(
         "ana@example.com", "Ana", "12 Rose St", "Portland", "97201", "US", "test", "tok_ok"
