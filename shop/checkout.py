@@ -216,7 +216,7 @@ def _gifts_given(gifts: Sequence[OrderLineComponent], given: Mapping[int, int]) 
 def _replay(*, key: str, request_hash: str) -> PlacedOrder | None:
     """The order an earlier request with this key made, or None; raises IdempotencyKeyReused
     when that request was a different one."""
-    existing = Order.objects.filter(idempotency_key=key).first()
+    existing = Order.objects.select_related("payment").filter(idempotency_key=key).first()
     if existing is None:
         return None
     if existing.request_hash != request_hash:

@@ -423,3 +423,12 @@ def test_order_read_queries_do_not_grow_with_lines(
     placed = check_out(api_client, _cart_of(catalog, api_client, n)).json()
     with django_assert_num_queries(4):  # order with payment, lines, components, adjustments
         api_client.get(f"/api/orders/{placed['number']}/?token={placed['token']}")
+
+
+def test_a_replay_is_cheap(
+    catalog: Catalog, api_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    cart_id = _cart_of(catalog, api_client, 3)
+    assert check_out(api_client, cart_id, key="same").status_code == 201
+    with django_assert_num_queries(5):  # cart, order by key with payment, lines, parts, adjustments
+        assert check_out(api_client, cart_id, key="same").status_code == 200
