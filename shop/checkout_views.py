@@ -185,14 +185,9 @@ def cart_promo(request: HttpRequest) -> HttpResponse:
             carts.cart_promo_clear(cart=cart)
             return redirect("shop:cart")
         code = request.POST.get("code", "")
-        if not code.strip() or len(code) > 64:
-            return _cart_page(
-                request,
-                cart,
-                status=400,
-                promo_error="Enter a promo code (up to 64 characters).",
-                promo_typed=code[:64],
-            )
+        problem = carts.promo_code_problem(code)
+        if problem is not None:
+            return _cart_page(request, cart, status=400, promo_error=problem, promo_typed=code[:64])
         carts.cart_promo_set(cart=cart, code=code)
     except carts.PromoRejected as error:
         return _cart_page(
