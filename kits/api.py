@@ -163,6 +163,31 @@ def _products_by_slug(slugs: list[str]) -> dict[str, Product]:
     return {p.slug: p for p in Product.objects.select_related("step").filter(slug__in=slugs)}
 
 
+class WholeItems(serializers.ListField):
+    """A list of nested objects, each validated whole, also inside a PATCH.
+
+    The list replaces what was there, so its items are never partial; DRF would otherwise let
+    them inherit `partial=True` from the root and skip their required fields and defaults.
+    """
+
+    def __init__(self, *, item: type[serializers.Serializer[Any]], **kwargs: Any) -> None:
+        self.item = item
+        super().__init__(child=item(), **kwargs)
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        result: list[Any] = []
+        errors: dict[int, Any] = {}
+        for index, value in enumerate(data):
+            incoming = self.item(data=value)
+            if incoming.is_valid():
+                result.append(incoming.validated_data)
+            else:
+                errors[index] = incoming.errors
+        if errors:
+            raise serializers.ValidationError({str(i): e for i, e in errors.items()})
+        return result
+
+
 class PartInput(serializers.Serializer[Any]):
     product = serializers.SlugField(max_length=120)
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
@@ -195,13 +220,13 @@ class KitInput(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
-    components = serializers.ListField(
-        child=PartInput(),
+    components = WholeItems(
+        item=PartInput,
         min_length=1,
         max_length=50,
         error_messages={"min_length": "A kit needs at least one product."},
     )
-    gifts = serializers.ListField(child=PartInput(), max_length=50, required=False)
+    gifts = WholeItems(item=PartInput, max_length=50, required=False)
 
     def validate_slug(self, slug: str) -> str:
         others = Kit.objects.filter(slug=slug)
@@ -271,13 +296,13 @@ class RoutineInput(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
-    slots = serializers.ListField(
-        child=SlotInput(),
+    slots = WholeItems(
+        item=SlotInput,
         min_length=1,
         max_length=20,
         error_messages={"min_length": "A routine needs at least one step."},
     )
-    tiers = serializers.ListField(child=TierInput(), max_length=20, required=False)
+    tiers = WholeItems(item=TierInput, max_length=20, required=False)
 
     def validate_slug(self, slug: str) -> str:
         others = Routine.objects.filter(slug=slug)

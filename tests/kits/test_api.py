@@ -436,8 +436,36 @@ def test_the_schema_documents_kits_routines_and_quote(db: None, api_client: APIC
 
 
 @pytest.mark.parametrize("url", ["/api/kits/a%00b/", "/api/routines/a%00b/"])
-def test_a_nul_byte_in_a_slug_is_404_not_500(demo: None, api_client: APIClient, url: str) -> None:
-    problem(api_client.get(url), 404, "not_found")
+def test_a_nul_byte_in_a_slug_is_400_not_500(demo: None, api_client: APIClient, url: str) -> None:
+    problem(api_client.get(url), 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/routines/three-steps-to-refined-pores/",
+            {"tiers": [{"min_items": 2}]},
+            "tiers.0.percent_off",
+        ),
+        (
+            "/api/routines/three-steps-to-refined-pores/",
+            {"slots": [{"required": True}]},
+            "slots.0.step",
+        ),
+        (
+            "/api/kits/seven-piece-collection/",
+            {"components": [{"quantity": 2}]},
+            "components.0.product",
+        ),
+        ("/api/kits/seven-piece-collection/", {"gifts": [{}]}, "gifts.0.product"),
+    ],
+)
+def test_a_patch_validates_replaced_lists_item_by_item_in_full(
+    demo: None, staff_api: APIClient, url: str, body: dict[str, Any], field: str
+) -> None:
+    response = staff_api.patch(url, body, format="json")
+    assert problem(response, 400, "validation_error")["errors"][field]
 
 
 def test_a_nul_byte_in_a_routine_step_is_a_validation_error(
