@@ -176,15 +176,15 @@ class WholeItems(serializers.ListField):
 
     def run_child_validation(self, data: list[Any]) -> list[Any]:
         result: list[Any] = []
-        errors: dict[int, Any] = {}
+        errors: dict[str, Any] = {}
         for index, value in enumerate(data):
             incoming = self.item(data=value)
             if incoming.is_valid():
                 result.append(incoming.validated_data)
             else:
-                errors[index] = incoming.errors
+                errors[str(index)] = incoming.errors
         if errors:
-            raise serializers.ValidationError({str(i): e for i, e in errors.items()})
+            raise serializers.ValidationError(errors)
         return result
 
 
