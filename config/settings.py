@@ -136,6 +136,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# The email outbox and giveaways: beat sweeps rows in the database, never far-future ETAs.
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "promotions.tasks.outbox_sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["giveaways-sweep"] = {
+    "task": "promotions.tasks.giveaways_sweep",
+    "schedule": 60.0,
+}
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
+OUTBOX_REDISPATCH_SECONDS = int(os.environ.get("OUTBOX_REDISPATCH_SECONDS", "600"))
+OUTBOX_CHUNK_SIZE = int(os.environ.get("OUTBOX_CHUNK_SIZE", "100"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -203,6 +214,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "300/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "token": "10/min",
+        "giveaway_entry": os.environ.get("THROTTLE_GIVEAWAY_ENTRY", "10/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -1,0 +1,213 @@
+"""Demo giveaway: the seven-piece collection's products, with entries as real comment lists
+have them (genuine and misspelt, pingbacks, greetings, blog praise, link spam).
+
+Only creates what is missing; entries are scored like real ones but no email is queued.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from shop.identity import normalize_email
+from shop.models import Product
+
+from . import giveaways, spam
+from .models import Entry, Giveaway
+
+SLUG = "seven-piece-collection"
+# The seven products of the collection (see shop.demo: their prices add up to 180.00).
+COLLECTION_SKUS = [
+    "CLN-CITRUS",
+    "CLN-ACNE",
+    "TON-FIRM",
+    "TON-CLEAR",
+    "REN-FIRM",
+    "REN-SMOOTH",
+    "REN-PORE",
+]
+RULES = """One entry per person; entries are confirmed by email.
+Tell us in your comment why you would like to win.
+Open to residents of the US and Canada, 18 or older.
+The winner is drawn at random when entries close and has 14 days to claim the prize.
+Anyone can check the draw: the proof is published on this page."""
+
+# (name, email, comment, confirmed)
+ENTRIES = [
+    (
+        "Maria Gonzales",
+        "maria.gonzales@example.com",
+        "I have oily skin and my pores on my nose are so big, I would love to try the whole routine!",
+        True,
+    ),
+    (
+        "Tanya Brooks",
+        "tanya.b@example.net",
+        "I fell as I could bwnifit from this regeim. Ive tried everything for my blackheads and "
+        "nothing works for long.",
+        True,
+    ),
+    (
+        "Jen K",
+        "jenk1980@example.org",
+        "Im a waitress and my face is oily two hours after washing it. Would realy love to win this!",
+        True,
+    ),
+    (
+        "Deborah Lane",
+        "deb.lane@example.com",
+        "Post menopause my skin changed completly, dry cheeks and an oily t-zone. Id love to try the "
+        "toner and the firming treatment.",
+        True,
+    ),
+    (
+        "Chris Patel",
+        "chris.patel@example.com",
+        "My wife and I both have combination skin. Would be great to try products that do what they "
+        "say for once.",
+        True,
+    ),
+    (
+        "Ashley Moore",
+        "ashleym@example.net",
+        "Busy mom of three, I barely have time for a routine. Three steps sounds doable!",
+        True,
+    ),
+    (
+        "Sam Rivera",
+        "sam.rivera@example.org",
+        "acne scars since high school and enlarged pores on my cheeks. fingers crossed",
+        True,
+    ),
+    (
+        "Linda Hart",
+        "lindahart@example.com",
+        "I always try to remove my makeup before bed but my pores still look huge. Pick me please!",
+        False,
+    ),
+    (
+        "Kim Nguyen",
+        "kim.nguyen@example.com",
+        "Would love to win, I want to try the Ceramic Skin Smoother for my whiteheads",
+        True,
+    ),
+    (
+        "Rachel Adams",
+        "rachel.adams@example.net",
+        "I have tried so many cleansers that dry out my skin. I'd love to try this collection.",
+        True,
+    ),
+    (
+        "Beauty Junkie Blog » Weekly giveaway roundup",
+        "pingback@beautyjunkie.example",
+        "[…] head over to Refined Pores to enter their giveaway of the seven-piece collection, it "
+        "ends soon […]",
+        False,
+    ),
+    (
+        "Skincare Corner",
+        "wordpress@skincarecorner.example",
+        "[...] I wrote about this three-step routine last week, and there is a giveaway [...]",
+        False,
+    ),
+    (
+        "xkqjvbmw",
+        "xkqjvbmw@mailinator.com",
+        "qwzxkjhv [url=http://cheap-pills.example]cheap pills[/url] zxcvbnmq [link=http://casino."
+        "example]casino[/link]",
+        False,
+    ),
+    (
+        "Buy Replica Watches",
+        "seo@replicas.example",
+        "Great post! [url=http://replica.example]replica watches[/url] http://replica.example/buy "
+        "http://replica.example/sale",
+        False,
+    ),
+    ("dfhgjkwer", "dfhgjkwer@yopmail.com", "hjkwqrtz plmnbvcx qwrtzpsd", False),
+    ("Anna", "anna.b@example.com", "Hi!", False),
+    (
+        "Web Design Fan",
+        "fan@example.org",
+        "Great blog design! Which theme are you using? Bookmarked.",
+        False,
+    ),
+    ("Ella", "ella.m@example.net", "Nice site, keep up the good work", False),
+    (
+        "Priya Shah",
+        "priya.shah@example.com",
+        "My 16 year old daughter has acne and we have tried everything from the drugstore. Would "
+        "love a routine that actualy works.",
+        True,
+    ),
+    (
+        "Tom Becker",
+        "tom.becker@example.com",
+        "Men have pores too :) the finishing powder is the only thing I would skip.",
+        True,
+    ),
+]
+
+
+def load() -> dict[str, int]:
+    created = {"giveaways": 0, "entries": 0}
+    giveaway = Giveaway.objects.filter(slug=SLUG).first()
+    if giveaway is None:
+        now = timezone.now()
+        giveaway = giveaways.giveaway_create(
+            slug=SLUG,
+            title="Win the seven-piece collection",
+            opens_at=now - timedelta(days=7),
+            closes_at=now + timedelta(days=21),
+            winners_count=1,
+            alternates_count=3,
+            description=(
+                "Every product of the wrinkle and pore refining kits: cleanse, tone and renew, "
+                "a $180 value. Leave a comment telling us why you would like to win."
+            ),
+            rules=RULES,
+            prize_description="The seven-piece collection: two cleansers, two toners and three "
+            "renewing treatments ($180 value).",
+            prize_products=list(Product.objects.filter(sku__in=COLLECTION_SKUS)),
+            claim_days=14,
+            min_age=18,
+            countries=["US", "CA"],
+        )
+        created["giveaways"] += 1
+    existing = set(giveaway.entries.values_list("email_normalized", flat=True))
+    previous = list(giveaway.entries.values_list("comment", flat=True))
+    for offset, (name, email, comment, confirmed) in enumerate(ENTRIES):
+        normalized = normalize_email(email)
+        if normalized in existing:
+            continue
+        result = spam.score_entry(
+            name=name,
+            email=normalized,
+            comment=comment,
+            context=spam.SpamContext(previous_shingles=spam.shingle_sets(previous)),
+        )
+        previous.append(comment)
+        entered = giveaway.opens_at + timedelta(hours=3 * offset + 1)
+        entry = Entry(
+            giveaway=giveaway,
+            name=name,
+            email=email,
+            email_normalized=normalized,
+            comment=comment,
+            source=Entry.Source.IMPORT
+            if "pingback" in email or "wordpress" in email
+            else Entry.Source.FORM,
+            created_at=entered,
+            confirmed_at=entered + timedelta(minutes=20) if confirmed else None,
+            status=Entry.Status.HELD
+            if result.held
+            else (Entry.Status.CONFIRMED if confirmed else Entry.Status.PENDING),
+            spam_score=result.score,
+            spam_reasons=result.reasons_json(),
+            spam_blocked=result.blocked,
+        )
+        entry.save()
+        existing.add(normalized)
+        created["entries"] += 1
+    return created

@@ -1,0 +1,29 @@
+"""A file email backend for worker tests that can stop mid-run on cue.
+
+With PAUSE_AFTER_MESSAGES=N in the worker's environment, the worker writes N messages, then
+creates `paused` in EMAIL_FILE_PATH and hangs before writing the next one: the test knows
+the worker is in the middle of a send (a row claimed, its email not handed over) and kills
+it there with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
+
+_written = 0
+
+
+class EmailBackend(FileBackend):
+    def write_message(self, message: Any) -> None:
+        global _written
+        limit = int(os.environ.get("PAUSE_AFTER_MESSAGES", "0") or 0)
+        if limit and _written >= limit:
+            Path(self.file_path, "paused").write_text(str(os.getpid()))
+            time.sleep(600)
+        super().write_message(message)
+        _written += 1
