@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
@@ -17,7 +19,7 @@ from rest_framework.views import APIView
 
 from config.api import ApiError
 
-from . import selectors, services
+from . import quoting, selectors, services
 from .models import Concern, Ingredient, Product, Step
 
 
@@ -242,3 +244,71 @@ class TokenApi(APIView):
             raise ApiError(status=403, code="not_staff", detail="API tokens are for staff only.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class QuoteItemSchema(serializers.Serializer[Any]):
+    product = serializers.SlugField(required=False)
+    kit = serializers.SlugField(required=False)
+    routine = serializers.SlugField(required=False)
+    selections = serializers.ListField(child=serializers.SlugField(), required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
+
+
+class QuoteRequestSchema(serializers.Serializer[Any]):
+    items = QuoteItemSchema(many=True)
+    promo_code = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class QuoteApi(APIView):
+    """Price a cart without keeping it: the pricing service's Breakdown, as the contract says.
+
+    Items are checked by hand rather than by a serializer so that every bad item is named with
+    its index, slug and the rule it breaks (400 `invalid_items`), and to keep this hot path lean.
+    Anonymous: no authentication is run, so a stale session never blocks a quote.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(request=QuoteRequestSchema, responses={200: dict[str, Any]})
+    def post(self, request: Request) -> Response:
+        data = request.data
+        if not isinstance(data, dict):
+            raise ApiError(
+                status=400,
+                code="invalid_items",
+                detail="Send a JSON object with an items list.",
+                errors={"items": ["Send a JSON object with an items list."]},
+            )
+        errors: dict[str, list[str]] = {}
+        promo_code = data.get("promo_code")
+        if promo_code is not None and (not isinstance(promo_code, str) or len(promo_code) > 64):
+            errors["promo_code"] = ["Send the promo code as text (at most 64 characters)."]
+        email = data.get("email")
+        if email is not None and email != "":
+            try:
+                if not isinstance(email, str) or len(email) > 254:
+                    raise DjangoValidationError("bad")
+                validate_email(email)
+            except DjangoValidationError:
+                errors["email"] = ["Enter a valid email address."]
+        if errors:
+            raise ApiError(
+                status=400,
+                code="validation_error",
+                title="Invalid input",
+                detail="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+                errors=errors,
+            )
+        try:
+            breakdown = quoting.quote_build(
+                items=data.get("items"),
+                promo_codes=[promo_code] if promo_code else (),
+                email=email or None,
+            )
+        except quoting.InvalidItems as exc:
+            raise ApiError(
+                status=400, code="invalid_items", detail=str(exc), errors=exc.errors
+            ) from exc
+        return Response(breakdown.to_dict())

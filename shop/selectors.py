@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -84,3 +86,41 @@ def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
 def product_get(*, slug: str, include_inactive: bool = False) -> Product | None:
     queryset = Product.objects.all() if include_inactive else Product.objects.filter(active=True)
     return _with_related(queryset).filter(slug=slug).first()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductInfo:
+    """A product as plain data, for fetch-then-calculate code (quotes, kits, checkout)."""
+
+    id: int
+    slug: str
+    name: str
+    price: Decimal
+    step: str
+    active: bool
+    stock: int
+
+    @classmethod
+    def of(cls, product: Product) -> ProductInfo:
+        """From a model instance; `step` must be loaded (select_related) to stay query-free."""
+        return cls(
+            id=product.pk,
+            slug=product.slug,
+            name=product.name,
+            price=product.price_amount,
+            step=product.step.slug,
+            active=product.active,
+            stock=product.stock,
+        )
+
+
+PRODUCT_INFO_FIELDS = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
+
+
+def product_infos(*, slugs: Iterable[str]) -> dict[str, ProductInfo]:
+    """The products with these slugs (active or not) by slug, in one query."""
+    wanted = set(slugs)
+    if not wanted:
+        return {}
+    rows = Product.objects.filter(slug__in=wanted).values_list(*PRODUCT_INFO_FIELDS)
+    return {row[1]: ProductInfo(*row) for row in rows}

@@ -6,6 +6,15 @@ from decimal import Decimal
 
 import factory
 
+from kits.models import (
+    IngredientConflict,
+    Kit,
+    KitComponent,
+    KitGift,
+    Routine,
+    RoutineSlot,
+    RoutineTier,
+)
 from shop.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
@@ -116,3 +125,81 @@ def _days(n: int):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     return timedelta(days=n)
+
+
+# -- kits and routines ---------------------------------------------------------------------------
+
+
+class KitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Kit
+
+    name = factory.Sequence(lambda n: f"Kit {n}")
+    slug = factory.Sequence(lambda n: f"kit-{n}")
+    price_amount = Decimal("50.00")
+    active = True
+
+
+class KitComponentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KitComponent
+
+    kit = factory.SubFactory(KitFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class KitGiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KitGift
+
+    kit = factory.SubFactory(KitFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class RoutineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Routine
+
+    name = factory.Sequence(lambda n: f"Routine {n}")
+    slug = factory.Sequence(lambda n: f"routine-{n}")
+    active = True
+
+
+class RoutineSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutineSlot
+        skip_postgeneration_save = True
+
+    routine = factory.SubFactory(RoutineFactory)
+    step = factory.SubFactory(StepFactory, slug="cleanse", position=1)
+    position = factory.Sequence(lambda n: n)
+    required = True
+    min_items = 1
+    max_items = 1
+
+    @factory.post_generation
+    def products(self, create: bool, extracted: list[Product] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.products.set(extracted)
+
+
+class RoutineTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutineTier
+
+    routine = factory.SubFactory(RoutineFactory)
+    min_items = 3
+    percent_off = Decimal("10")
+
+
+class IngredientConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IngredientConflict
+
+    first = factory.SubFactory(IngredientFactory)
+    second = factory.SubFactory(IngredientFactory)
+    title = "Two exfoliating acids"
+    explanation = "Alternate them."
+    active = True

@@ -1,0 +1,52 @@
+/* Routine kit builder: re-price on every change without a page load.
+   Progressive enhancement only: the form posts and re-renders the same page without this. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-builder]");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var summary = document.getElementById("builder-summary");
+  var controller = null;
+
+  function showErrors(fieldset, problems) {
+    var box = fieldset.querySelector(".step-errors");
+    // "Choose one toner" before the shopper reached the toner is noise: missing-product
+    // messages appear live only where the last submit already showed an error.
+    var showing = box.children.length > 0;
+    box.textContent = "";
+    problems.forEach(function (problem) {
+      if (problem.code === "missing" && !showing) { return; }
+      var p = document.createElement("p");
+      p.className = "field-error";
+      p.textContent = problem.message;
+      box.appendChild(p);
+    });
+    fieldset.classList.toggle("has-error", box.children.length > 0);
+  }
+
+  function render(data) {
+    summary.innerHTML = data.summary_html; // rendered and escaped by the server's template
+    form.querySelectorAll("fieldset[data-step]").forEach(function (fieldset) {
+      showErrors(fieldset, data.errors[fieldset.getAttribute("data-step")] || []);
+    });
+  }
+
+  function update() {
+    if (controller) { controller.abort(); }
+    controller = window.AbortController ? new AbortController() : null;
+    summary.setAttribute("aria-busy", "true");
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" },
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(render).catch(function () {
+      // Leave the page as it is: the "Update my routine" button still works.
+    }).then(function () { summary.removeAttribute("aria-busy"); });
+  }
+
+  form.addEventListener("change", update);
+}());

@@ -1,0 +1,385 @@
+"""The quote service: parse cart items, load what they need in a fixed number of queries, price.
+
+Fetch, then calculate: `quote_catalog_load` reads products, kits and routines as plain data
+(at most 1 + 2 + 3 queries, whatever the number of lines, components or slots), the checks and
+`quote_lines_build` run over that data, and `shop.pricing.price` does every sum. Checkout reuses
+`quote_prepare`, which returns the loaded data alongside the pricing request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from kits import selectors as kit_selectors
+from kits.rules import (
+    KitInfo,
+    RoutineInfo,
+    Selection,
+    kit_problem,
+    selection_check,
+)
+from promotions.selectors import promo_rules_for
+from shop.pricing import (
+    Breakdown,
+    Item,
+    KitLine,
+    Money,
+    Part,
+    PricingRequest,
+    ProductLine,
+    PromoRule,
+    RoutineLine,
+    ShippingPolicy,
+    Tier,
+    UnknownCode,
+    price,
+)
+
+from .selectors import ProductInfo, product_infos
+
+MAX_LINES = 200
+MAX_QUANTITY = 99
+MAX_SELECTIONS = 50
+MAX_SLUG_LENGTH = 120
+KINDS = ("product", "kit", "routine")
+
+Line = ProductLine | KitLine | RoutineLine
+
+
+class InvalidItems(ValueError):
+    """Quote items that cannot be priced; `errors` maps "items.<i>.<field>" to messages.
+
+    The API answers 400 `invalid_items` with `str(error)` as the detail.
+    """
+
+    def __init__(self, errors: Mapping[str, list[str]], labels: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        parts = []
+        for key, messages in self.errors.items():
+            where = labels.get(".".join(key.split(".")[:2]), key)
+            parts.append(f"{where}: {' '.join(messages)}")
+        super().__init__(" ".join(parts) if parts else "The items are not valid.")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteItem:
+    """One parsed cart item. `id` becomes the pricing line id (default: its index)."""
+
+    kind: str
+    slug: str
+    quantity: int
+    selections: tuple[str, ...] = ()
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCatalog:
+    """Everything the items refer to, as plain data, keyed by slug (missing = unknown)."""
+
+    products: Mapping[str, ProductInfo]
+    kits: Mapping[str, KitInfo]
+    routines: Mapping[str, RoutineInfo]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedQuote:
+    """A quote ready to price, with the data it was built from (checkout reserves stock with it).
+
+    `selections` holds each routine item's sorted selection, by item index.
+    """
+
+    items: tuple[QuoteItem, ...]
+    catalog: QuoteCatalog
+    selections: Mapping[int, Selection]
+    request: PricingRequest
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _label(index: int, item: object) -> str:
+    if isinstance(item, dict):
+        for kind in KINDS:
+            if isinstance(item.get(kind), str):
+                return f'items.{index} ({kind} "{item[kind][:MAX_SLUG_LENGTH]}")'
+    return f"items.{index}"
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteItem | None:
+    where = f"items.{index}"
+    if not isinstance(raw, dict):
+        errors[where] = ["Each item must be an object naming a product, kit or routine."]
+        return None
+    kinds = [kind for kind in KINDS if kind in raw]
+    if len(kinds) != 1:
+        errors[where] = ['Name exactly one of "product", "kit" or "routine".']
+        return None
+    kind = kinds[0]
+    ok = True
+    allowed = {kind, "quantity"} | ({"selections"} if kind == "routine" else set())
+    for key in raw:
+        if key not in allowed:
+            name = str(key)[:40]
+            errors[f"{where}.{name}"] = (
+                ["Only routines take selections."] if key == "selections" else ["Unknown field."]
+            )
+            ok = False
+    slug = raw[kind]
+    if not isinstance(slug, str) or not slug.strip() or len(slug) > MAX_SLUG_LENGTH:
+        errors[f"{where}.{kind}"] = [f"Give the {kind}'s slug as text (at most 120 characters)."]
+        ok = False
+    quantity = raw.get("quantity", 1)
+    if not _is_count(quantity) or not 1 <= quantity <= MAX_QUANTITY:
+        errors[f"{where}.quantity"] = [
+            f"Quantity must be a whole number from 1 to {MAX_QUANTITY}, not {_shown(quantity)}."
+        ]
+        ok = False
+    selections: tuple[str, ...] = ()
+    if kind == "routine":
+        raw_selections = raw.get("selections")
+        if (
+            not isinstance(raw_selections, list)
+            or not raw_selections
+            or not all(isinstance(s, str) and 0 < len(s) <= MAX_SLUG_LENGTH for s in raw_selections)
+        ):
+            errors[f"{where}.selections"] = [
+                "Choose the routine's products: a non-empty list of product slugs."
+            ]
+            ok = False
+        elif len(raw_selections) > MAX_SELECTIONS:
+            errors[f"{where}.selections"] = [f"Choose at most {MAX_SELECTIONS} products."]
+            ok = False
+        else:
+            selections = tuple(raw_selections)
+    if not ok:
+        return None
+    assert isinstance(slug, str) and isinstance(quantity, int)
+    return QuoteItem(kind, slug.strip(), quantity, selections, str(index))
+
+
+def quote_items_parse(*, items: object) -> list[QuoteItem]:
+    """Check the shape of the `items` of a quote; raises InvalidItems naming every bad one."""
+    if not isinstance(items, list):
+        raise InvalidItems({"items": ["Send items as a list of objects."]}, {})
+    if not items:
+        raise InvalidItems({"items": ["Add at least one item."]}, {})
+    if len(items) > MAX_LINES:
+        raise InvalidItems({"items": [f"A quote holds at most {MAX_LINES} items."]}, {})
+    errors: dict[str, list[str]] = {}
+    parsed = [_parse_item(index, raw, errors) for index, raw in enumerate(items)]
+    if errors:
+        raise InvalidItems(errors, {f"items.{i}": _label(i, raw) for i, raw in enumerate(items)})
+    return [item for item in parsed if item is not None]
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def quote_catalog_load(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
+    """Everything the items name, in a fixed number of queries (at most six)."""
+    product_slugs: set[str] = set()
+    kit_slugs: set[str] = set()
+    routine_slugs: set[str] = set()
+    for item in items:
+        if item.kind == "product":
+            product_slugs.add(item.slug)
+        elif item.kind == "kit":
+            kit_slugs.add(item.slug)
+        else:
+            routine_slugs.add(item.slug)
+            product_slugs.update(item.selections)
+    return QuoteCatalog(
+        products=product_infos(slugs=product_slugs),
+        kits=kit_selectors.kit_infos(slugs=kit_slugs),
+        routines=kit_selectors.routine_infos(slugs=routine_slugs),
+    )
+
+
+# -- building pricing lines ------------------------------------------------------------------
+
+
+class ItemMaker:
+    """Pricing Items from ProductInfo, one object per product (pricing checks each object once)."""
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self._items: dict[str, Item] = {}
+
+    def __call__(self, product: ProductInfo) -> Item:
+        item = self._items.get(product.slug)
+        if item is None:
+            item = Item(
+                product.slug, product.name, Money.of(product.price, self.currency), product.step
+            )
+            self._items[product.slug] = item
+        return item
+
+
+def currency() -> str:
+    return str(settings.SHOP_CURRENCY)
+
+
+def shipping_policy(*, free: bool = False) -> ShippingPolicy:
+    """The shop's shipping from settings; `free=True` for figures that leave shipping out."""
+    code = currency()
+    if free:
+        return ShippingPolicy(flat=Money.zero(code), free_over=None)
+    free_over = settings.SHOP_FREE_SHIPPING_OVER
+    return ShippingPolicy(
+        flat=Money.of(Decimal(settings.SHOP_SHIPPING), code),
+        free_over=None if free_over is None else Money.of(Decimal(free_over), code),
+    )
+
+
+def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
+    return KitLine(
+        id=id,
+        slug=kit.slug,
+        name=kit.name,
+        price=Money.of(kit.price, make.currency),
+        components=tuple(Part(make(p.product), p.quantity) for p in kit.components),
+        gifts=tuple(Part(make(p.product), p.quantity) for p in kit.gifts),
+        quantity=quantity,
+    )
+
+
+def routine_line(
+    routine: RoutineInfo,
+    products: Sequence[ProductInfo],
+    *,
+    quantity: int,
+    id: str,
+    make: ItemMaker,
+) -> RoutineLine:
+    return RoutineLine(
+        id=id,
+        slug=routine.slug,
+        name=routine.name,
+        selections=tuple(make(product) for product in products),
+        tiers=tuple(Tier(t.min_items, t.percent_off) for t in routine.tiers),
+        quantity=quantity,
+    )
+
+
+def quote_lines_build(
+    *, items: Sequence[QuoteItem], catalog: QuoteCatalog, make: ItemMaker
+) -> tuple[tuple[Line, ...], dict[int, Selection]]:
+    """Pricing lines for the items; raises InvalidItems for unknown, unsold or invalid ones."""
+    errors: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    lines: list[Line] = []
+    selections: dict[int, Selection] = {}
+    for index, item in enumerate(items):
+        where = f"items.{index}"
+        labels[where] = f'{where} ({item.kind} "{item.slug}")'
+        line_id = item.id or str(index)
+        field = f"{where}.{item.kind}"
+        if item.kind == "product":
+            product = catalog.products.get(item.slug)
+            if product is None:
+                errors[field] = [f'No product is called "{item.slug}".']
+            elif not product.active:
+                errors[field] = [f"{product.name} is no longer sold."]
+            else:
+                lines.append(ProductLine(line_id, make(product), item.quantity))
+        elif item.kind == "kit":
+            kit = catalog.kits.get(item.slug)
+            problem = f'No kit is called "{item.slug}".' if kit is None else kit_problem(kit)
+            if problem is not None:
+                errors[field] = [problem]
+            else:
+                assert kit is not None
+                lines.append(kit_line(kit, quantity=item.quantity, id=line_id, make=make))
+        else:
+            routine = catalog.routines.get(item.slug)
+            if routine is None or not routine.active or not routine.slots:
+                errors[field] = [
+                    f'No routine is called "{item.slug}".'
+                    if routine is None
+                    else f"{routine.name} is not available."
+                ]
+                continue
+            selection = selection_check(
+                routine=routine, products=catalog.products, selections=item.selections
+            )
+            if not selection.valid:
+                errors[f"{where}.selections"] = [p.message for p in selection.problems]
+                continue
+            selections[index] = selection
+            lines.append(
+                routine_line(
+                    routine, selection.products, quantity=item.quantity, id=line_id, make=make
+                )
+            )
+    if errors:
+        raise InvalidItems(errors, labels)
+    return tuple(lines), selections
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+def pricing_request(
+    *,
+    lines: Sequence[Line],
+    promos: Sequence[PromoRule | UnknownCode] = (),
+    now: datetime | None = None,
+    free_shipping: bool = False,
+) -> PricingRequest:
+    return PricingRequest(
+        currency=currency(),
+        lines=tuple(lines),
+        shipping=shipping_policy(free=free_shipping),
+        now=now or timezone.now(),
+        promos=tuple(promos),
+    )
+
+
+def quote_prepare(
+    *,
+    items: Sequence[QuoteItem],
+    promo_codes: Sequence[str] = (),
+    email: str | None = None,
+    now: datetime | None = None,
+) -> PreparedQuote:
+    """Load and check parsed items and build the pricing request; raises InvalidItems."""
+    now = now or timezone.now()
+    catalog = quote_catalog_load(items=items)
+    lines, selections = quote_lines_build(items=items, catalog=catalog, make=ItemMaker(currency()))
+    promos = promo_rules_for(codes=promo_codes, email=email, now=now) if promo_codes else ()
+    return PreparedQuote(
+        items=tuple(items),
+        catalog=catalog,
+        selections=selections,
+        request=pricing_request(lines=lines, promos=promos, now=now),
+    )
+
+
+def quote_build(
+    *,
+    items: Any,
+    promo_codes: Sequence[str] = (),
+    email: str | None = None,
+    now: datetime | None = None,
+) -> Breakdown:
+    """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item."""
+    parsed = quote_items_parse(items=items)
+    prepared = quote_prepare(items=parsed, promo_codes=promo_codes, email=email, now=now)
+    return price(prepared.request)
