@@ -147,6 +147,12 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
 OUTBOX_REDISPATCH_SECONDS = int(os.environ.get("OUTBOX_REDISPATCH_SECONDS", "600"))
 OUTBOX_CHUNK_SIZE = int(os.environ.get("OUTBOX_CHUNK_SIZE", "100"))
+# Promo codes: failed attempts allowed per client (IP) and per cart in each window (seconds).
+PROMO_ATTEMPT_WINDOW = int(os.environ.get("PROMO_ATTEMPT_WINDOW", "900"))
+PROMO_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_ATTEMPTS_PER_CLIENT", "30"))
+PROMO_ATTEMPTS_PER_CART = int(os.environ.get("PROMO_ATTEMPTS_PER_CART", "10"))
+# Generating more codes than this answers 202 and runs as a Celery task with a progress row.
+PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -203,3 +203,29 @@ class IngredientConflictFactory(factory.django.DjangoModelFactory):
     title = "Two exfoliating acids"
     explanation = "Alternate them."
     active = True
+
+
+# -- promotions: promo codes ---------------------------------------------------------------------
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    """A running 10% off promotion on the whole cart, without limits."""
+
+    class Meta:
+        model = "promotions.Promotion"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    kind = "percent"
+    value = Decimal("10")
+
+
+class PromoCodeFactory(factory.django.DjangoModelFactory):
+    """A public code of a new promotion."""
+
+    class Meta:
+        model = "promotions.PromoCode"
+
+    code = factory.Sequence(lambda n: f"CODE{n:04d}")
+    promotion = factory.SubFactory(PromotionFactory)
+    public = True
