@@ -60,6 +60,9 @@ THRESHOLD_RULE = "free_shipping_over"  # shop.pricing's rule for the free-shippi
 
 REASONS = {
     "promo_not_found": "{code} isn't a valid promo code.",
+    "promo_min_subtotal": "Your cart no longer reaches the minimum for {code}.",
+    "promo_not_applicable": "{code} doesn't apply to anything in your cart.",
+    "promo_not_combinable": "{code} can't be combined with the other codes.",
     "promo_not_started": "{code} can't be used yet.",
     "promo_expired": "{code} has expired.",
     "promo_exhausted": "{code} has been fully redeemed.",
@@ -465,7 +468,15 @@ def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) ->
 
     Called inside the checkout transaction. Runs in a savepoint: when a limit would be
     exceeded nothing of this call remains. Redeeming the same order again changes nothing.
+
+    A code the breakdown rejected raises too, with its rejection code as the reason (a code
+    used up or expired between the cart and checkout, or over this customer's limit now that
+    the email is known): checkout then stops with that reason instead of charging more than
+    the shopper was shown.
     """
+    for rejection in breakdown.rejected:
+        if rejection.source == "promo":
+            raise PromoUnavailable(rejection.rule, rejection.code)
     given = _given_by_code(breakdown)
     if not given:
         return
