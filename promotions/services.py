@@ -144,6 +144,10 @@ def _random_code(prefix: str, length: int) -> str:
     return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def _taken(codes: set[str]) -> set[str]:
+    return set(PromoCode.objects.filter(code__in=codes).values_list("code", flat=True))
+
+
 def promo_codes_generate(
     *,
     promotion: Promotion,
@@ -169,8 +173,7 @@ def promo_codes_generate(
     while len(made) < count:
         need = min(count - len(made), CHUNK)
         candidates = {_random_code(prefix, length) for _ in range(need)}
-        taken = set(PromoCode.objects.filter(code__in=candidates).values_list("code", flat=True))
-        fresh = sorted(candidates - taken)
+        fresh = sorted(candidates - _taken(candidates))
         try:
             with transaction.atomic():
                 PromoCode.objects.bulk_create(
