@@ -32,7 +32,8 @@ def _database_url() -> str:
 
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
 
 
 def _start_worker(mail_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -49,9 +50,23 @@ def _start_worker(mail_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], s
     }
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-            "--concurrency", "2", "--hostname", name, "--loglevel", "WARNING",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "2",
+            "--hostname",
+            name,
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ],
         cwd=ROOT,
         env=env,

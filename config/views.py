@@ -11,7 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from .api import is_api_request, problem_response
 
@@ -96,6 +96,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+@csrf_exempt  # an unknown API path is a 404 for every method, not a CSRF failure
 def api_not_found(request: HttpRequest) -> HttpResponse:
     return problem_response(404, "not_found", f"Nothing at {request.path[:200]}.")
 

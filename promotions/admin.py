@@ -15,6 +15,27 @@ from django.utils.safestring import SafeString
 from . import giveaways, outbox, selectors
 from .models import Entry, Giveaway, HeldEntry, OutboxMessage, Suppression
 
+OUTBOX_FIELDS: tuple[str, ...] = (
+    "purpose",
+    "key",
+    "recipient",
+    "object_ref",
+    "marketing",
+    "state",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "dispatched_at",
+    "claimed_until",
+    "created_at",
+    "sent_at",
+    "subject",
+    "headers_display",
+    "body_text_display",
+    "body_html_preview",
+)
+
+
 # -- outbox ------------------------------------------------------------------------------------
 
 
@@ -30,26 +51,8 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     actions = ["retry_now"]
     list_per_page = 100
     show_full_result_count = False
-    fields = [
-        "purpose",
-        "key",
-        "recipient",
-        "object_ref",
-        "marketing",
-        "state",
-        "attempts",
-        "last_error",
-        "next_attempt_at",
-        "dispatched_at",
-        "claimed_until",
-        "created_at",
-        "sent_at",
-        "subject",
-        "headers_display",
-        "body_text_display",
-        "body_html_preview",
-    ]
-    readonly_fields = fields
+    fields = OUTBOX_FIELDS
+    readonly_fields = OUTBOX_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -223,6 +226,32 @@ class GiveawayAdmin(admin.ModelAdmin[Giveaway]):
             )
 
 
+ENTRY_FIELDS: tuple[str, ...] = (
+    "giveaway",
+    "name",
+    "email",
+    "email_normalized",
+    "comment",
+    "country",
+    "age_confirmed",
+    "source",
+    "status",
+    "created_at",
+    "confirmed_at",
+    "reviewed_at",
+    "spam_score",
+    "spam_reasons_display",
+    "spam_blocked",
+    "draw_position",
+    "claim",
+    "claim_deadline",
+    "claimed_at",
+    "claim_details",
+    "consolation_code",
+    "emails_display",
+)
+
+
 class EntryAdmin(admin.ModelAdmin[Entry]):
     list_display = [
         "name",
@@ -242,31 +271,8 @@ class EntryAdmin(admin.ModelAdmin[Entry]):
     search_help_text = "Search by name, email or comment."
     actions = ["approve", "reject"]
     list_per_page = 100
-    fields = [
-        "giveaway",
-        "name",
-        "email",
-        "email_normalized",
-        "comment",
-        "country",
-        "age_confirmed",
-        "source",
-        "status",
-        "created_at",
-        "confirmed_at",
-        "reviewed_at",
-        "spam_score",
-        "spam_reasons_display",
-        "spam_blocked",
-        "draw_position",
-        "claim",
-        "claim_deadline",
-        "claimed_at",
-        "claim_details",
-        "consolation_code",
-        "emails_display",
-    ]
-    readonly_fields = fields
+    fields = ENTRY_FIELDS
+    readonly_fields = ENTRY_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from shop.models import Product
 
 from . import giveaways, selectors
 from .models import Entry, Giveaway
+from .models.giveaways import RESERVED_SLUGS
 
 
 def _not_found(slug: str) -> ApiError:
@@ -34,6 +35,14 @@ def _get(slug: str) -> Giveaway:
     if giveaway is None:
         raise _not_found(slug)
     return giveaway
+
+
+class PrizeSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField()
+    description = serializers.CharField()
+    kit = serializers.CharField(allow_null=True)
+    products = serializers.ListField(child=serializers.CharField())
+    value = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 
 class GiveawaySerializer(serializers.Serializer[Giveaway]):
@@ -55,6 +64,7 @@ class GiveawaySerializer(serializers.Serializer[Giveaway]):
     drawn_at = serializers.DateTimeField(allow_null=True)
     url = serializers.SerializerMethodField()
 
+    @extend_schema_field(PrizeSerializer)
     def get_prize(self, giveaway: Giveaway) -> dict[str, Any]:
         return {
             "currency": settings.SHOP_CURRENCY,
@@ -100,7 +110,7 @@ class GiveawayCreateSerializer(serializers.Serializer[Any]):
         return None
 
     def validate_slug(self, value: str) -> str:
-        if value in giveaways.RESERVED_SLUGS:
+        if value in RESERVED_SLUGS:
             raise serializers.ValidationError(f"{value!r} is reserved; choose another slug.")
         if Giveaway.objects.filter(slug=value).exists():
             raise serializers.ValidationError("A giveaway with this slug exists.")
@@ -134,7 +144,7 @@ class EntrySerializer(serializers.Serializer[Entry]):
     spam_score = serializers.IntegerField()
     spam_reasons = serializers.JSONField()
     confirmed = serializers.SerializerMethodField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     draw_position = serializers.IntegerField(allow_null=True)
     claim = serializers.CharField()
@@ -149,8 +159,51 @@ class ImportRowSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
 
 
+class ImportResultSerializer(serializers.Serializer[Any]):
+    imported = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    held = serializers.IntegerField()
+
+
+class ProofEntrySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProofSerializer(serializers.Serializer[Any]):
+    """The published draw proof: `python -m promotions.verify_draw` re-runs it."""
+
+    version = serializers.IntegerField()
+    algorithm = serializers.CharField()
+    giveaway = serializers.CharField()
+    title = serializers.CharField()
+    closes_at = serializers.CharField()
+    drawn_at = serializers.CharField()
+    commitment = serializers.CharField()
+    seed = serializers.CharField()
+    list_hash = serializers.CharField()
+    winners_count = serializers.IntegerField()
+    alternates_count = serializers.IntegerField()
+    entries = ProofEntrySerializer(many=True)
+    winners = serializers.ListField(child=serializers.IntegerField())
+    alternates = serializers.ListField(child=serializers.IntegerField())
+
+
+class DrawnEntrySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.IntegerField()
+
+
+class DrawResultSerializer(serializers.Serializer[Any]):
+    winner = DrawnEntrySerializer()
+    winners = DrawnEntrySerializer(many=True)
+    alternates = DrawnEntrySerializer(many=True)
+    proof = ProofSerializer()
+
+
 class ImportSerializer(serializers.Serializer[Any]):
-    entries = ImportRowSerializer(many=True, allow_empty=False, max_length=10000)
+    entries = ImportRowSerializer(many=True, allow_empty=False, max_length=10000)  # type: ignore[call-arg]
 
 
 class GiveawayEntryThrottle(AnonRateThrottle):
@@ -162,12 +215,14 @@ class GiveawayEntryThrottle(AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class GiveawayListApi(APIView):
+class GiveawayListApi(generics.GenericAPIView[Giveaway]):
+    serializer_class = GiveawaySerializer
+    pagination_class = PageNumberPagination
+
     @extend_schema(responses=GiveawaySerializer(many=True))
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.giveaway_list_public(), request, view=self)
-        return paginator.get_paginated_response(GiveawaySerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.giveaway_list_public())
+        return self.get_paginated_response(GiveawaySerializer(page, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema(request=GiveawayCreateSerializer, responses={201: GiveawaySerializer})
     def post(self, request: Request) -> Response:
@@ -228,7 +283,7 @@ class EntryListCreateApi(APIView):
                 errors={"status": [f"Use one of {', '.join(Entry.Status.values)}."]},
             )
         entries = selectors.entry_list(giveaway=giveaway, status=wanted)
-        return Response(EntrySerializer(entries, many=True).data)
+        return Response(EntrySerializer(entries, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema(
         request=EntryCreateSerializer,
@@ -258,7 +313,7 @@ class EntryListCreateApi(APIView):
 class EntryImportApi(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(request=ImportSerializer, responses={200: dict})
+    @extend_schema(request=ImportSerializer, responses={200: ImportResultSerializer})
     def post(self, request: Request, slug: str) -> Response:
         giveaway = _get(slug)
         incoming = ImportSerializer(data=request.data)
@@ -278,7 +333,7 @@ class DrawApi(APIView):
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "GET" else [IsStaff()]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ProofSerializer})
     def get(self, request: Request, slug: str) -> Response:
         giveaway = _get(slug)
         if giveaway.proof is None:
@@ -294,7 +349,7 @@ class DrawApi(APIView):
             )
         return Response(giveaway.proof)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: DrawResultSerializer})
     def post(self, request: Request, slug: str) -> Response:
         giveaway = _get(slug)
         try:

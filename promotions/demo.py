@@ -44,7 +44,8 @@ ENTRIES = [
     (
         "Maria Gonzales",
         "maria.gonzales@example.com",
-        "I have oily skin and my pores on my nose are so big, I would love to try the whole routine!",
+        "I have oily skin and my pores on my nose are so big, "
+        "I would love to try the whole routine!",
         True,
     ),
     (
@@ -57,21 +58,22 @@ ENTRIES = [
     (
         "Jen K",
         "jenk1980@example.org",
-        "Im a waitress and my face is oily two hours after washing it. Would realy love to win this!",
+        "Im a waitress and my face is oily two hours after washing it. "
+        "Would realy love to win this!",
         True,
     ),
     (
         "Deborah Lane",
         "deb.lane@example.com",
-        "Post menopause my skin changed completly, dry cheeks and an oily t-zone. Id love to try the "
-        "toner and the firming treatment.",
+        "Post menopause my skin changed completly, dry cheeks and an oily t-zone. "
+        "Id love to try the toner and the firming treatment.",
         True,
     ),
     (
         "Chris Patel",
         "chris.patel@example.com",
-        "My wife and I both have combination skin. Would be great to try products that do what they "
-        "say for once.",
+        "My wife and I both have combination skin. "
+        "Would be great to try products that do what they say for once.",
         True,
     ),
     (

@@ -82,7 +82,7 @@ def email_render(*, template: str, context: dict[str, Any]) -> RenderedEmail:
         "SHOP_BASE_URL": settings.SHOP_BASE_URL.rstrip("/"),
         **context,
     }
-    subject = render_to_string(f"emails/{template}.subject.txt", full)
+    subject: str = render_to_string(f"emails/{template}.subject.txt", full)
     # One line, no header injection: newlines in a name cannot start a new header.
     subject = " ".join(subject.split())[:300]
     text = render_to_string(f"emails/{template}.txt", full).strip() + "\n"

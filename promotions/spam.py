@@ -11,26 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 HOLD_AT = 50
 MAX_SCORE = 100
 
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # The bigrams that make up ~97% of letter pairs inside English words (measured on a large
 # English prose corpus), plus a few that skincare talk needs. Random-letter strings mostly
 # consist of other pairs.
-_COMMON_BIGRAMS = frozenset(
-    (
-        "ab ac ad af ag ai ak al am an ap ar as at au av aw ax ay az ba be bi bl bo br bu by ca "
-        "ce ch ci ck cl co cr ct cu cy da dd de di do ds du dy ea ec ed ee ef eg ei el em en ep "
-        "er es et ev ew ex ey fa fe ff fi fl fo fr ft fu ga ge gg gh gi gl gn go gr gs gu gy ha "
-        "he hi ho hy ia ib ic id ie if ig ik il im in io ip ir is it iv ix iz ju ka ke ki kn ko "
-        "ks ky la ld le lf li lk ll lm lo lp ls lt lu ly ma mb me mi mm mo mp ms mu my na nc nd "
-        "ne nf ng ni nk nl nn no ns nt nu nv ny oa ob oc od oe of og oi ok ol om on oo op or os "
-        "ot ou ov ow ox oy oz pa pe ph pi pl po pp pr ps pt pu py qu ra rb rc rd re rf rg rh ri "
-        "rk rl rm rn ro rp rr rs rt ru rv rw ry sa sc se sh si sk sl sm sn so sp ss st su sw sy "
-        "ta tc te th ti tl to tr ts tt tu tw ty ua ub uc ud ue uf ug ui ul um un up ur us ut va "
-        "ve vi vo wa we wh wi wl wn wo wr ws xa xc xe xi xp xt ya ye yi yl yo yp ys yt za ze zi zo"
-    ).split()
+_COMMON_BIGRAMS = _set(
+    "ab ac ad af ag ai ak al am an ap ar as at au av aw ax ay az ba be bi bl bo br bu by ca "
+    "ce ch ci ck cl co cr ct cu cy da dd de di do ds du dy ea ec ed ee ef eg ei el em en ep "
+    "er es et ev ew ex ey fa fe ff fi fl fo fr ft fu ga ge gg gh gi gl gn go gr gs gu gy ha "
+    "he hi ho hy ia ib ic id ie if ig ik il im in io ip ir is it iv ix iz ju ka ke ki kn ko "
+    "ks ky la ld le lf li lk ll lm lo lp ls lt lu ly ma mb me mi mm mo mp ms mu my na nc nd "
+    "ne nf ng ni nk nl nn no ns nt nu nv ny oa ob oc od oe of og oi ok ol om on oo op or os "
+    "ot ou ov ow ox oy oz pa pe ph pi pl po pp pr ps pt pu py qu ra rb rc rd re rf rg rh ri "
+    "rk rl rm rn ro rp rr rs rt ru rv rw ry sa sc se sh si sk sl sm sn so sp ss st su sw sy "
+    "ta tc te th ti tl to tr ts tt tu tw ty ua ub uc ud ue uf ug ui ul um un up ur us ut va "
+    "ve vi vo wa we wh wi wl wn wo wr ws xa xc xe xi xp xt ya ye yi yl yo yp ys yt za ze zi zo"
 )
 _VOWELS = frozenset("aeiouy")
 
@@ -46,7 +50,8 @@ _REPEATS = re.compile(r"(.)\1{5,}")
 
 SPAM_KEYWORDS = re.compile(
     r"(?i)\b(?:viagra|cialis|levitra|casino|poker|payday|loans?|replica|porn|xxx|bitcoin|"
-    r"crypto|forex|backlinks?|seo (?:services|agency|experts?)|escort|work from home|earn money|make money|diet pills|"
+    r"crypto|forex|backlinks?|seo (?:services|agency|experts?)|escort|work from home|"
+    r"earn money|make money|diet pills|"
     r"weight loss pills|cheap (?:jerseys|watches|handbags)|louis vuitton|ugg boots)\b"
 )
 GENERIC_PRAISE = re.compile(
@@ -54,38 +59,35 @@ GENERIC_PRAISE = re.compile(
     r"(?:blog|post|site|website|article|theme|design|layout|read|write-?up|info)"
     r"|(?:blog|site|website) (?:design|layout|theme|looks)"
     r"|keep up the (?:good|great) work|bookmark(?:ed|ing)?|(?:which|what) (?:theme|template)"
-    r"|(?:rss|feed) (?:feed|reader)|very informative|browsing online|thanks? for (?:sharing|the post)"
+    r"|(?:rss|feed) (?:feed|reader)|very informative|browsing online"
+    r"|thanks? for (?:sharing|the post)"
     r"|i (?:really )?(?:like|love|enjoy) your (?:blog|site|website|writing|posts?)"
     r"|came across your (?:blog|site))"
 )
-GREETINGS = frozenset(
+GREETINGS = _set(
     "hi hello hey hiya howdy greetings first cool nice lol ok okay thanks thx ty good morning "
-    "evening there from all everyone guys folks".split()
+    "evening there from all everyone guys folks"
 )
 # Words a genuine entry uses: the skin, the products, and wanting to win.
-TOPIC_WORDS = frozenset(
-    (
-        "skin skincare pores pore acne oily oil dry dryness wrinkles wrinkle lines routine "
-        "product products face facial cleanser cleanse toner tone serum foundation primer powder "
-        "makeup complexion breakout breakouts blackheads whiteheads scars scarring zone nose "
-        "cheeks forehead kit collection win won winning winner prize giveaway try trying tried "
-        "love would want need hope chance enter entering entry pick please fingers crossed mom "
-        "mother wife daughter sister husband birthday gift menopause combination sensitive aging "
-        "age firming refined texture moisturizer eye eyes puffy puffiness regimen regime benefit "
-        "help works results wash washing dmae smoother smooth treatment glow pimples pimple "
-        "spots sebum shiny shine"
-    ).split()
+TOPIC_WORDS = _set(
+    "skin skincare pores pore acne oily oil dry dryness wrinkles wrinkle lines routine "
+    "product products face facial cleanser cleanse toner tone serum foundation primer powder "
+    "makeup complexion breakout breakouts blackheads whiteheads scars scarring zone nose "
+    "cheeks forehead kit collection win won winning winner prize giveaway try trying tried "
+    "love would want need hope chance enter entering entry pick please fingers crossed mom "
+    "mother wife daughter sister husband birthday gift menopause combination sensitive aging "
+    "age firming refined texture moisturizer eye eyes puffy puffiness regimen regime benefit "
+    "help works results wash washing dmae smoother smooth treatment glow pimples pimple "
+    "spots sebum shiny shine"
 )
-DISPOSABLE_DOMAINS = frozenset(
-    (
-        "mailinator.com guerrillamail.com guerrillamail.net sharklasers.com grr.la 10minutemail.com "
-        "10minutemail.net yopmail.com yopmail.fr trashmail.com trashmail.de tempmail.com "
-        "temp-mail.org tempmail.net throwawaymail.com getnada.com nada.email dispostable.com "
-        "maildrop.cc fakeinbox.com mintemail.com spamgourmet.com mailnesia.com emailondeck.com "
-        "moakt.com tempr.email discard.email mohmal.com mailcatch.com spambox.us trbvm.com "
-        "33mail.com getairmail.com burnermail.io inboxkitten.com mytemp.email tempail.com "
-        "emailfake.com fakemail.net"
-    ).split()
+DISPOSABLE_DOMAINS = _set(
+    "mailinator.com guerrillamail.com guerrillamail.net sharklasers.com grr.la 10minutemail.com "
+    "10minutemail.net yopmail.com yopmail.fr trashmail.com trashmail.de tempmail.com "
+    "temp-mail.org tempmail.net throwawaymail.com getnada.com nada.email dispostable.com "
+    "maildrop.cc fakeinbox.com mintemail.com spamgourmet.com mailnesia.com emailondeck.com "
+    "moakt.com tempr.email discard.email mohmal.com mailcatch.com spambox.us trbvm.com "
+    "33mail.com getairmail.com burnermail.io inboxkitten.com mytemp.email tempail.com "
+    "emailfake.com fakemail.net"
 )
 
 
@@ -147,9 +149,7 @@ def looks_random(token: str) -> bool:
         if re.search(r"[^aeiouy]", lower)
         else 0
     )
-    case_flips = sum(
-        1 for a, b in zip(token, token[1:], strict=False) if a.islower() and b.isupper()
-    )
+    case_flips = sum(1 for a, b in pairwise(token) if a.islower() and b.isupper())
     return common < 0.6 or vowels < 0.15 or run >= 6 or case_flips >= 2
 
 

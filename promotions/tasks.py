@@ -9,25 +9,25 @@ from celery import shared_task
 from . import giveaways, outbox, services
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def outbox_send(message_id: int) -> dict[str, int]:
     """Send one outbox row (claim, send, mark); a repeat finds it sent and does nothing."""
     return vars(outbox.outbox_send_messages(message_ids=[message_id]))
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def outbox_send_batch(message_ids: list[int]) -> dict[str, int]:
     """Send a chunk of outbox rows over one mail connection."""
     return vars(outbox.outbox_send_messages(message_ids=message_ids))
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
 def outbox_sweep() -> dict[str, int]:
     """Beat, every minute: re-dispatch due rows and rows whose worker died mid-send."""
     return vars(outbox.outbox_sweep())
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
 def giveaways_sweep() -> dict[str, Any]:
     """Beat, every minute: draw closed giveaways, expire unclaimed prizes, send thanks."""
     return giveaways.giveaways_sweep()

@@ -205,7 +205,8 @@ def prize_claim(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@csrf_exempt  # RFC 8058 one-click: mail providers POST without a session; the signed token is the proof
+# RFC 8058 one-click: mail providers POST without a session; the signed token is the proof.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing; POST (the button, or a mail client's one-click

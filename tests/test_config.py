@@ -32,6 +32,8 @@ def test_unknown_api_path_is_problem_json_and_html_elsewhere(client: Client) -> 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+    response = Client(enforce_csrf_checks=True).post("/api/nothing/", {})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and b"We could not find that page" in response.content
 

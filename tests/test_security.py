@@ -16,7 +16,9 @@ CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail providers POST without cookies or a token.
     "promotions:unsubscribe",
     "promotions:unsubscribe_one_click",
-    "promotions:email_unsubscribe",  # the giveaways branch's name for the one-click URL
+    # The outbox's global unsubscribe (List-Unsubscribe of every marketing email); the
+    # signed token in the URL is the proof.
+    "promotions:email_unsubscribe",
 }
 SAMPLE_KWARGS = {"slug": "x", "token": "x", "number": "X1", "pk": "1", "id": "1", "path": "x"}
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.models import Product
+
+# Path segments under /giveaways/ that are not giveaways.
+RESERVED_SLUGS = frozenset({"confirm", "claim", "new"})
 
 
 def new_seed() -> str:
@@ -102,6 +106,22 @@ class Giveaway(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("promotions:giveaway_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = [f"{self.slug!r} is reserved for giveaway links; choose another."]
+        if not isinstance(self.countries, list) or not all(
+            isinstance(c, str) and len(c.strip()) == 2 and c.strip().isalpha()
+            for c in self.countries
+        ):
+            errors["countries"] = ['A list of two-letter country codes, like ["US", "CA"].']
+        else:
+            self.countries = sorted({c.strip().upper() for c in self.countries})
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = ["The giveaway must close after it opens."]
+        if errors:
+            raise ValidationError(errors)
 
     def phase(self, now: datetime | None = None) -> str:
         """upcoming, open, closed (not drawn yet), drawn, or final (thanks sent)."""

@@ -50,7 +50,9 @@ class FlakyConnection:
 
 @pytest.fixture
 def flaky() -> Callable[..., Callable[[], FlakyConnection]]:
-    def make(error: BaseException, fail_for: set[str] | None = None) -> Callable[[], FlakyConnection]:
+    def make(
+        error: BaseException, fail_for: set[str] | None = None
+    ) -> Callable[[], FlakyConnection]:
         connection = FlakyConnection(error, fail_for)
         return lambda: connection
 

@@ -67,7 +67,7 @@ def test_expiry_promotes_the_next_alternate_in_published_order_and_emails_them(
 
 
 def test_claim_before_the_deadline(client: Client) -> None:
-    giveaway, result = drawn()
+    _, result = drawn()
     winner = result.winners[0]
     response = client.get(f"/giveaways/claim/{winner.claim_token}/")
     assert response.status_code == 200 and b"Claim your prize" in response.content
@@ -93,7 +93,9 @@ def test_claim_checks_eligibility_and_fields(client: Client) -> None:
     _, result = drawn(countries=["US", "CA"], min_age=21)
     token = result.winners[0].claim_token
     response = client.post(f"/giveaways/claim/{token}/", {**CLAIM, "country": "FR"})
-    assert response.status_code == 400 and b"This giveaway is open to US, CA only." in response.content
+    assert (
+        response.status_code == 400 and b"This giveaway is open to US, CA only." in response.content
+    )
     response = client.post(
         f"/giveaways/claim/{token}/", {k: v for k, v in CLAIM.items() if k != "age_confirmed"}
     )
@@ -164,7 +166,7 @@ def test_thanks_carry_the_consolation_code_when_one_is_issued(
 
 
 def test_when_alternates_run_out_the_giveaway_is_final() -> None:
-    giveaway, result = drawn(entries=1, alternates_count=3)
+    _, result = drawn(entries=1, alternates_count=3)
     deadline = result.winners[0].claim_deadline
     assert deadline is not None
     report = giveaways.giveaways_sweep(now=deadline + timedelta(seconds=1))

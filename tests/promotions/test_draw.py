@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from promotions import giveaways
 from promotions.models import Entry, Giveaway, OutboxMessage
-from promotions.verify_draw import commitment_of, draw_select, list_hash, verify
+from promotions.verify_draw import commitment_of, draw_select, list_hash
 from tests.factories import EntryFactory, GiveawayFactory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -241,7 +241,15 @@ def test_staff_lists_entries_with_scores(
         response = staff_api.get(url)
     rows = response.json()
     assert len(rows) == 6
-    assert set(rows[0]) >= {"id", "name", "email", "comment", "status", "spam_score", "spam_reasons"}
+    assert set(rows[0]) >= {
+        "id",
+        "name",
+        "email",
+        "comment",
+        "status",
+        "spam_score",
+        "spam_reasons",
+    }
     held = staff_api.get(url + "?status=held").json()
     assert [r["spam_score"] for r in held] == [70]
     assert staff_api.get(url + "?status=bogus").status_code == 400
@@ -249,7 +257,9 @@ def test_staff_lists_entries_with_scores(
 
 def test_staff_import_counts_confirmed_scores_and_skips_duplicates(staff_api: APIClient) -> None:
     giveaway = GiveawayFactory()
-    EntryFactory(giveaway=giveaway, email="already@example.com", email_normalized="already@example.com")
+    EntryFactory(
+        giveaway=giveaway, email="already@example.com", email_normalized="already@example.com"
+    )
     rows = [
         {"name": "Blog Reader", "email": "reader@gmail.com", "comment": "Would love to win!"},
         {"name": "Same Reader", "email": "Reader+2@gmail.com", "comment": "twice"},
@@ -270,7 +280,9 @@ def test_staff_import_counts_confirmed_scores_and_skips_duplicates(staff_api: AP
     assert OutboxMessage.objects.count() == 0  # imported entries are not asked to confirm
 
 
-def test_import_with_one_bad_row_imports_nothing(staff_api: APIClient, api_client: APIClient) -> None:
+def test_import_with_one_bad_row_imports_nothing(
+    staff_api: APIClient, api_client: APIClient
+) -> None:
     giveaway = GiveawayFactory()
     url = f"/api/giveaways/{giveaway.slug}/entries/import/"
     rows = [{"name": "Ok", "email": "ok@example.com"}, {"name": "Bad", "email": "nope"}]
@@ -466,7 +478,12 @@ def test_admin_giveaway_counts_draw_action_and_proof(admin_client: Client) -> No
 @pytest.mark.django_db(transaction=True)
 def test_one_entry_per_person_under_concurrent_submits() -> None:
     giveaway = GiveawayFactory()
-    variants = ["Jane.Doe@gmail.com", "janedoe@gmail.com", "jane.doe+1@gmail.com", "JANEDOE@googlemail.com"] * 3
+    variants = [
+        "Jane.Doe@gmail.com",
+        "janedoe@gmail.com",
+        "jane.doe+1@gmail.com",
+        "JANEDOE@googlemail.com",
+    ] * 3
     barrier = threading.Barrier(len(variants))
     outcomes: list[str] = []
 
@@ -478,7 +495,7 @@ def test_one_entry_per_person_under_concurrent_submits() -> None:
             outcomes.append("entered")
         except giveaways.AlreadyEntered:
             outcomes.append("already_entered")
-        except Exception as exc:  # noqa: BLE001 - any other outcome fails the test below
+        except Exception as exc:
             outcomes.append(repr(exc))
         finally:
             connection.close()
@@ -519,3 +536,35 @@ def test_concurrent_sweeps_promote_one_alternate_per_expired_claim() -> None:
     assert Entry.objects.filter(giveaway=giveaway, claim="awaiting").count() == 1
     assert Entry.objects.filter(giveaway=giveaway, claim="expired").count() == 1
     assert OutboxMessage.objects.filter(purpose="giveaway_alternate").count() == 1
+
+
+def test_giveaway_page_query_count_does_not_grow_with_entries(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    from tests.factories import ProductFactory
+
+    giveaway = GiveawayFactory()
+    giveaway.prize_products.set(ProductFactory.create_batch(7))
+    EntryFactory.create_batch(50, giveaway=giveaway)
+    # the giveaway with its entry count, its prize products (no session for a visitor)
+    with django_assert_num_queries(2):
+        assert client.get(f"/giveaways/{giveaway.slug}/").status_code == 200
+    with django_assert_num_queries(2):  # giveaways with counts, their prize products
+        assert client.get("/giveaways/").status_code == 200
+
+
+def test_giveaway_validation_in_admin_and_services() -> None:
+    from django.core.exceptions import ValidationError
+
+    now = timezone.now()
+    bad = Giveaway(
+        title="x", slug="claim", opens_at=now, closes_at=now - timedelta(days=1), countries=["USA"]
+    )
+    with pytest.raises(ValidationError) as caught:
+        bad.full_clean()
+    assert {"slug", "closes_at", "countries"} <= set(caught.value.message_dict)
+    good = Giveaway(
+        title="x", slug="ok", opens_at=now, closes_at=now + timedelta(1), countries=["ca", "us"]
+    )
+    good.full_clean()
+    assert good.countries == ["CA", "US"]

@@ -139,7 +139,9 @@ def test_transient_error_goes_back_to_pending_with_backoff(flaky: Any) -> None:
     assert message.state == State.PENDING and message.attempts == 1
     assert "SMTPServerDisconnected" in message.last_error
     # First retry: 60 s base, half fixed and half jitter.
-    assert before + timedelta(seconds=29) <= message.next_attempt_at <= before + timedelta(seconds=62)
+    assert (
+        before + timedelta(seconds=29) <= message.next_attempt_at <= before + timedelta(seconds=62)
+    )
     assert message.dispatched_at is None  # the sweep dispatches it when due
 
 
@@ -283,7 +285,10 @@ def test_fanout_marks_suppressed_marketing_rows() -> None:
     outbox.suppression_add(email="p1@example.com")
     items = [FanoutItem(key=f"p{i}", recipient=f"p{i}@example.com") for i in range(3)]
     email_fanout(
-        purpose="news", template="test_message", items=items, marketing=True,
+        purpose="news",
+        template="test_message",
+        items=items,
+        marketing=True,
         common_context={"name": "x", "amount": "1"},
     )
     states = dict(OutboxMessage.objects.values_list("recipient", "state"))
@@ -346,7 +351,7 @@ def test_concurrent_enqueue_and_send_make_one_row_and_one_email() -> None:
             # Due later, so that no send starts before the second race below.
             later = timezone.now() + timedelta(hours=1)
             ids.append(enqueue(key="race", send_after=later).pk)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             db_connection.close()
