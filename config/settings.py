@@ -201,6 +201,8 @@ SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_SHIPPING = Decimal(os.environ.get("SHOP_SHIPPING", "5.00"))
 SHOP_FREE_SHIPPING_OVER = Decimal(os.environ.get("SHOP_FREE_SHIPPING_OVER", "50.00"))
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000")
+# Payment methods checkout accepts (shop/payments.py); `test` takes the tokens tok_ok/tok_decline.
+SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test")
 
 # REST API: problem+json errors, staff writes, paginated lists.
 REST_FRAMEWORK = {

@@ -12,8 +12,8 @@ admin.site.site_title = f"{settings.SHOP_NAME} admin"
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("shop.api_urls")),
-    path("", include("promotions.api_urls")),
     path("", include("kits.api_urls")),
+    path("", include("promotions.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: anything else under /api/ is a problem+json 404, in DEBUG too.
@@ -24,8 +24,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
-    path("", include("promotions.urls")),
     path("kits/", include("kits.urls")),
+    path("", include("promotions.urls")),
     path("", include("shop.urls")),
 ]
 

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, PageNumberPagination
+from config.api import ApiError
 from shop.models import Product, Step
 from shop.quoting import currency
 
@@ -118,8 +118,8 @@ class KitSchema(serializers.Serializer[Any]):
     currency = serializers.CharField()
     slug = serializers.SlugField()
     name = serializers.CharField()
-    summary = serializers.CharField()
-    description = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     value = serializers.DecimalField(max_digits=10, decimal_places=2)
     savings = serializers.DecimalField(max_digits=10, decimal_places=2)
@@ -149,8 +149,8 @@ class TierSchema(serializers.Serializer[Any]):
 class RoutineSchema(serializers.Serializer[Any]):
     slug = serializers.SlugField()
     name = serializers.CharField()
-    summary = serializers.CharField()
-    description = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
     active = serializers.BooleanField()
     slots = SlotSchema(many=True)
     tiers = TierSchema(many=True)
@@ -219,7 +219,8 @@ class KitInput(serializers.Serializer[Any]):
 
 
 class SlotInput(serializers.Serializer[Any]):
-    step = serializers.SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
+    # A SlugField first: a NUL byte must never reach PostgreSQL (SlugRelatedField passes it on).
+    step = serializers.SlugField(max_length=40)
     required = serializers.BooleanField(default=True)  # type: ignore[assignment]
     min = serializers.IntegerField(min_value=0, max_value=99, default=1)
     max = serializers.IntegerField(min_value=1, max_value=99, default=1)
@@ -234,6 +235,10 @@ class SlotInput(serializers.Serializer[Any]):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        step = Step.objects.filter(slug=data["step"]).first()
+        if step is None:
+            raise serializers.ValidationError({"step": [f'No step is called "{data["step"]}".']})
+        data["step"] = step
         errors: dict[str, list[str]] = {}
         if data["min"] > data["max"]:
             errors["min"] = ["Min cannot be more than max."]
@@ -325,14 +330,13 @@ def _staff(request: Request) -> bool:
     return bool(request.user and request.user.is_staff)
 
 
-class KitListCreateApi(APIView):
+class KitListCreateApi(generics.GenericAPIView[Kit]):
+    serializer_class = KitSchema  # documents kit_data(); responses are built by hand
+
     @extend_schema(responses=KitSchema(many=True))
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(
-            selectors.kit_list(include_inactive=_staff(request)), request, view=self
-        )
-        return paginator.get_paginated_response([kit_data(kit) for kit in page or []])
+        page = self.paginate_queryset(selectors.kit_list(include_inactive=_staff(request)))
+        return self.get_paginated_response([kit_data(kit) for kit in page or []])
 
     @extend_schema(request=KitInput, responses={201: KitSchema})
     def post(self, request: Request) -> Response:
@@ -366,16 +370,16 @@ class KitDetailApi(APIView):
         return Response(kit_data(fresh))
 
 
-class RoutineListCreateApi(APIView):
+class RoutineListCreateApi(generics.GenericAPIView[Routine]):
+    serializer_class = RoutineSchema  # documents routine_data(); responses are built by hand
+
     @extend_schema(responses=RoutineSchema(many=True))
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(
-            selectors.routine_list(include_inactive=_staff(request)), request, view=self
+        routines = list(
+            self.paginate_queryset(selectors.routine_list(include_inactive=_staff(request))) or []
         )
-        routines = list(page or [])
         eligible = _eligible_slugs(routines)
-        return paginator.get_paginated_response([routine_data(r, eligible) for r in routines])
+        return self.get_paginated_response([routine_data(r, eligible) for r in routines])
 
     @extend_schema(request=RoutineInput, responses={201: RoutineSchema})
     def post(self, request: Request) -> Response:

@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
+from config.prepared import PreparedQuery
 from shop.models import Product, ProductIngredient
-from shop.selectors import ProductInfo
+from shop.selectors import PRODUCT_INFO_FIELDS, ProductInfo, is_slug, slugs_only
 
 from .models import (
     IngredientConflict,
@@ -45,6 +47,8 @@ def kit_list(*, include_inactive: bool = False) -> QuerySet[Kit]:
 
 
 def kit_get(*, slug: str, include_inactive: bool = False) -> Kit | None:
+    if not is_slug(slug):  # from a URL: may hold anything, a NUL byte included
+        return None
     return kit_list(include_inactive=include_inactive).filter(slug=slug).first()
 
 
@@ -84,6 +88,8 @@ def routine_list(*, include_inactive: bool = False) -> QuerySet[Routine]:
 
 
 def routine_get(*, slug: str, include_inactive: bool = False) -> Routine | None:
+    if not is_slug(slug):
+        return None
     return routine_list(include_inactive=include_inactive).filter(slug=slug).first()
 
 
@@ -162,82 +168,100 @@ def conflict_infos() -> list[ConflictInfo]:
 
 
 # -- plain data for quotes and checkout: fixed number of queries -------------------------------
-
-_PRODUCT = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
-
-
-def _product_row(row: dict[str, Any], prefix: str) -> ProductInfo:
-    return ProductInfo(*(row[prefix + name] for name in _PRODUCT))
+# These run on every quote: their SQL is compiled once per shape (config.prepared), and each
+# row is a tuple read by position.
 
 
-def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
-    """The kits with these slugs (active or not) by slug, in at most two queries.
+def _placeholder(index: int) -> str:
+    return f"\x00slug-{index}"
 
-    Query 1: the kits left-joined with their components and those products; query 2: the
-    gifts. Products come as they are (an inactive component makes the kit unsellable; the
-    rules say so).
-    """
-    wanted = sorted(set(slugs))
-    if not wanted:
-        return {}
-    component_fields = [f"components__product__{name}" for name in _PRODUCT]
-    rows = (
-        Kit.objects.filter(slug__in=wanted)
-        .order_by("pk", "components__position", "components__id")
-        .values(
+
+_PART = tuple(f"product__{name}" for name in PRODUCT_INFO_FIELDS)
+
+
+def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
+    # Components (left-joined, so a kit without any still has a row) and gifts in one query.
+    components = (
+        Kit.objects.filter(slug__in=slugs)
+        .order_by()
+        .annotate(part_kind=RawSQL("0", ()))
+        .values_list(
             "id",
             "slug",
             "name",
             "price_amount",
             "active",
+            "part_kind",
+            "components__position",
+            "components__id",
             "components__quantity",
-            *component_fields,
+            *(f"components__{name}" for name in _PART),
         )
     )
-    heads: dict[int, dict[str, Any]] = {}
-    components: dict[int, list[PartInfo]] = defaultdict(list)
-    for row in rows:
-        heads.setdefault(row["id"], row)
-        if row["components__quantity"] is not None:
-            components[row["id"]].append(
-                PartInfo(_product_row(row, "components__product__"), row["components__quantity"])
-            )
-    gifts: dict[int, list[PartInfo]] = defaultdict(list)
-    if heads:
-        gift_rows = (
-            KitGift.objects.filter(kit_id__in=list(heads))
-            .order_by("kit_id", "position", "id")
-            .values("kit_id", "quantity", *(f"product__{name}" for name in _PRODUCT))
+    gifts = (
+        KitGift.objects.filter(kit__slug__in=slugs)
+        .order_by()
+        .annotate(part_kind=RawSQL("1", ()))
+        .values_list(
+            "kit_id",
+            "kit__slug",
+            "kit__name",
+            "kit__price_amount",
+            "kit__active",
+            "part_kind",
+            "position",
+            "id",
+            "quantity",
+            *_PART,
         )
-        for row in gift_rows:
-            gifts[row["kit_id"]].append(PartInfo(_product_row(row, "product__"), row["quantity"]))
+    )
+    return components.union(gifts, all=True)
+
+
+_KIT_PARTS = PreparedQuery("kit_infos", _kit_parts, placeholder=_placeholder)
+
+
+def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
+    """The kits with these slugs (active or not) by slug, in one query.
+
+    Products come as they are (an inactive component makes the kit unsellable; the rules say
+    so). Parts keep their position order.
+    """
+    wanted = slugs_only(slugs)
+    if not wanted:
+        return {}
+    heads: dict[int, tuple[Any, ...]] = {}
+    parts: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in _KIT_PARTS.fetch(wanted):
+        heads.setdefault(row[0], row)
+        if row[8] is not None:
+            parts[row[0], row[5]].append(row)
+
+    def infos(kit_id: int, kind: int) -> tuple[PartInfo, ...]:
+        rows = sorted(parts[kit_id, kind], key=lambda row: (row[6], row[7]))
+        return tuple(PartInfo(ProductInfo(*row[9:]), row[8]) for row in rows)
+
     return {
-        head["slug"]: KitInfo(
+        head[1]: KitInfo(
             id=kit_id,
-            slug=head["slug"],
-            name=head["name"],
-            price=head["price_amount"],
-            active=head["active"],
-            components=tuple(components[kit_id]),
-            gifts=tuple(gifts[kit_id]),
+            slug=head[1],
+            name=head[2],
+            price=head[3],
+            active=head[4],
+            components=infos(kit_id, 0),
+            gifts=infos(kit_id, 1),
         )
         for kit_id, head in heads.items()
     }
 
 
-def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
-    """The routines with these slugs (active or not) by slug, in at most three queries.
-
-    Query 1: routines left-joined with their slots and steps; query 2: the slots' narrowed
-    products; query 3: the tiers.
-    """
-    wanted = sorted(set(slugs))
-    if not wanted:
-        return {}
-    rows = (
-        Routine.objects.filter(slug__in=wanted)
+_ROUTINE_SLOTS = PreparedQuery(
+    "routine_infos.slots",
+    # One row per slot and narrowed product (one with NULL when the slot is not narrowed).
+    lambda slugs: (
+        Routine.objects.filter(slug__in=slugs)
         .order_by("pk", "slots__position", "slots__id")
-        .values(
+        .values_list(
             "id",
             "slug",
             "name",
@@ -251,50 +275,63 @@ def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
             "slots__max_items",
             "slots__label",
             "slots__label_plural",
+            "slots__products__slug",
         )
-    )
-    heads: dict[int, Any] = {}
-    slot_rows: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        heads.setdefault(row["id"], row)
-        if row["slots__id"] is not None:
-            slot_rows[row["id"]].append(row)
-    if not heads:
-        return {}
-    narrowed: dict[int, list[str]] = defaultdict(list)
-    slot_ids = [row["slots__id"] for rows_ in slot_rows.values() for row in rows_]
-    if slot_ids:
-        through = RoutineSlot.products.through
-        for slot_id, slug in through.objects.filter(routineslot_id__in=slot_ids).values_list(
-            "routineslot_id", "product__slug"
-        ):
-            narrowed[slot_id].append(slug)
-    tiers: dict[int, list[TierInfo]] = defaultdict(list)
-    for routine_id, min_items, percent_off in (
-        RoutineTier.objects.filter(routine_id__in=list(heads))
+    ),
+    placeholder=_placeholder,
+)
+_ROUTINE_TIERS = PreparedQuery(
+    "routine_infos.tiers",
+    lambda slugs: (
+        RoutineTier.objects.filter(routine__slug__in=slugs)
         .order_by("routine_id", "min_items")
         .values_list("routine_id", "min_items", "percent_off")
-    ):
+    ),
+    placeholder=_placeholder,
+)
+
+
+def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
+    """The routines with these slugs (active or not) by slug, in two queries.
+
+    Query 1: routines left-joined with their slots, steps and narrowed products; query 2: tiers.
+    """
+    wanted = slugs_only(slugs)
+    if not wanted:
+        return {}
+    heads: dict[int, tuple[Any, ...]] = {}
+    slot_rows: dict[int, dict[int, tuple[Any, ...]]] = defaultdict(dict)
+    narrowed: dict[int, list[str]] = defaultdict(list)
+    for row in _ROUTINE_SLOTS.fetch(wanted):
+        heads.setdefault(row[0], row)
+        if row[4] is not None:
+            slot_rows[row[0]].setdefault(row[4], row)
+            if row[13] is not None:
+                narrowed[row[4]].append(row[13])
+    if not heads:
+        return {}
+    tiers: dict[int, list[TierInfo]] = defaultdict(list)
+    for routine_id, min_items, percent_off in _ROUTINE_TIERS.fetch(wanted):
         tiers[routine_id].append(TierInfo(min_items, Decimal(percent_off)))
     return {
-        head["slug"]: RoutineInfo(
+        head[1]: RoutineInfo(
             id=routine_id,
-            slug=head["slug"],
-            name=head["name"],
-            active=head["active"],
+            slug=head[1],
+            name=head[2],
+            active=head[3],
             slots=tuple(
                 SlotInfo(
-                    step=row["slots__step__slug"],
-                    step_name=row["slots__step__name"],
-                    position=row["slots__position"],
-                    required=row["slots__required"],
-                    min_items=row["slots__min_items"],
-                    max_items=row["slots__max_items"],
-                    label=row["slots__label"],
-                    label_plural=row["slots__label_plural"],
-                    products=frozenset(narrowed[row["slots__id"]]) or None,
+                    step=row[5],
+                    step_name=row[6],
+                    position=row[7],
+                    required=row[8],
+                    min_items=row[9],
+                    max_items=row[10],
+                    label=row[11],
+                    label_plural=row[12],
+                    products=frozenset(narrowed[slot_id]) or None,
                 )
-                for row in slot_rows[routine_id]
+                for slot_id, row in slot_rows[routine_id].items()
             ),
             tiers=tuple(tiers[routine_id]),
         )

@@ -53,12 +53,13 @@ def _chosen(request: HttpRequest, info: RoutineInfo) -> dict[str, list[str]]:
 
 
 def _build(
-    request: HttpRequest, routine: Routine, info: RoutineInfo
+    routine: Routine, info: RoutineInfo, by_slot: dict[str, list[str]] | None
 ) -> tuple[dict[str, list[Any]], BuilderResult | None]:
+    """The products each step offers, and (for a posted form) the checked, priced selection:
+    fetch everything (a fixed number of queries), then calculate on plain data."""
     eligible = selectors.routine_eligible_products(routine=routine)
-    if request.method != "POST":
+    if by_slot is None:
         return eligible, None
-    by_slot = _chosen(request, info)
     products = {p.slug: ProductInfo.of(p) for items in eligible.values() for p in items}
     # Products the form was not offering (tampered, or a product gone since the page loaded)
     # still get a message naming them.
@@ -87,16 +88,15 @@ def routine_builder(request: HttpRequest, slug: str) -> HttpResponse:
     if routine is None:
         raise Http404("No such routine")
     info = selectors.routine_info_of(routine)
-    eligible, result = _build(request, routine, info)
-    chosen = {p.slug for p in result.selection.products} if result else set()
-    posted = _chosen(request, info) if request.method == "POST" else {}
+    posted = _chosen(request, info) if request.method == "POST" else None
+    eligible, result = _build(routine, info, posted)
     steps = [
         {
             "slot": slot,
             "field": _field_name(slot.step),
             "multiple": slot.max_items > 1,
             "products": eligible.get(slot.step, []),
-            "posted": set(posted.get(slot.step, [])),
+            "posted": set((posted or {}).get(slot.step, [])),
             "errors": result.selection.problems_for(slot.step) if result else [],
         }
         for slot in info.slots
@@ -106,7 +106,6 @@ def routine_builder(request: HttpRequest, slug: str) -> HttpResponse:
         "info": info,
         "steps": steps,
         "result": result,
-        "chosen": chosen,
         "general_errors": result.selection.problems_for(None) if result else [],
     }
     if request.headers.get("X-Requested-With") == "fetch" and result is not None:

@@ -81,3 +81,7 @@ class ConcernAdmin(admin.ModelAdmin[Concern]):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# Orders and carts have their own admin module; importing it registers them.
+from . import checkout_admin  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +20,12 @@ from rest_framework.views import APIView
 
 from config.api import ApiError
 from promotions import promo_api
+from shop.pricing import PricingError
 
 from . import quoting, selectors, services
 from .models import Concern, Ingredient, Product, Step
+
+logger = logging.getLogger(__name__)
 
 
 class StepSerializer(serializers.ModelSerializer[Step]):
@@ -257,8 +261,68 @@ class QuoteItemSchema(serializers.Serializer[Any]):
 
 class QuoteRequestSchema(serializers.Serializer[Any]):
     items = QuoteItemSchema(many=True)
-    promo_code = serializers.CharField(required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    promo_code = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=64
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+
+
+def _money() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class AdjustmentSchema(serializers.Serializer[Any]):
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["bundle", "promo", "shipping"]
+    )
+    rule = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    amount = _money()
+
+
+class RejectionSchema(serializers.Serializer[Any]):
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["bundle", "promo", "shipping"]
+    )
+    rule = serializers.CharField()
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ComponentShareSchema(serializers.Serializer[Any]):
+    product = serializers.CharField()
+    quantity = serializers.IntegerField()
+    allocated = _money()
+    gift = serializers.BooleanField(required=False, help_text="Present and true on gifts.")
+
+
+class PricedLineSchema(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["product", "kit", "routine"])
+    ref = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = _money()
+    subtotal = _money()
+    adjustments = AdjustmentSchema(many=True)
+    total = _money()
+    components = ComponentShareSchema(many=True)
+    gift = serializers.BooleanField()
+
+
+class BreakdownSchema(serializers.Serializer[Any]):
+    """Documents `Breakdown.to_dict()`: the contract's quote shape, built by the pricing service."""
+
+    currency = serializers.CharField()
+    lines = PricedLineSchema(many=True)
+    subtotal = _money()
+    discount_total = _money()
+    shipping = _money()
+    total = _money()
+    value = _money()
+    savings = _money()
+    applied = AdjustmentSchema(many=True)
+    rejected = RejectionSchema(many=True)
 
 
 class QuoteApi(APIView):
@@ -272,7 +336,7 @@ class QuoteApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    @extend_schema(request=QuoteRequestSchema, responses={200: dict[str, Any]})
+    @extend_schema(request=QuoteRequestSchema, responses={200: BreakdownSchema})
     def post(self, request: Request) -> Response:
         data = request.data
         if not isinstance(data, dict):
@@ -319,5 +383,12 @@ class QuoteApi(APIView):
         except quoting.InvalidItems as exc:
             raise ApiError(
                 status=400, code="invalid_items", detail=str(exc), errors=exc.errors
+            ) from exc
+        except PricingError as exc:
+            # The checks above should leave nothing for the pricing service to refuse; if they
+            # ever do, the shopper still gets a 400 and we get the traceback.
+            logger.exception("Quote items passed the checks but pricing refused them")
+            raise ApiError(
+                status=400, code="invalid_items", detail=f"These items cannot be priced: {exc}"
             ) from exc
         return Response(breakdown.to_dict())

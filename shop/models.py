@@ -139,3 +139,31 @@ class ProductIngredient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ingredient} in {self.product}"
+
+
+# Carts and orders live in their own modules; importing them here registers them with the app.
+from .cart_models import Cart, CartItem  # noqa: E402
+from .order_models import (  # noqa: E402
+    Order,
+    OrderAdjustment,
+    OrderLine,
+    OrderLineComponent,
+    Payment,
+    Refund,
+)
+
+__all__ = [
+    "Cart",
+    "CartItem",
+    "Concern",
+    "Ingredient",
+    "Order",
+    "OrderAdjustment",
+    "OrderLine",
+    "OrderLineComponent",
+    "Payment",
+    "Product",
+    "ProductIngredient",
+    "Refund",
+    "Step",
+]

@@ -1,7 +1,7 @@
 """The quote service: parse cart items, load what they need in a fixed number of queries, price.
 
 Fetch, then calculate: `quote_catalog_load` reads products, kits and routines as plain data
-(at most 1 + 2 + 3 queries, whatever the number of lines, components or slots), the checks and
+(at most 1 + 1 + 2 queries, whatever the number of lines, components or slots), the checks and
 `quote_lines_build` run over that data, and `shop.pricing.price` does every sum. Checkout reuses
 `quote_prepare`, which returns the loaded data alongside the pricing request.
 """
@@ -193,7 +193,7 @@ def quote_items_parse(*, items: object) -> list[QuoteItem]:
 
 
 def quote_catalog_load(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
-    """Everything the items name, in a fixed number of queries (at most six)."""
+    """Everything the items name, in a fixed number of queries (at most four)."""
     product_slugs: set[str] = set()
     kit_slugs: set[str] = set()
     routine_slugs: set[str] = set()

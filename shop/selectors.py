@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+
+from config.prepared import PreparedQuery
 
 from .models import Concern, Ingredient, Product, ProductIngredient, Step
 
@@ -114,13 +117,35 @@ class ProductInfo:
         )
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+
+
+def is_slug(value: object) -> bool:
+    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+
+
+def slugs_only(values: Iterable[str]) -> list[str]:
+    """The values that can be slugs, sorted and unique. Anything else names nothing, and must
+    never reach the database (PostgreSQL refuses a NUL byte in a query, with a 500)."""
+    return sorted({value for value in values if is_slug(value)})
+
+
 PRODUCT_INFO_FIELDS = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
+
+# Every quote runs this: compiled once per shape (config.prepared). No ORDER BY (the model's
+# default joins the step table to sort): rows are keyed by slug.
+_PRODUCT_INFOS = PreparedQuery(
+    "product_infos",
+    lambda slugs: (
+        Product.objects.filter(slug__in=slugs).order_by().values_list(*PRODUCT_INFO_FIELDS)
+    ),
+    placeholder=lambda index: f"\x00slug-{index}",
+)
 
 
 def product_infos(*, slugs: Iterable[str]) -> dict[str, ProductInfo]:
     """The products with these slugs (active or not) by slug, in one query."""
-    wanted = set(slugs)
+    wanted = slugs_only(slugs)
     if not wanted:
         return {}
-    rows = Product.objects.filter(slug__in=wanted).values_list(*PRODUCT_INFO_FIELDS)
-    return {row[1]: ProductInfo(*row) for row in rows}
+    return {row[1]: ProductInfo(*row) for row in _PRODUCT_INFOS.fetch(wanted)}

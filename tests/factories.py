@@ -78,55 +78,6 @@ class ProductFactory(factory.django.DjangoModelFactory):
             self.concerns.set(extracted)
 
 
-# -- promotions: giveaways ---------------------------------------------------------------------
-
-
-class GiveawayFactory(factory.django.DjangoModelFactory):
-    """An open giveaway (opened a day ago, closes in a week)."""
-
-    class Meta:
-        model = "promotions.Giveaway"
-        skip_postgeneration_save = True
-
-    title = factory.Sequence(lambda n: f"Giveaway {n}")
-    slug = factory.Sequence(lambda n: f"giveaway-{n}")
-    opens_at = factory.LazyFunction(lambda: _now() - _days(1))
-    closes_at = factory.LazyFunction(lambda: _now() + _days(7))
-    winners_count = 1
-    alternates_count = 3
-    claim_days = 14
-    min_age = 18
-    countries: list[str] = []
-    rules = "One entry per person.\nWinners have 14 days to claim."
-
-
-class EntryFactory(factory.django.DjangoModelFactory):
-    """A confirmed, clean entry."""
-
-    class Meta:
-        model = "promotions.Entry"
-
-    giveaway = factory.SubFactory(GiveawayFactory)
-    name = factory.Sequence(lambda n: f"Entrant {n}")
-    email = factory.Sequence(lambda n: f"entrant{n}@example.com")
-    email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
-    comment = "I would love to try the routine for my oily skin."
-    status = "confirmed"
-    confirmed_at = factory.LazyFunction(lambda: _now())
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    return timezone.now()
-
-
-def _days(n: int):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(days=n)
-
-
 # -- kits and routines ---------------------------------------------------------------------------
 
 
@@ -203,6 +154,55 @@ class IngredientConflictFactory(factory.django.DjangoModelFactory):
     title = "Two exfoliating acids"
     explanation = "Alternate them."
     active = True
+
+
+# -- promotions: giveaways ---------------------------------------------------------------------
+
+
+class GiveawayFactory(factory.django.DjangoModelFactory):
+    """An open giveaway (opened a day ago, closes in a week)."""
+
+    class Meta:
+        model = "promotions.Giveaway"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Giveaway {n}")
+    slug = factory.Sequence(lambda n: f"giveaway-{n}")
+    opens_at = factory.LazyFunction(lambda: _now() - _days(1))
+    closes_at = factory.LazyFunction(lambda: _now() + _days(7))
+    winners_count = 1
+    alternates_count = 3
+    claim_days = 14
+    min_age = 18
+    countries: list[str] = []
+    rules = "One entry per person.\nWinners have 14 days to claim."
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    """A confirmed, clean entry."""
+
+    class Meta:
+        model = "promotions.Entry"
+
+    giveaway = factory.SubFactory(GiveawayFactory)
+    name = factory.Sequence(lambda n: f"Entrant {n}")
+    email = factory.Sequence(lambda n: f"entrant{n}@example.com")
+    email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
+    comment = "I would love to try the routine for my oily skin."
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(lambda: _now())
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _days(n: int):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(days=n)
 
 
 # -- promotions: promo codes ---------------------------------------------------------------------

@@ -338,7 +338,9 @@ class Redemption(models.Model):
 
     code = models.ForeignKey(PromoCode, on_delete=models.PROTECT, related_name="redemptions")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
-    order_id = models.BigIntegerField(db_index=True)
+    order = models.ForeignKey(
+        "shop.Order", on_delete=models.PROTECT, related_name="promo_redemptions"
+    )
     customer_email = models.CharField(
         max_length=254, help_text="Normalised: one person, one key (see shop.identity)."
     )
@@ -363,7 +365,7 @@ class Redemption(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order_id", "code"],
+                fields=["order", "code"],
                 condition=Q(released_at__isnull=True),
                 name="redemption_once_per_order",
             ),

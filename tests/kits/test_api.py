@@ -433,3 +433,20 @@ def test_the_schema_documents_kits_routines_and_quote(db: None, api_client: APIC
     text = response.content.decode()
     for path in ("/api/kits/", "/api/kits/{slug}/", "/api/routines/", "/api/quote/"):
         assert path in text
+
+
+@pytest.mark.parametrize("url", ["/api/kits/a%00b/", "/api/routines/a%00b/"])
+def test_a_nul_byte_in_a_slug_is_404_not_500(demo: None, api_client: APIClient, url: str) -> None:
+    problem(api_client.get(url), 404, "not_found")
+
+
+def test_a_nul_byte_in_a_routine_step_is_a_validation_error(
+    demo: None, staff_api: APIClient
+) -> None:
+    body = {**NEW_ROUTINE, "slots": [{"step": "a\x00b"}], "slug": "nul"}
+    problem(staff_api.post("/api/routines/", body, format="json"), 400, "validation_error")
+    body = {**NEW_ROUTINE, "slots": [{"step": "nope"}], "slug": "nul"}
+    response = staff_api.post("/api/routines/", body, format="json")
+    assert problem(response, 400, "validation_error")["errors"] == {
+        "slots.0.step": ['No step is called "nope".']
+    }

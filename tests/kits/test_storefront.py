@@ -289,3 +289,9 @@ def test_kit_pages_take_a_fixed_number_of_queries(
     # kits + components + gifts + routines + slots + slot products + tiers
     with django_assert_num_queries(7):
         client.get("/kits/")
+
+
+def test_a_nul_byte_in_a_choice_is_explained_not_a_500(demo: None, client: Client) -> None:
+    response = post(client, cleanse="a\x00b", tone="face-firming-toner")
+    assert response.status_code == 400
+    assert step_errors(response.content.decode())["cleanse"][0].startswith("No product is called")

@@ -1,0 +1,160 @@
+"""Payment gateways: the small interface checkout talks to, and the built-in `test` gateway.
+
+Checkout's order of events, and why:
+
+1. Inside the checkout transaction, after stock is reserved, checkout calls `authorize`. An
+   authorization only holds the amount on the card. A decline raises `PaymentDeclined`, the
+   transaction rolls back and everything checkout held (stock, the promo code use, the order
+   rows) is released in one step. If anything fails after an approval, checkout calls `void`,
+   so a card is never left with a hold for an order that does not exist.
+2. After the transaction commits, `order_payment_capture` calls `capture`: money moves only
+   for an order that is durably written. A capture that fails (the provider is down) leaves
+   the order `placed` with its payment `authorized`; staff capture it from the admin.
+
+The price of authorizing inside the transaction is that the provider's round trip happens
+while the order's product rows are locked, which caps throughput on one hot product at about
+one order per round trip. For a shop that sells out in seconds, the alternative is to commit
+a reservation first and authorize outside (with an expiry that returns the stock); that is a
+different design, not a setting.
+
+Where a real provider plugs in: write a class with the four methods of `PaymentGateway`
+(translate the provider's decline into `PaymentDeclined`, its outages into `GatewayError`),
+add it to `GATEWAYS` under the `payment.method` name clients send, and list that name in the
+`SHOP_PAYMENT_METHODS` setting. The card token comes from the provider's browser SDK; the shop
+never sees card numbers. Turn `test` off in production by leaving it out of the setting.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+
+
+class PaymentDeclined(Exception):
+    """The provider refused the payment; `reason` is safe to show the shopper."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class GatewayError(Exception):
+    """The provider could not be reached or failed; nothing about the card is known."""
+
+
+class UnknownPaymentMethod(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    reference: str
+    amount: Decimal
+    currency: str
+
+
+class PaymentGateway(Protocol):
+    """What checkout needs from a payment provider. References are the provider's ids."""
+
+    name: str
+
+    def authorize(
+        self, *, amount: Decimal, currency: str, token: str, reference: str
+    ) -> Authorization:
+        """Hold `amount` on the card behind `token`; raises PaymentDeclined or GatewayError."""
+        ...
+
+    def capture(self, *, authorization: str, amount: Decimal) -> str:
+        """Take the held amount; returns the capture reference. Safe to call twice."""
+        ...
+
+    def void(self, *, authorization: str) -> None:
+        """Release a hold that will not be captured. Safe to call twice."""
+        ...
+
+    def refund(self, *, capture: str, amount: Decimal, reference: str) -> str:
+        """Give back part or all of a captured amount; returns the refund reference."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    operation: str
+    reference: str
+    amount: Decimal
+
+
+class TestGateway:
+    """The built-in gateway for development and tests, with Stripe-like test tokens.
+
+    `tok_ok` is approved, `tok_decline` is declined as a card would be, any other token is
+    declined as unknown. Every operation is recorded in `TestGateway.ledger` (process-wide,
+    thread-safe), which is how tests see that a hold was voided.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name says
+    name = "test"
+    APPROVED = "tok_ok"
+    DECLINED = "tok_decline"
+    ledger: list[LedgerEntry] = []
+    _lock = threading.Lock()
+
+    @classmethod
+    def _record(cls, operation: str, reference: str, amount: Decimal) -> None:
+        with cls._lock:
+            cls.ledger.append(LedgerEntry(operation, reference, amount))
+
+    @classmethod
+    def ledger_clear(cls) -> None:
+        with cls._lock:
+            cls.ledger.clear()
+
+    def authorize(
+        self, *, amount: Decimal, currency: str, token: str, reference: str
+    ) -> Authorization:
+        if token == self.DECLINED:
+            self._record("decline", reference, amount)
+            raise PaymentDeclined("Your card was declined. Try another card.")
+        if token != self.APPROVED:
+            self._record("decline", reference, amount)
+            raise PaymentDeclined(
+                f"The test gateway knows the tokens {self.APPROVED} and {self.DECLINED} only."
+            )
+        authorization = f"test_auth_{uuid.uuid4().hex}"
+        self._record("authorize", authorization, amount)
+        return Authorization(reference=authorization, amount=amount, currency=currency)
+
+    def capture(self, *, authorization: str, amount: Decimal) -> str:
+        self._record("capture", authorization, amount)
+        return authorization.replace("test_auth_", "test_capture_", 1)
+
+    def void(self, *, authorization: str) -> None:
+        self._record("void", authorization, Decimal("0"))
+
+    def refund(self, *, capture: str, amount: Decimal, reference: str) -> str:
+        self._record("refund", capture, amount)
+        return f"test_refund_{uuid.uuid4().hex}"
+
+
+# The `payment.method` names clients may send, and the gateway class for each.
+GATEWAYS: dict[str, Callable[[], PaymentGateway]] = {"test": TestGateway}
+
+
+def payment_methods() -> list[str]:
+    """The methods this shop accepts (setting SHOP_PAYMENT_METHODS, default "test")."""
+    configured = getattr(settings, "SHOP_PAYMENT_METHODS", ["test"])
+    return [method for method in configured if method in GATEWAYS]
+
+
+def gateway_for(method: str) -> PaymentGateway:
+    if method not in payment_methods():
+        raise UnknownPaymentMethod(
+            f"Payment method must be one of: {', '.join(payment_methods()) or 'none configured'}."
+        )
+    return GATEWAYS[method]()
