@@ -169,8 +169,9 @@ CONSOLATION_NAME = "Thanks for entering: 20% off"
 
 
 def load() -> dict[str, int]:
-    created = _load_promos()
-    created.update(_load_giveaway())
+    promos = _load_promos()
+    created = _load_giveaway()
+    created.update(promos)
     giveaway = Giveaway.objects.filter(slug=SLUG, consolation_promotion__isnull=True).first()
     consolation = Promotion.objects.filter(name=CONSOLATION_NAME).first()
     if giveaway is not None and consolation is not None:

@@ -176,7 +176,7 @@ def promo_code_attempt(
     codes: Sequence[str],
     email: str | None,
     now: datetime,
-    client: str,
+    client: str | None,
     cart: str | None = None,
     reveal: bool = False,
 ) -> AttemptResult:
@@ -185,8 +185,9 @@ def promo_code_attempt(
     With `reveal=False` (the cart, the storefront) codes the shopper has not earned a reason
     for become UnknownCode, so pricing answers `promo_not_found` for them exactly as for a code
     that does not exist. With `reveal=True` (the quote API) the real rules are returned.
+    `client=None` (a call from inside the shop, not from a request) is not throttled.
     """
-    attempt = promo_attempt_begin(client=client, cart=cart)
+    attempt = Attempt(()) if client is None else promo_attempt_begin(client=client, cart=cart)
     try:
         found = promo_codes_lookup(codes=codes, email=email, now=now)
     except BaseException:

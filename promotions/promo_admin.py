@@ -186,7 +186,7 @@ class NamedCodeInline(admin.TabularInline[PromoCode, Promotion]):
 class RedemptionInline(admin.TabularInline[Redemption, PromoCode]):
     model = Redemption
     fk_name = "code"
-    fields = ["order_id", "customer_email", "discount_amount", "created_at", "released_at"]
+    fields = ["order", "customer_email", "discount_amount", "created_at", "released_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -549,7 +549,7 @@ class RedemptionAdmin(admin.ModelAdmin[Redemption]):
         "created_at",
         "code",
         "promotion",
-        "order_id",
+        "order",
         "customer_email",
         "discount_amount",
         "shipping_amount",
@@ -557,8 +557,8 @@ class RedemptionAdmin(admin.ModelAdmin[Redemption]):
         "released_at",
     ]
     list_filter = ["promotion", ("released_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["code", "promotion"]
-    search_fields = ["code__code", "customer_email", "=order_id"]
+    list_select_related = ["code", "promotion", "order"]
+    search_fields = ["code__code", "customer_email", "=order__number"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

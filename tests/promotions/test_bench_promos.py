@@ -18,11 +18,12 @@ def test_the_promo_benchmark_counts_over_redemptions_and_generation(
     monkeypatch.setattr(bench_promos, "GENERATE", 300)
     rows: list[dict[str, Any]] = bench_promos.run()
     names = [row["name"] for row in rows]
-    assert names[0] == "redeem x1 concurrent (price + redeem)"
-    races = [row for row in rows if row["name"].startswith("redeem") and "note" not in row]
+    assert names[0] == "checkout x1 concurrent with a code"
+    races = [row for row in rows if row["name"].startswith("checkout") and "note" not in row]
     assert races, rows
     for row in races:
         assert (row["limit"], row["redeemed"], row["refused"], row["errors"]) == (10, 10, 10, 0)
+        assert row["orders"] == 10
         assert row["over_redemptions"] == 0 and row["counter_matches_rows"] is True
     if connection.vendor == "postgresql":
         assert len(races) == 3

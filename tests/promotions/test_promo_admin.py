@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promotions.models import CodeBatch, PromoCode, Promotion, Redemption
-from tests.factories import PromoCodeFactory, PromotionFactory
+from tests.factories import OrderFactory, PromoCodeFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_the_list_shows_uses_remaining_codes_and_money_given_away(admin_client: 
         Redemption.objects.create(
             code=code,
             promotion=promotion,
-            order_id=n,
+            order=OrderFactory(),
             customer_email=f"{n}@example.com",
             discount_amount=Decimal(amount),
             shipping_amount=Decimal("5.00"),
@@ -125,7 +125,7 @@ def test_the_list_shows_uses_remaining_codes_and_money_given_away(admin_client: 
     Redemption.objects.create(  # a cancelled order gave nothing away
         code=code,
         promotion=promotion,
-        order_id=9,
+        order=OrderFactory(),
         customer_email="x@example.com",
         discount_amount=Decimal("99"),
         released_at=timezone.now() + timedelta(seconds=1),
@@ -247,7 +247,7 @@ def test_codes_are_searched_in_any_case(admin_client: Client) -> None:
 def test_redemptions_are_read_only(admin_client: Client) -> None:
     code = PromoCodeFactory()
     redemption = Redemption.objects.create(
-        code=code, promotion=code.promotion, order_id=1, customer_email="a@example.com"
+        code=code, promotion=code.promotion, order=OrderFactory(), customer_email="a@example.com"
     )
     assert admin_client.get(reverse("admin:promotions_redemption_changelist")).status_code == 200
     assert (

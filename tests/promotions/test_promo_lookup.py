@@ -16,6 +16,7 @@ from promotions.selectors import promo_code_normalise, promo_codes_lookup, promo
 from shop.pricing import Money, PromoRule, UnknownCode
 from tests.factories import (
     KitFactory,
+    OrderFactory,
     ProductFactory,
     PromoCodeFactory,
     PromotionFactory,
@@ -170,7 +171,7 @@ def test_customer_uses_count_unreleased_redemptions_by_normalised_email() -> Non
         Redemption.objects.create(
             code=via,
             promotion=promotion,
-            order_id=order,
+            order=OrderFactory(),
             customer_email=email,
             created_at=now,
             released_at=now if released else None,
@@ -287,7 +288,7 @@ def test_quote_rejects_a_second_use_by_the_same_customer(demo: None, api_client:
     promotion = PromotionFactory(per_customer_limit=1)
     code = PromoCodeFactory(code="ONCE", promotion=promotion)
     Redemption.objects.create(
-        code=code, promotion=promotion, order_id=1, customer_email="jane@example.com"
+        code=code, promotion=promotion, order=OrderFactory(), customer_email="jane@example.com"
     )
     assert _rejected(_quote(api_client, "once", email="JANE@example.com")) == [
         ("promo_customer_limit", "You've already used ONCE as many times as it allows.")
