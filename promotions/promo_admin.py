@@ -11,7 +11,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -57,7 +63,8 @@ class GenerateCodesForm(forms.Form):
     count = forms.IntegerField(
         min_value=1, max_value=BATCH_MAX, initial=100, help_text=f"Up to {BATCH_MAX:,}."
     )
-    prefix = forms.CharField(
+    code_prefix = forms.CharField(
+        label="Prefix",
         required=False,
         max_length=GENERATED_PREFIX_MAX,
         help_text="Optional, e.g. SPRING-. Capitals, digits, '-' and '_'.",
@@ -76,8 +83,8 @@ class GenerateCodesForm(forms.Form):
         help_text="Uses per code: 1 for single-use codes. Empty: only the promotion's limits.",
     )
 
-    def clean_prefix(self) -> str:
-        prefix = promo_code_normalise(self.cleaned_data.get("prefix") or "")
+    def clean_code_prefix(self) -> str:
+        prefix = promo_code_normalise(self.cleaned_data.get("code_prefix") or "")
         errors = services.promo_codes_generate_check(count=1, prefix=prefix, length=10)
         if "prefix" in errors:
             raise ValidationError(errors["prefix"])
@@ -187,7 +194,7 @@ class RedemptionInline(admin.TabularInline[Redemption, PromoCode]):
     model = Redemption
     fk_name = "code"
     fields = ["order", "customer_email", "discount_amount", "created_at", "released_at"]
-    readonly_fields = fields
+    readonly_fields = ["order", "customer_email", "discount_amount", "created_at", "released_at"]
     extra = 0
     can_delete = False
     max_num = 0
@@ -316,7 +323,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
         )
 
     @admin.action(description="Export codes and their use as CSV")
-    def export_codes(self, request: HttpRequest, queryset: QuerySet[Promotion]) -> HttpResponse:
+    def export_codes(self, request: HttpRequest, queryset: QuerySet[Promotion]) -> HttpResponseBase:
         ids = list(queryset.values_list("pk", flat=True))
         return csv_response(selectors.promo_code_export_rows(promotions=ids), "promo-codes.csv")
 
@@ -369,7 +376,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
                 batch = services.code_batch_create(
                     promotion=promotion,
                     count=data["count"],
-                    prefix=data["prefix"],
+                    prefix=data["code_prefix"],
                     length=data["length"],
                     max_uses=data["max_uses"],
                     user=request.user,
@@ -416,7 +423,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
             }
         )
 
-    def export_view(self, request: HttpRequest, promotion_id: int) -> HttpResponse:
+    def export_view(self, request: HttpRequest, promotion_id: int) -> HttpResponseBase:
         promotion = self._promotion_or_404(request, promotion_id)
         raw = request.GET.get("batch", "")
         batch = int(raw) if raw.isdigit() and len(raw) < 12 else None
@@ -514,7 +521,7 @@ class PromoCodeAdmin(admin.ModelAdmin[PromoCode]):
         return "-" if remaining is None else str(remaining)
 
     @admin.action(description="Export the selected codes as CSV")
-    def export_codes(self, request: HttpRequest, queryset: QuerySet[PromoCode]) -> HttpResponse:
+    def export_codes(self, request: HttpRequest, queryset: QuerySet[PromoCode]) -> HttpResponseBase:
         ids = list(queryset.values_list("pk", flat=True))
         return csv_response(selectors.promo_code_export_rows(codes=ids), "promo-codes.csv")
 

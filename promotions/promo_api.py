@@ -7,6 +7,7 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -134,8 +135,10 @@ class PromotionWriteSerializer(serializers.Serializer[Any]):
     """Types only; the rules (percent <= 100, ends after starts, codes...) are the service's."""
 
     name = serializers.CharField(max_length=120)
-    kind = serializers.ChoiceField(choices=Promotion.Kind.values)
-    value = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, default=0)
+    kind = serializers.ChoiceField(choices=Promotion.Kind.choices)
+    value = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, default=Decimal("0")
+    )
     applies_to_bundles = serializers.BooleanField(required=False, default=True)
     products = serializers.ListField(
         child=serializers.CharField(max_length=120), required=False, default=list, max_length=500
@@ -195,7 +198,7 @@ class PromotionListApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: dict[str, Any]})
+    @extend_schema(operation_id="promotions_list", responses={200: dict[str, Any]})
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         queryset = Promotion.objects.select_related("gift_product").prefetch_related(
@@ -317,6 +320,7 @@ class PromotionCodesApi(APIView):
                 detail="; ".join(f"{k}: {v}" for k, v in errors.items()),
                 errors={k: [v] for k, v in errors.items()},
             )
+        assert isinstance(count, int) and isinstance(length, int)  # checked above
         batch = services.code_batch_create(
             promotion=promotion,
             count=count,

@@ -33,7 +33,7 @@ def giveaways_sweep() -> dict[str, Any]:
     return giveaways.giveaways_sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def code_batch_generate(batch_id: int) -> dict[str, Any]:
     """Generate a code batch's missing codes, reporting progress on its row; a repeat (or a
     second worker) only makes what is still missing. A failure is recorded on the batch."""

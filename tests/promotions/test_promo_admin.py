@@ -147,7 +147,7 @@ def test_generating_codes_shows_progress_and_exports_them(
     assert admin_client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_client.post(
-            url, {"count": "1200", "prefix": "spring-", "length": "8", "max_uses": "1"}
+            url, {"count": "1200", "code_prefix": "spring-", "length": "8", "max_uses": "1"}
         )
     assert len(callbacks) == 1  # the Celery task, enqueued once the batch row is committed
     batch = CodeBatch.objects.get()
@@ -196,7 +196,10 @@ def test_a_pending_batch_page_refreshes_itself(admin_client: Client) -> None:
         ({"count": "0", "length": "10"}, "Ensure this value is greater than or equal to 1."),
         ({"count": "100001", "length": "10"}, "Ensure this value is less than or equal to 100000."),
         ({"count": "5", "length": "4"}, "Ensure this value is greater than or equal to 8."),
-        ({"count": "5", "length": "10", "prefix": "SPRÏNG"}, "Use capital letters A-Z, digits"),
+        (
+            {"count": "5", "length": "10", "code_prefix": "SPRÏNG"},
+            "Use capital letters A-Z, digits",
+        ),
     ],
 )
 def test_bad_generation_requests_are_refused_next_to_the_field(
