@@ -126,3 +126,21 @@ def test_api_500_is_problem_json(client: Client, monkeypatch: Any) -> None:
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "server_error"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/products/a%00b/",
+        "/api/products/?q=a%00b",
+        "/api/kits/x%00/",
+        "/shop/?q=%00",
+        "/products/a%00b/",
+    ],
+)
+def test_nul_bytes_in_the_address_are_a_400_not_a_database_error(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json()["code"] == "bad_request"
