@@ -28,6 +28,7 @@ from shop.identity import normalize_email
 from shop.pricing import Item, Money, PromoRule, UnknownCode
 
 from .models import Entry, Giveaway, OutboxMessage, PromoCode, Promotion, Redemption
+from .models.promos import CODE_MAX_LENGTH
 
 RECENTLY_CLOSED = timedelta(days=30)
 
@@ -239,14 +240,17 @@ def promo_codes_lookup(
     wanted = promo_codes_normalise(codes)
     if not wanted:
         return ()
+    # A code too long or with control characters (a NUL, which PostgreSQL refuses in text)
+    # cannot be stored, so it is not sent; "" (never a code) keeps the queries the same.
+    searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
     rows = {
         row.code: row
-        for row in PromoCode.objects.filter(code__in=wanted).select_related(
+        for row in PromoCode.objects.filter(code__in=searched).select_related(
             "promotion", "promotion__gift_product", "promotion__gift_product__step"
         )
     }
-    scopes = _scopes(wanted)
-    uses = _customer_uses(wanted, email)
+    scopes = _scopes(searched)
+    uses = _customer_uses(searched, email)
     currency = str(settings.SHOP_CURRENCY)
     found: list[CodeLookup] = []
     for code in wanted:

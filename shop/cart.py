@@ -417,6 +417,15 @@ def cart_item_remove(*, cart: Cart, item_id: object) -> None:
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 
 
+def promo_code_problem(code: object) -> str | None:
+    """Why a typed promo code cannot even be looked up (None when it can)."""
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return "Enter a promo code (1 to 64 characters)."
+    if not code.isprintable():
+        return "A promo code has letters, digits and dashes only."
+    return None
+
+
 @transaction.atomic
 def cart_promo_set(*, cart: Cart, code: str, client: str | None = None) -> Cart:
     """Keep `code` on the cart when the cart's breakdown applies it; otherwise raise

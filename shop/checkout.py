@@ -5,7 +5,9 @@
 1. lock the cart row (a second checkout of the same cart, or an item added meanwhile, waits);
 2. re-price the cart with current data through the quote service (`quote_prepare` + `price`);
 3. insert the Order (its unique idempotency key and unique cart make a concurrent duplicate
-   wait here for the first one's commit, then fail and replay it);
+   wait here for the first one's commit, then fail and replay it), its lines, component
+   allocations and adjustments as the breakdown charged them, close the cart and put the
+   confirmation email in the outbox;
 4. reserve stock for every product involved, kit and routine components and plain products of
    the same product added together: one `SELECT ... ORDER BY id FOR UPDATE` locks the rows in
    product-id order (so two orders sharing products always lock in the same order and cannot
@@ -13,9 +15,12 @@
    them. Gifts never block a sale: they are taken while they last. On SQLite the transaction
    is BEGIN IMMEDIATE (settings), so checkouts are serialised by the database's write lock;
 5. record the promo code use (`promotions.services.promo_codes_redeem`);
-6. authorize the payment (see shop/payments.py for why inside the transaction);
-7. write lines, component allocations, adjustments and the payment; close the cart; put the
-   confirmation email in the outbox.
+6. authorize the payment (see shop/payments.py for why inside the transaction) and record it.
+
+Steps 4 to 6 are the hot section: the product rows stay locked until the commit, so every
+other order of the same products waits for it. Everything that does not depend on the stock
+check (the rows of step 3, rendering the email) is done before it, which keeps the section
+to two statements, the promo hook, the authorization and one insert.
 
 After the commit the payment is captured and the order becomes `paid`. Any failure before the
 commit rolls everything back (an authorization is voided), so nothing is written when
@@ -113,12 +118,13 @@ def _order_rows(
     order: Order,
     breakdown: Breakdown,
     needs: Mapping[int, StockNeed],
-    given: Mapping[int, int],
     items: Mapping[str, CartItem],
-) -> None:
-    """Lines, components and adjustments exactly as the breakdown charged them (3 inserts)."""
+) -> list[OrderLineComponent]:
+    """Lines, components and adjustments exactly as the breakdown charged them (3 inserts).
+
+    Written before stock is taken, with every gift counted as given; returns the gift
+    components for `_gifts_given` to correct once the stock is known."""
     by_slug = {need.product.slug: need.product for need in needs.values()}
-    gifts_left = dict(given)
     lines: list[OrderLine] = []
     for position, priced in enumerate(breakdown.lines):
         item = items.get(priced.id)
@@ -148,11 +154,6 @@ def _order_rows(
             if product is None:  # a promo gift whose product was deleted (see stock_needs)
                 continue
             gift = share.gift or priced.gift
-            if gift:
-                reserved = min(gifts_left.get(product.id, 0), share.quantity)
-                gifts_left[product.id] = gifts_left.get(product.id, 0) - reserved
-            else:
-                reserved = share.quantity
             components.append(
                 OrderLineComponent(
                     line=line,
@@ -163,7 +164,7 @@ def _order_rows(
                     allocated_amount=share.allocated.amount,
                     unit_allocations=[str(unit) for unit in share.unit_allocations],
                     gift=gift,
-                    reserved=reserved,
+                    reserved=share.quantity,
                 )
             )
         adjustments.extend(
@@ -191,6 +192,22 @@ def _order_rows(
     OrderLineComponent.objects.bulk_create(components)
     if adjustments:
         OrderAdjustment.objects.bulk_create(adjustments)
+    return [component for component in components if component.gift]
+
+
+def _gifts_given(gifts: Sequence[OrderLineComponent], given: Mapping[int, int]) -> None:
+    """Record the gifts that ran out: each gift component keeps what was left to give, in
+    line order. Nothing to write in the usual case where every gift was in stock."""
+    left = dict(given)
+    short: list[OrderLineComponent] = []
+    for component in gifts:
+        reserved = min(left.get(component.product_id, 0), component.quantity)
+        left[component.product_id] = left.get(component.product_id, 0) - reserved
+        if reserved != component.reserved:
+            component.reserved = reserved
+            short.append(component)
+    if short:
+        OrderLineComponent.objects.bulk_update(short, ["reserved"])
 
 
 # -- the service ------------------------------------------------------------------------------
@@ -199,7 +216,7 @@ def _order_rows(
 def _replay(*, key: str, request_hash: str) -> PlacedOrder | None:
     """The order an earlier request with this key made, or None; raises IdempotencyKeyReused
     when that request was a different one."""
-    existing = Order.objects.filter(idempotency_key=key).first()
+    existing = Order.objects.select_related("payment").filter(idempotency_key=key).first()
     if existing is None:
         return None
     if existing.request_hash != request_hash:
@@ -273,29 +290,11 @@ def _place(
             breakdown=breakdown.to_dict(),
         )
         attempt.inserting_order = False
-        given = stock_reserve(needs=needs)
-        promo_codes_redeem(order=order, breakdown=breakdown, email=details.email)
-        attempt.gateway = gateway
-        attempt.authorization = gateway.authorize(
-            amount=breakdown.total.amount,
-            currency=breakdown.currency,
-            token=details.payment_token,
-            reference=order.number,
-        )
-        _order_rows(
+        gifts = _order_rows(
             order=order,
             breakdown=breakdown,
             needs=needs,
-            given=given,
             items={str(item.id): item for item in items},
-        )
-        order.payment = Payment.objects.create(
-            order=order,
-            gateway=gateway.name,
-            state=Payment.State.AUTHORIZED,
-            amount=attempt.authorization.amount,
-            currency=attempt.authorization.currency,
-            authorization_ref=attempt.authorization.reference,
         )
         Cart.objects.filter(pk=cart.pk).update(
             status=Cart.Status.CHECKED_OUT, updated_at=timezone.now()
@@ -304,6 +303,27 @@ def _place(
             order=order,
             breakdown=breakdown,
             product_names={need.product.slug: need.product.name for need in needs.values()},
+        )
+        # The hot section: from here to the commit, the order's product rows are locked, so
+        # every other order for the same products waits. Only what must follow the stock
+        # check happens here.
+        given = stock_reserve(needs=needs)
+        _gifts_given(gifts, given)
+        promo_codes_redeem(order=order, breakdown=breakdown, email=details.email)
+        attempt.gateway = gateway
+        attempt.authorization = gateway.authorize(
+            amount=breakdown.total.amount,
+            currency=breakdown.currency,
+            token=details.payment_token,
+            reference=order.number,
+        )
+        order.payment = Payment.objects.create(
+            order=order,
+            gateway=gateway.name,
+            state=Payment.State.AUTHORIZED,
+            amount=attempt.authorization.amount,
+            currency=attempt.authorization.currency,
+            authorization_ref=attempt.authorization.reference,
         )
     return PlacedOrder(order, created=True)
 

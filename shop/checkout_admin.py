@@ -11,13 +11,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from promotions.models import OutboxMessage
@@ -162,21 +163,20 @@ class OrderAdmin(admin.ModelAdmin[Order]):
         rows = order_emails(orders=[order]).get(order.pk, [])
         if not rows:
             return format_html("{}", "-")
-        return format_html(
-            "<ul>{}</ul>",
-            format_html(
-                "".join(
-                    format_html(
-                        '<li><a href="{}">{}</a>: {} ({} attempt(s))</li>',
-                        reverse("admin:promotions_outboxmessage_change", args=[m.pk]),
-                        m.subject,
-                        m.state,
-                        m.attempts,
-                    )
-                    for m in rows
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {} ({} attempt(s))</li>',
+            (
+                (
+                    reverse("admin:promotions_outboxmessage_change", args=[m.pk]),
+                    m.subject,
+                    m.state,
+                    m.attempts,
                 )
+                for m in rows
             ),
         )
+        return format_html("<ul>{}</ul>", items)
 
     @admin.display(description="Lines as charged")
     def lines_display(self, order: Order) -> SafeString:
@@ -239,18 +239,18 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     def get_urls(self) -> list[URLPattern]:
         own = [
             path(
-                "<int:order_id>/<str:action>/",
+                f"<int:order_id>/{action}/",
                 self.admin_site.admin_view(self.order_action_view),
-                name="shop_order_action",
+                {"action": action},
+                name=f"shop_order_{action.replace('-', '_')}",
             )
+            for action in ("cancel", "refund", "refund-component")
         ]
         return own + super().get_urls()
 
     def order_action_view(self, request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-        if action not in ("cancel", "refund", "refund-component") or not self.has_change_permission(
-            request
-        ):
-            raise Http404("No such action")
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         order = Order.objects.select_related("payment").filter(pk=order_id).first()
         if order is None:
             raise Http404("No such order")

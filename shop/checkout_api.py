@@ -335,14 +335,16 @@ class CartPromoApi(AnonymousApi):
     def post(self, request: Request, cart_id: str) -> Response:
         cart = _cart(cart_id)
         code = _object(request.data).get("code")
-        if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        problem = carts.promo_code_problem(code)
+        if problem is not None:
             raise ApiError(
                 status=400,
                 code="validation_error",
                 title="Invalid input",
-                detail="code: Send the promo code as text (1 to 64 characters).",
-                errors={"code": ["Send the promo code as text (1 to 64 characters)."]},
+                detail=f"code: {problem}",
+                errors={"code": [problem]},
             )
+        assert isinstance(code, str)
         try:
             cart = carts.cart_promo_set(
                 cart=cart, code=code, client=client_key(request.META.get("REMOTE_ADDR"))

@@ -48,13 +48,21 @@ def _session_cart(request: HttpRequest) -> Cart | None:
 
 
 def _remember(request: HttpRequest, view: CartView) -> None:
-    request.session[SESSION_CART] = str(view.cart.pk)
-    request.session[SESSION_COUNT] = view.count
+    """Keep the cart and its unit count in the session, writing only what changed."""
+    for key, value in ((SESSION_CART, str(view.cart.pk)), (SESSION_COUNT, view.count)):
+        if request.session.get(key) != value:
+            request.session[key] = value
 
 
 def _forget_cart(request: HttpRequest) -> None:
     request.session.pop(SESSION_CART, None)
     request.session.pop(SESSION_COUNT, None)
+
+
+def _cart_checked_out(request: HttpRequest) -> None:
+    """The cart became an order: the nav shows no count, and the session keeps the cart's id
+    so that submitting the checkout form again finds the order (the next add starts a cart)."""
+    request.session[SESSION_COUNT] = 0
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -179,14 +187,9 @@ def cart_promo(request: HttpRequest) -> HttpResponse:
             carts.cart_promo_clear(cart=cart)
             return redirect("shop:cart")
         code = request.POST.get("code", "")
-        if not code.strip() or len(code) > 64:
-            return _cart_page(
-                request,
-                cart,
-                status=400,
-                promo_error="Enter a promo code (up to 64 characters).",
-                promo_typed=code[:64],
-            )
+        problem = carts.promo_code_problem(code)
+        if problem is not None:
+            return _cart_page(request, cart, status=400, promo_error=problem, promo_typed=code[:64])
         carts.cart_promo_set(
             cart=cart, code=code, client=client_key(request.META.get("REMOTE_ADDR"))
         )
@@ -274,7 +277,7 @@ def _placed(request: HttpRequest, placed: checkout.PlacedOrder) -> HttpResponse:
     number = placed.order.number
     numbers = [n for n in request.session.get(SESSION_ORDERS, []) if n != number][-19:]
     request.session[SESSION_ORDERS] = [*numbers, number]
-    _forget_cart(request)
+    _cart_checked_out(request)
     return redirect("shop:checkout_confirmation", number=number)
 
 

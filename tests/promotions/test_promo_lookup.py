@@ -72,7 +72,16 @@ def test_blanks_are_dropped_and_repeats_kept_once_in_order() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["'; DROP TABLE promotions_promocode; --", "PORES15' OR '1'='1", "%", "_", "\\", "X" * 10_000],
+    [
+        "'; DROP TABLE promotions_promocode; --",
+        "PORES15' OR '1'='1",
+        "%",
+        "_",
+        "\\",
+        "X" * 10_000,
+        "PORES15\x00",
+        "\x00",
+    ],
 )
 def test_hostile_strings_are_just_unknown_codes(typed: str) -> None:
     PromoCodeFactory(code="PORES15")

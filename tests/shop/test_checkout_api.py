@@ -218,9 +218,9 @@ def test_a_failure_after_authorization_voids_it(
     catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(**kwargs: Any) -> None:
-        raise RuntimeError("the outbox is broken")
+        raise RuntimeError("the database went away after the authorization")
 
-    monkeypatch.setattr(checkout, "order_confirmation_enqueue", broken)
+    monkeypatch.setattr(Payment.objects, "create", broken)
     cart_row = Cart.objects.get(pk=new_cart(api_client, {"kit": "duo"}))
     details = checkout.CheckoutDetails(
         "ana@example.com", "Ana", "12 Rose St", "Portland", "97201", "US", "test", "tok_ok"
@@ -423,3 +423,41 @@ def test_order_read_queries_do_not_grow_with_lines(
     placed = check_out(api_client, _cart_of(catalog, api_client, n)).json()
     with django_assert_num_queries(4):  # order with payment, lines, components, adjustments
         api_client.get(f"/api/orders/{placed['number']}/?token={placed['token']}")
+
+
+def test_a_replay_is_cheap(
+    catalog: Catalog, api_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    cart_id = _cart_of(catalog, api_client, 3)
+    assert check_out(api_client, cart_id, key="same").status_code == 201
+    with django_assert_num_queries(5):  # cart, order by key with payment, lines, parts, adjustments
+        assert check_out(api_client, cart_id, key="same").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("items/", {"product": "wa\u0000sh"}, 400),
+        ("items/", {"kit": "\u0000"}, 400),
+        ("items/", {"routine": "basic", "selections": ["wash", "ton\u0000er"]}, 400),
+        ("promo/", {"code": "PORES\u000015"}, 400),
+        ("checkout/", checkout_body(name="Ana\u0000"), 400),
+        ("checkout/", checkout_body(email="ana\u0000@example.com"), 400),
+        (
+            "checkout/",
+            checkout_body(address={**checkout_body()["address"], "city": "Port\u0000land"}),
+            400,
+        ),
+        ("checkout/", checkout_body(payment={"method": "test", "token": "tok\u0000ok"}), 400),
+    ],
+)
+def test_nul_characters_in_bodies_are_refused_before_the_database(
+    catalog: Catalog, api_client: APIClient, path: str, body: dict[str, Any], status: int
+) -> None:
+    """PostgreSQL refuses NUL in text: every field that reaches a query or a row is checked."""
+    cart_id = new_cart(api_client, {"kit": "duo"})
+    response = api_client.post(
+        f"/api/carts/{cart_id}/{path}", body, format="json", HTTP_IDEMPOTENCY_KEY="nul"
+    )
+    assert response.status_code == status, response.content
+    assert not Order.objects.exists()
