@@ -334,3 +334,11 @@ def test_quote_applies_a_scoped_code_to_a_routine_line(demo: None, api_client: A
     product_line, routine_line = data["lines"]
     assert [a["source"] for a in product_line["adjustments"]] == []
     assert [a["source"] for a in routine_line["adjustments"]] == ["bundle", "promo"]
+
+
+@pytest.mark.parametrize("typed", ["PORES15\x00", "\x00", "pores\u200b15"])
+def test_the_quote_prices_control_characters_as_an_unknown_code(
+    demo: None, api_client: APIClient, typed: str
+) -> None:
+    codes = [code for code, _ in _rejected(_quote(api_client, typed))]
+    assert codes == ["promo_not_found"]
