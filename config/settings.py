@@ -152,6 +152,7 @@ OUTBOX_CHUNK_SIZE = int(os.environ.get("OUTBOX_CHUNK_SIZE", "100"))
 PROMO_ATTEMPT_WINDOW = int(os.environ.get("PROMO_ATTEMPT_WINDOW", "900"))
 PROMO_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_ATTEMPTS_PER_CLIENT", "30"))
 PROMO_ATTEMPTS_PER_CART = int(os.environ.get("PROMO_ATTEMPTS_PER_CART", "10"))
+PROMO_QUOTE_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_QUOTE_ATTEMPTS_PER_CLIENT", "100"))
 # Generating more codes than this answers 202 and runs as a Celery task with a progress row.
 PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 

@@ -251,11 +251,11 @@ def test_hidden_and_unknown_codes_answer_in_the_same_time() -> None:
         assert abs(median - baseline) <= max(0.25 * baseline, 0.0003), medians
 
 
-# -- the quote API shares the client counter -------------------------------------------------
+# -- the quote API throttles guessing on a counter of its own ----------------------------------
 
 
 @pytest.mark.django_db
-@override_settings(PROMO_ATTEMPTS_PER_CLIENT=3)
+@override_settings(PROMO_QUOTE_ATTEMPTS_PER_CLIENT=3, PROMO_ATTEMPTS_PER_CLIENT=3)
 def test_the_quote_throttles_guessing_with_429(demo: None) -> None:
     body = {"items": [{"product": "citrus-facial-wash"}]}
     client = APIClient(REMOTE_ADDR="198.51.100.1")
@@ -277,3 +277,8 @@ def test_the_quote_throttles_guessing_with_429(demo: None) -> None:
     assert client.post("/api/quote/", body, format="json").status_code == 200
     other = APIClient(REMOTE_ADDR="198.51.100.2")
     assert other.post("/api/quote/", {**body, "promo_code": "x"}, format="json").status_code == 200
+    # The quote's counter is its own: the same client may still try a code in its cart.
+    assert guard.promo_attempts_used(client=guard.client_key("198.51.100.1")) == {"client": 0}
+    assert guard.promo_attempts_used(client=guard.client_key("198.51.100.1"), surface="quote") == {
+        "quote": 3
+    }
