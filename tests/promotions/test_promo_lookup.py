@@ -342,3 +342,23 @@ def test_the_quote_prices_control_characters_as_an_unknown_code(
 ) -> None:
     codes = [code for code, _ in _rejected(_quote(api_client, typed))]
     assert codes == ["promo_not_found"]
+
+
+def test_a_quote_with_a_code_costs_three_more_queries_whatever_the_cart(
+    demo: None, api_client: APIClient
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(body: dict[str, Any]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.post("/api/quote/", body, format="json").status_code == 200
+        return len(captured)
+
+    one = [{"product": "citrus-facial-wash"}]
+    many = [{"product": p} for p in ["citrus-facial-wash", "face-firming-toner", "serum-prep"]]
+    plain = queries({"items": many})
+    coded = {"promo_code": "pores15", "email": "jane@example.com"}
+    assert queries({"items": one, **coded}) == queries({"items": many, **coded}) == plain + 3
+    unknown = {"promo_code": "nosuchcode", "email": "jane@example.com"}
+    assert queries({"items": many, **unknown}) == plain + 3
