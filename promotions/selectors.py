@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
     DecimalField,
     F,
+    Field,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -22,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.options import Options
 from django.utils import timezone
 
 from shop.identity import normalize_email
@@ -125,31 +129,60 @@ class CodeLookup:
     public: bool
 
 
+_SCOPES = (
+    ("products", Promotion.products, "products"),
+    ("kits", Promotion.kits, "kits"),
+    ("routines", Promotion.routines, "kits"),
+    ("steps", Promotion.steps, "steps"),
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _scope_sql(count: int) -> str:
+    """One UNION ALL statement for the scope of the promotions of `count` codes.
+
+    Written once per number of codes from the models' own table and column names: compiling
+    four ORM querysets and their union cost three times what the database takes to answer.
+    Identifiers come from model metadata, quoted; every value is a query parameter.
+    """
+    q = connection.ops.quote_name
+
+    def column(meta: Options[Any], name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return q(field.column)
+
+    meta = PromoCode._meta
+    owner, code, table = column(meta, "promotion"), column(meta, "code"), q(meta.db_table)
+    marks = ", ".join(["%s"] * count)
+    owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
+    parts = []
+    for _, relation, kind in _SCOPES:
+        through = relation.through._meta
+        target = relation.field.related_model._meta
+        own = column(through, "promotion")
+        other = column(through, relation.field.m2m_reverse_field_name())
+        slug, key = column(target, "slug"), column(target, target.pk.name)
+        joined = f"{q(through.db_table)} x JOIN {q(target.db_table)} t ON t.{key} = x.{other}"
+        parts.append(
+            f"SELECT x.{own}, '{kind}', t.{slug} FROM {joined} WHERE x.{own} IN ({owners})"  # noqa: S608
+        )
+    return " UNION ALL ".join(parts)
+
+
 def _scopes(codes: Sequence[str]) -> dict[int, dict[str, set[str]]]:
     """Products, kits (with routines) and steps of the promotions of `codes`, in one query.
 
     The query runs whatever the codes are, so an unknown code costs what a known one costs.
     """
-    promotion_ids = PromoCode.objects.filter(code__in=codes).values("promotion_id")
-    label = CharField()
-    parts = [
-        Promotion.products.through.objects.filter(promotion_id__in=promotion_ids).values_list(
-            "promotion_id", Value("products", output_field=label), "product__slug"
-        ),
-        Promotion.kits.through.objects.filter(promotion_id__in=promotion_ids).values_list(
-            "promotion_id", Value("kits", output_field=label), "kit__slug"
-        ),
-        Promotion.routines.through.objects.filter(promotion_id__in=promotion_ids).values_list(
-            "promotion_id", Value("kits", output_field=label), "routine__slug"
-        ),
-        Promotion.steps.through.objects.filter(promotion_id__in=promotion_ids).values_list(
-            "promotion_id", Value("steps", output_field=label), "step__slug"
-        ),
-    ]
     scopes: dict[int, dict[str, set[str]]] = {}
-    for promotion_id, kind, slug in parts[0].union(*parts[1:], all=True):
-        scope = scopes.setdefault(promotion_id, {"products": set(), "kits": set(), "steps": set()})
-        scope[kind].add(slug)
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(len(codes)), list(codes) * len(_SCOPES))
+        for promotion_id, kind, slug in cursor.fetchall():
+            scope = scopes.setdefault(
+                promotion_id, {"products": set(), "kits": set(), "steps": set()}
+            )
+            scope[kind].add(slug)
     return scopes
 
 
