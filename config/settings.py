@@ -148,6 +148,13 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
 OUTBOX_REDISPATCH_SECONDS = int(os.environ.get("OUTBOX_REDISPATCH_SECONDS", "600"))
 OUTBOX_CHUNK_SIZE = int(os.environ.get("OUTBOX_CHUNK_SIZE", "100"))
+# Promo codes: failed attempts allowed per client (IP) and per cart in each window (seconds).
+PROMO_ATTEMPT_WINDOW = int(os.environ.get("PROMO_ATTEMPT_WINDOW", "900"))
+PROMO_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_ATTEMPTS_PER_CLIENT", "30"))
+PROMO_ATTEMPTS_PER_CART = int(os.environ.get("PROMO_ATTEMPTS_PER_CART", "10"))
+PROMO_QUOTE_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_QUOTE_ATTEMPTS_PER_CLIENT", "100"))
+# Generating more codes than this answers 202 and runs as a Celery task with a progress row.
+PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -236,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LineKindEnum": ["product", "kit", "routine"],
+        "PromotionKindEnum": "promotions.models.promos.Promotion.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_problem_responses",

@@ -116,7 +116,7 @@ class GiveawayAdmin(admin.ModelAdmin[Giveaway]):
     readonly_fields = ["seed_commitment", "drawn_at", "finalised_at", "proof_display", "created_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "rules"]}),
-        ("Prize", {"fields": ["prize_description", "prize_products"]}),
+        ("Prize", {"fields": ["prize_description", "prize_products", "consolation_promotion"]}),
         (
             "When and who",
             {
@@ -382,3 +382,7 @@ class HeldEntryAdmin(EntryAdmin):
     @admin.display(description="Comment")
     def comment_brief(self, entry: Entry) -> str:
         return entry.comment[:140] + ("…" if len(entry.comment) > 140 else "")
+
+
+# Promo codes have their own module; importing it registers them.
+from . import promo_admin  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, promo_api
 
 urlpatterns = [
     path("giveaways/", api.GiveawayListApi.as_view(), name="api-giveaways"),
@@ -16,4 +16,25 @@ urlpatterns = [
         name="api-giveaway-import",
     ),
     path("giveaways/<str:slug>/draw/", api.DrawApi.as_view(), name="api-giveaway-draw"),
+    path("promotions/", promo_api.PromotionListApi.as_view(), name="api-promotions"),
+    path(
+        "promotions/<int:promotion_id>/",
+        promo_api.PromotionDetailApi.as_view(),
+        name="api-promotion",
+    ),
+    path(
+        "promotions/<int:promotion_id>/codes/",
+        promo_api.PromotionCodesApi.as_view(),
+        name="api-promotion-codes",
+    ),
+    path(
+        "promotions/<int:promotion_id>/codes/export/",
+        promo_api.PromotionCodesExportApi.as_view(),
+        name="api-promotion-codes-export",
+    ),
+    path(
+        "promotions/<int:promotion_id>/batches/<int:batch_id>/",
+        promo_api.PromotionBatchApi.as_view(),
+        name="api-promotion-batch",
+    ),
 ]

@@ -1,4 +1,9 @@
-"""Demo giveaway: the seven-piece collection's products, with entries as real comment lists
+"""Demo promotions and giveaway.
+
+Promo codes: PORES15 (public, 15% off from a 40.00 merchandise total), SUMMER10 (public,
+ended last month), WELCOME-... (a single-use batch of 20 private codes, 10.00 off) and the
+giveaway's consolation promotion (20% off, one private single-use code per entrant who did not
+win). The giveaway: the seven-piece collection's products, with entries as real comment lists
 have them (genuine and misspelt, pingbacks, greetings, blog praise, link spam).
 
 Only creates what is missing; entries are scored like real ones but no email is queued.
@@ -7,14 +12,15 @@ Only creates what is missing; entries are scored like real ones but no email is 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from shop.identity import normalize_email
 from shop.models import Product
 
-from . import giveaways, spam
-from .models import Entry, Giveaway
+from . import giveaways, services, spam
+from .models import Entry, Giveaway, PromoCode, Promotion
 
 SLUG = "seven-piece-collection"
 # The seven products of the collection (see shop.demo: their prices add up to 180.00).
@@ -152,7 +158,73 @@ ENTRIES = [
 ]
 
 
+# (code, promotion name, kind, value, min subtotal, days from now it started, ... it ends)
+PUBLIC_CODES = [
+    ("PORES15", "Pores 15% off", "percent", "15", "40.00", None, None),
+    ("SUMMER10", "Summer 10% off", "percent", "10", None, -120, -30),
+]
+WELCOME_NAME = "Welcome 10.00 off (single-use codes)"
+WELCOME_CODES = 20
+CONSOLATION_NAME = "Thanks for entering: 20% off"
+
+
 def load() -> dict[str, int]:
+    promos = _load_promos()
+    created = _load_giveaway()
+    created.update(promos)
+    giveaway = Giveaway.objects.filter(slug=SLUG, consolation_promotion__isnull=True).first()
+    consolation = Promotion.objects.filter(name=CONSOLATION_NAME).first()
+    if giveaway is not None and consolation is not None:
+        giveaway.consolation_promotion = consolation
+        giveaway.save(update_fields=["consolation_promotion"])
+    return created
+
+
+def _load_promos() -> dict[str, int]:
+    created = {"promotions": 0, "promo codes": 0}
+    now = timezone.now()
+    for code, name, kind, value, minimum, starts, ends in PUBLIC_CODES:
+        if PromoCode.objects.filter(code=code).exists():
+            continue
+        services.promotion_create(
+            spec=services.PromotionSpec(
+                name=name,
+                kind=kind,
+                value=Decimal(value),
+                min_subtotal=None if minimum is None else Decimal(minimum),
+                starts_at=None if starts is None else now + timedelta(days=starts),
+                ends_at=None if ends is None else now + timedelta(days=ends),
+                codes=[code],
+            )
+        )
+        created["promotions"] += 1
+        created["promo codes"] += 1
+    welcome = Promotion.objects.filter(name=WELCOME_NAME).first()
+    if welcome is None:
+        welcome = services.promotion_create(
+            spec=services.PromotionSpec(
+                name=WELCOME_NAME, kind="amount", value=Decimal("10.00"), per_customer_limit=1
+            )
+        )
+        created["promotions"] += 1
+    missing = WELCOME_CODES - welcome.codes.count()
+    if missing > 0:
+        batch = services.code_batch_create(
+            promotion=welcome, count=missing, prefix="WELCOME-", length=10, max_uses=1
+        )
+        services.code_batch_run(batch_id=batch.pk)
+        created["promo codes"] += missing
+    if not Promotion.objects.filter(name=CONSOLATION_NAME).exists():
+        services.promotion_create(
+            spec=services.PromotionSpec(
+                name=CONSOLATION_NAME, kind="percent", value=Decimal("20"), per_customer_limit=1
+            )
+        )
+        created["promotions"] += 1
+    return created
+
+
+def _load_giveaway() -> dict[str, int]:
     created = {"giveaways": 0, "entries": 0}
     giveaway = Giveaway.objects.filter(slug=SLUG).first()
     if giveaway is None:

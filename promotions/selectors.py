@@ -1,44 +1,40 @@
-"""Read-side queries for promotions: promo codes as the pricing service's rules, giveaways and
-the outbox."""
+"""Read-side queries for promotions: promo codes as pricing rules, giveaways, the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Field,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.db.models.options import Options
 from django.utils import timezone
 
-from shop.pricing import PromoRule, UnknownCode
+from shop.identity import normalize_email
+from shop.pricing import Item, Money, PromoRule, UnknownCode
 
-from .models import Entry, Giveaway, OutboxMessage
+from .models import Entry, Giveaway, OutboxMessage, PromoCode, Promotion, Redemption
+from .models.promos import CODE_MAX_LENGTH
 
 RECENTLY_CLOSED = timedelta(days=30)
-
-
-def promo_code_normalise(code: str) -> str:
-    """Codes match case-insensitively with surrounding spaces ignored: " pores15 " is PORES15."""
-    return code.strip().upper()
-
-
-def promo_rules_for(
-    *, codes: Sequence[str], email: str | None, now: datetime
-) -> tuple[PromoRule | UnknownCode, ...]:
-    """The pricing rules for the codes a shopper typed, in the order typed.
-
-    The promotions app will look each normalised code up (with `email` for per-customer use
-    counts and `now` for validity) and return its PromoRule. No promo code models exist yet, so
-    every non-empty code is truthfully unknown: pricing rejects it as `promo_not_found` and
-    prices the cart without it. Empty codes are dropped; repeats are kept once.
-    """
-    seen: dict[str, None] = {}
-    for code in codes:
-        normalised = promo_code_normalise(code)
-        if normalised:
-            seen.setdefault(normalised, None)
-    return tuple(UnknownCode(code) for code in seen)
 
 
 def _with_counts(queryset: QuerySet[Giveaway]) -> QuerySet[Giveaway]:
@@ -93,3 +89,342 @@ def entry_emails(*, entries: list[Entry]) -> dict[int, list[OutboxMessage]]:
     for message in OutboxMessage.objects.filter(object_ref__in=list(refs)).order_by("created_at"):
         out[refs[message.object_ref]].append(message)
     return out
+
+
+# -- promo codes -------------------------------------------------------------------------------
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def promo_code_normalise(code: str) -> str:
+    """The form a code is stored and matched in: " pores 15 " is PORES15.
+
+    Whitespace anywhere is dropped (codes never contain any) and ASCII letters are upper-cased.
+    A code with any other character is left as typed: stored codes are ASCII, so a look-alike
+    (a Cyrillic О in PORES15) can never match, and `str.upper()` cannot turn a ligature such
+    as "ﬁ" into a real code's "FI".
+    """
+    text = _WHITESPACE.sub("", code)
+    return text.upper() if text.isascii() else text
+
+
+def promo_codes_normalise(codes: Sequence[str]) -> list[str]:
+    """Normalised, non-empty, each once, in the order typed."""
+    seen: dict[str, None] = {}
+    for code in codes:
+        normalised = promo_code_normalise(code)
+        if normalised:
+            seen.setdefault(normalised, None)
+    return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLookup:
+    """A typed code and what it is: the pricing rule (UnknownCode when no such code), and
+    whether it is an advertised code whose reasons anyone may be told (see `promotions.guard`)."""
+
+    code: str
+    rule: PromoRule | UnknownCode
+    public: bool
+
+
+_SCOPES = (
+    ("products", Promotion.products, "products"),
+    ("kits", Promotion.kits, "kits"),
+    ("routines", Promotion.routines, "kits"),
+    ("steps", Promotion.steps, "steps"),
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _scope_sql(count: int) -> str:
+    """One UNION ALL statement for the scope of the promotions of `count` codes.
+
+    Written once per number of codes from the models' own table and column names: compiling
+    four ORM querysets and their union cost three times what the database takes to answer.
+    Identifiers come from model metadata, quoted; every value is a query parameter.
+    """
+    q = connection.ops.quote_name
+
+    def column(meta: Options[Any], name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return q(field.column)
+
+    meta = PromoCode._meta
+    owner, code, table = column(meta, "promotion"), column(meta, "code"), q(meta.db_table)
+    marks = ", ".join(["%s"] * count)
+    owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
+    parts = []
+    for _, relation, kind in _SCOPES:
+        through = relation.through._meta
+        target = relation.field.related_model._meta
+        own = column(through, "promotion")
+        other = column(through, relation.field.m2m_reverse_field_name())
+        slug, key = column(target, "slug"), column(target, target.pk.name)
+        joined = f"{q(through.db_table)} x JOIN {q(target.db_table)} t ON t.{key} = x.{other}"
+        parts.append(
+            f"SELECT x.{own}, '{kind}', t.{slug} FROM {joined} WHERE x.{own} IN ({owners})"  # noqa: S608
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _scopes(codes: Sequence[str]) -> dict[int, dict[str, set[str]]]:
+    """Products, kits (with routines) and steps of the promotions of `codes`, in one query.
+
+    The query runs whatever the codes are, so an unknown code costs what a known one costs.
+    """
+    scopes: dict[int, dict[str, set[str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(len(codes)), list(codes) * len(_SCOPES))
+        for promotion_id, kind, slug in cursor.fetchall():
+            scope = scopes.setdefault(
+                promotion_id, {"products": set(), "kits": set(), "steps": set()}
+            )
+            scope[kind].add(slug)
+    return scopes
+
+
+def _customer_uses(codes: Sequence[str], email: str | None) -> dict[int, int]:
+    """This customer's unreleased redemptions per promotion of `codes` (keyed on the normalised
+    email: the account is known only at checkout, where the limit is enforced)."""
+    if not email:
+        return {}
+    rows = (
+        Redemption.objects.filter(
+            promotion_id__in=PromoCode.objects.filter(code__in=codes).values("promotion_id"),
+            customer_email=normalize_email(email),
+            released_at__isnull=True,
+        )
+        .order_by()
+        .values("promotion_id")
+        .annotate(n=Count("id"))
+        .values_list("promotion_id", "n")
+    )
+    return dict(rows)
+
+
+def _limit(promotion: Promotion, code: PromoCode) -> tuple[int | None, int]:
+    """The tighter of the promotion's total limit and the code's own, as (limit, uses)."""
+    limits: list[tuple[int, int, int]] = []
+    if promotion.usage_limit is not None:
+        limits.append(
+            (promotion.usage_limit - promotion.uses, promotion.usage_limit, promotion.uses)
+        )
+    if code.max_uses is not None:
+        limits.append((code.max_uses - code.uses, code.max_uses, code.uses))
+    if not limits:
+        return None, 0
+    _, limit, uses = min(limits)
+    return limit, uses
+
+
+def promo_rule_of(
+    code: PromoCode,
+    *,
+    scope: dict[str, set[str]] | None = None,
+    customer_uses: int = 0,
+    currency: str | None = None,
+) -> PromoRule:
+    """The pricing service's view of one code (its promotion and gift product loaded)."""
+    promotion = code.promotion
+    currency = currency or str(settings.SHOP_CURRENCY)
+    scope = scope or {}
+    gift: Item | None = None
+    product = promotion.gift_product
+    if product is not None:
+        gift = Item(
+            product.slug, product.name, Money.of(product.price_amount, currency), product.step.slug
+        )
+    limit, uses = _limit(promotion, code)
+    minimum = promotion.min_subtotal_amount
+    return PromoRule(
+        code=code.code,
+        name=promotion.name,
+        kind=promotion.kind,
+        value=promotion.value,
+        gift=gift,
+        products=frozenset(scope.get("products", ())),
+        kits=frozenset(scope.get("kits", ())),
+        steps=frozenset(scope.get("steps", ())),
+        applies_to_bundles=promotion.applies_to_bundles,
+        starts_at=promotion.starts_at,
+        ends_at=promotion.ends_at,
+        usage_limit=limit,
+        uses=uses,
+        per_customer_limit=promotion.per_customer_limit,
+        customer_uses=customer_uses,
+        min_subtotal=None if minimum is None else Money.of(minimum, currency),
+        combinable=promotion.combinable,
+        active=promotion.active,
+    )
+
+
+def promo_codes_lookup(
+    *, codes: Sequence[str], email: str | None, now: datetime
+) -> tuple[CodeLookup, ...]:
+    """Every typed code (normalised, blanks dropped, each once, in order) with its rule.
+
+    A fixed number of queries whatever the number of codes, and the same queries for codes
+    that exist and codes that do not: three with an email, two without, none without codes.
+    `now` is accepted for the callers' symmetry; validity is judged by the pricing service.
+    """
+    wanted = promo_codes_normalise(codes)
+    if not wanted:
+        return ()
+    # A code too long or with control characters (a NUL, which PostgreSQL refuses in text)
+    # cannot be stored, so it is not sent; "" (never a code) keeps the queries the same.
+    searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
+    rows = {
+        row.code: row
+        for row in PromoCode.objects.filter(code__in=searched).select_related(
+            "promotion", "promotion__gift_product", "promotion__gift_product__step"
+        )
+    }
+    scopes = _scopes(searched)
+    uses = _customer_uses(searched, email)
+    currency = str(settings.SHOP_CURRENCY)
+    found: list[CodeLookup] = []
+    for code in wanted:
+        row = rows.get(code)
+        if row is None:
+            found.append(CodeLookup(code, UnknownCode(code), False))
+            continue
+        rule = promo_rule_of(
+            row,
+            scope=scopes.get(row.promotion_id),
+            customer_uses=uses.get(row.promotion_id, 0),
+            currency=currency,
+        )
+        found.append(CodeLookup(code, rule, row.public))
+    return tuple(found)
+
+
+def promo_rules_for(
+    *, codes: Sequence[str], email: str | None, now: datetime
+) -> tuple[PromoRule | UnknownCode, ...]:
+    """The pricing rules for the codes a shopper typed, in the order typed (see
+    `promo_codes_lookup`); a code that matches nothing is an UnknownCode."""
+    return tuple(found.rule for found in promo_codes_lookup(codes=codes, email=email, now=now))
+
+
+def promotion_list_with_figures() -> QuerySet[Promotion]:
+    """Promotions with their code count and the money given away by unreleased redemptions."""
+    live = Redemption.objects.filter(promotion=OuterRef("pk"), released_at__isnull=True).order_by()
+    money = DecimalField(max_digits=14, decimal_places=2)
+    given = (
+        live.values("promotion")
+        .annotate(
+            total=Sum(
+                F("discount_amount") + F("shipping_amount") + F("gift_value"), output_field=money
+            )
+        )
+        .values("total")
+    )
+    codes = PromoCode.objects.filter(promotion=OuterRef("pk")).order_by().values("promotion")
+    return Promotion.objects.annotate(
+        given_away=Coalesce(
+            Subquery(given, output_field=money), Value(Decimal("0.00")), output_field=money
+        ),
+        code_count=Coalesce(
+            Subquery(codes.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+    )
+
+
+def promotion_given_away(*, promotion: Promotion) -> dict[str, Decimal]:
+    """Money given away by a promotion's unreleased redemptions, by kind, and in total."""
+    totals = Redemption.objects.filter(promotion=promotion, released_at__isnull=True).aggregate(
+        discount=Sum("discount_amount"), shipping=Sum("shipping_amount"), gifts=Sum("gift_value")
+    )
+    out = {key: value or Decimal("0.00") for key, value in totals.items()}
+    out["total"] = out["discount"] + out["shipping"] + out["gifts"]
+    return out
+
+
+CSV_HEADER = [
+    "code",
+    "promotion",
+    "public",
+    "max_uses",
+    "uses",
+    "remaining",
+    "batch",
+    "created_at",
+    "last_used_at",
+]
+
+
+def promo_code_export_rows(
+    *,
+    promotions: Sequence[int] | None = None,
+    codes: Sequence[int] | None = None,
+    batch: int | None = None,
+) -> Iterator[list[str]]:
+    """CSV rows (header first) of codes and their use, streamed in chunks of 2,000."""
+    queryset = PromoCode.objects.all()
+    if promotions is not None:
+        queryset = queryset.filter(promotion_id__in=promotions)
+    if codes is not None:
+        queryset = queryset.filter(pk__in=codes)
+    if batch is not None:
+        queryset = queryset.filter(batch_id=batch)
+    last_used = (
+        Redemption.objects.filter(code=OuterRef("pk"), released_at__isnull=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    rows = (
+        queryset.annotate(last_used_at=Subquery(last_used))
+        .order_by("promotion_id", "pk")
+        .values_list(
+            "code",
+            "promotion__name",
+            "public",
+            "max_uses",
+            "uses",
+            "batch_id",
+            "created_at",
+            "last_used_at",
+        )
+    )
+    yield CSV_HEADER
+    for code, name, public, max_uses, uses, batch_id, created_at, last_used_at in rows.iterator(
+        chunk_size=2000
+    ):
+        yield [
+            code,
+            _csv_safe(name),
+            "yes" if public else "no",
+            "" if max_uses is None else str(max_uses),
+            str(uses),
+            "" if max_uses is None else str(max(max_uses - uses, 0)),
+            "" if batch_id is None else str(batch_id),
+            created_at.isoformat(),
+            "" if last_used_at is None else last_used_at.isoformat(),
+        ]
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection through a name)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def promotion_preview_rule(
+    *, promotion: Promotion, code: str = "PREVIEW", email: str | None = None
+) -> PromoRule:
+    """The rule a code of `promotion` would be, for the admin simulator: works for a promotion
+    without codes yet (the code is named `code`). Five queries."""
+    scope = {
+        "products": set(promotion.products.values_list("slug", flat=True)),
+        "kits": set(promotion.kits.values_list("slug", flat=True))
+        | set(promotion.routines.values_list("slug", flat=True)),
+        "steps": set(promotion.steps.values_list("slug", flat=True)),
+    }
+    uses = 0
+    if email:
+        uses = Redemption.objects.filter(
+            promotion=promotion, customer_email=normalize_email(email), released_at__isnull=True
+        ).count()
+    return promo_rule_of(PromoCode(code=code, promotion=promotion), scope=scope, customer_uses=uses)

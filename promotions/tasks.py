@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from . import giveaways, outbox
+from . import giveaways, outbox, services
 
 
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
@@ -31,3 +31,17 @@ def outbox_sweep() -> dict[str, int]:
 def giveaways_sweep() -> dict[str, Any]:
     """Beat, every minute: draw closed giveaways, expire unclaimed prizes, send thanks."""
     return giveaways.giveaways_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
+def code_batch_generate(batch_id: int) -> dict[str, Any]:
+    """Generate a code batch's missing codes, reporting progress on its row; a repeat (or a
+    second worker) only makes what is still missing. A failure is recorded on the batch."""
+    try:
+        batch = services.code_batch_run(batch_id=batch_id)
+    except Exception as error:
+        services.code_batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
+        raise
+    if batch is None:
+        return {"batch": batch_id, "status": "missing"}
+    return {"batch": batch_id, "status": batch.status, "generated": batch.generated}

@@ -19,6 +19,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api import ApiError
+from promotions import promo_api
 from shop.pricing import PricingError
 
 from . import quoting, selectors, services
@@ -365,11 +366,19 @@ class QuoteApi(APIView):
                 detail="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
                 errors=errors,
             )
+        promos = None
+        if promo_code and promo_code.strip():
+            # Looked up under the promo-attempt throttle shared with the cart (429
+            # too_many_attempts); the quote keeps every real rejection code.
+            promos = promo_api.promo_rules_checked(
+                request, codes=[promo_code], email=email or None, reveal=True
+            ).rules
         try:
             breakdown = quoting.quote_build(
                 items=data.get("items"),
                 promo_codes=[promo_code] if promo_code else (),
                 email=email or None,
+                promos=promos,
             )
         except quoting.InvalidItems as exc:
             raise ApiError(

@@ -23,8 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from kits.rules import kit_stock
+from promotions.guard import promo_code_attempt
 from promotions.selectors import promo_code_normalise, promo_rules_for
-from shop.pricing import Adjustment, Breakdown, PricedLine, Rejection, price
+from shop.pricing import (
+    Adjustment,
+    Breakdown,
+    PricedLine,
+    PromoRule,
+    Rejection,
+    UnknownCode,
+    price,
+)
 
 from .models import Cart, CartItem
 from .quoting import (
@@ -215,9 +224,11 @@ def cart_price(
     promo_code: str = "",
     email: str | None = None,
     now: datetime | None = None,
+    promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> tuple[Breakdown, dict[int, list[str]], QuoteCatalog]:
     """Price the lines that can be priced; returns the breakdown, the problems of the others by
-    index, and the catalog data that was loaded (at most four queries, whatever the lines)."""
+    index, and the catalog data that was loaded (at most four queries, whatever the lines).
+    `promos`, when given, are the code rules already looked up and replace `promo_code`."""
     now = now or timezone.now()
     quote_items = _quote_items(items)
     catalog = quote_catalog_load(items=quote_items)
@@ -229,8 +240,9 @@ def cart_price(
         bad = _bad_indexes(error)
         good = [item for index, item in enumerate(quote_items) if index not in bad]
         lines, _ = quote_lines_build(items=good, catalog=catalog, make=make)
-    codes = [promo_code] if promo_code else []
-    promos = promo_rules_for(codes=codes, email=email, now=now) if codes else ()
+    if promos is None:
+        codes = [promo_code] if promo_code else []
+        promos = promo_rules_for(codes=codes, email=email, now=now) if codes else ()
     breakdown = price(pricing_request(lines=lines, promos=promos, now=now))
     return breakdown, bad, catalog
 
@@ -415,12 +427,25 @@ def promo_code_problem(code: object) -> str | None:
 
 
 @transaction.atomic
-def cart_promo_set(*, cart: Cart, code: str) -> Cart:
+def cart_promo_set(*, cart: Cart, code: str, client: str | None = None) -> Cart:
     """Keep `code` on the cart when the cart's breakdown applies it; otherwise raise
-    PromoRejected with the pricing service's rejection and store nothing."""
+    PromoRejected with the pricing service's rejection and store nothing.
+
+    The code is looked up through the promotions app's guard: failed attempts are counted per
+    `client` (see `promotions.guard.client_key`) and per cart, and raise
+    `promotions.guard.TooManyAttempts` past the limit; a code whose reason the shopper has not
+    earned (unknown, inactive, not started, a dead private code) is rejected exactly like an
+    unknown one, `promo_not_found`.
+    """
     normalised = promo_code_normalise(code)
     cart = _locked_open(cart)
-    breakdown, _, _ = cart_price(items=list(cart.items.all()), promo_code=normalised)
+    now = timezone.now()
+    shown = promo_code_attempt(
+        codes=[normalised], email=None, now=now, client=client, cart=str(cart.pk)
+    )
+    breakdown, _, _ = cart_price(
+        items=list(cart.items.all()), promo_code=normalised, now=now, promos=shown.rules
+    )
     rejection = _promo_rejection(breakdown, normalised)
     if rejection is not None:
         raise PromoRejected(normalised, rejection)

@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError
+from promotions.guard import TooManyAttempts, client_key
+from promotions.promo_api import TooManyAttemptsError
 from promotions.services import PromoUnavailable
 
 from . import cart as carts
@@ -344,7 +346,11 @@ class CartPromoApi(AnonymousApi):
             )
         assert isinstance(code, str)
         try:
-            carts.cart_promo_set(cart=cart, code=code)
+            cart = carts.cart_promo_set(
+                cart=cart, code=code, client=client_key(request.META.get("REMOTE_ADDR"))
+            )
+        except TooManyAttempts as error:
+            raise TooManyAttemptsError(error.retry_after) from error
         except carts.CartClosed as error:
             raise _closed() from error
         except carts.PromoRejected as error:
@@ -361,7 +367,7 @@ class CartPromoApi(AnonymousApi):
     def delete(self, request: Request, cart_id: str) -> Response:
         cart = _cart(cart_id)
         try:
-            carts.cart_promo_clear(cart=cart)
+            cart = carts.cart_promo_clear(cart=cart)
         except carts.CartClosed as error:
             raise _closed() from error
         return _answer(cart)

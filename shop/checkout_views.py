@@ -8,6 +8,7 @@ the cart already checked out and shows the same confirmation: one order per cart
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from promotions.guard import TooManyAttempts, client_key
 from promotions.services import PromoUnavailable
 
 from . import cart as carts
@@ -188,7 +190,21 @@ def cart_promo(request: HttpRequest) -> HttpResponse:
         problem = carts.promo_code_problem(code)
         if problem is not None:
             return _cart_page(request, cart, status=400, promo_error=problem, promo_typed=code[:64])
-        carts.cart_promo_set(cart=cart, code=code)
+        carts.cart_promo_set(
+            cart=cart, code=code, client=client_key(request.META.get("REMOTE_ADDR"))
+        )
+    except TooManyAttempts as error:
+        minutes = max(1, math.ceil(error.retry_after / 60))
+        response = _cart_page(
+            request,
+            cart,
+            status=429,
+            promo_error=f"Too many promo code attempts. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.",
+            promo_typed=request.POST.get("code", "")[:64],
+        )
+        response["Retry-After"] = str(error.retry_after)
+        return response
     except carts.PromoRejected as error:
         return _cart_page(
             request,

@@ -358,12 +358,18 @@ def quote_prepare(
     promo_codes: Sequence[str] = (),
     email: str | None = None,
     now: datetime | None = None,
+    promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> PreparedQuote:
-    """Load and check parsed items and build the pricing request; raises InvalidItems."""
+    """Load and check parsed items and build the pricing request; raises InvalidItems.
+
+    `promos`, when given, are the code rules already looked up (through the promotions app's
+    throttled lookup, or previewed in the admin simulator) and replace `promo_codes`.
+    """
     now = now or timezone.now()
     catalog = quote_catalog_load(items=items)
     lines, selections = quote_lines_build(items=items, catalog=catalog, make=ItemMaker(currency()))
-    promos = promo_rules_for(codes=promo_codes, email=email, now=now) if promo_codes else ()
+    if promos is None:
+        promos = promo_rules_for(codes=promo_codes, email=email, now=now) if promo_codes else ()
     return PreparedQuote(
         items=tuple(items),
         catalog=catalog,
@@ -378,8 +384,11 @@ def quote_build(
     promo_codes: Sequence[str] = (),
     email: str | None = None,
     now: datetime | None = None,
+    promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> Breakdown:
     """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item."""
     parsed = quote_items_parse(items=items)
-    prepared = quote_prepare(items=parsed, promo_codes=promo_codes, email=email, now=now)
+    prepared = quote_prepare(
+        items=parsed, promo_codes=promo_codes, email=email, now=now, promos=promos
+    )
     return price(prepared.request)

@@ -203,3 +203,50 @@ def _days(n: int):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     return timedelta(days=n)
+
+
+# -- promotions: promo codes ---------------------------------------------------------------------
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    """A running 10% off promotion on the whole cart, without limits."""
+
+    class Meta:
+        model = "promotions.Promotion"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    kind = "percent"
+    value = Decimal("10")
+
+
+class PromoCodeFactory(factory.django.DjangoModelFactory):
+    """A public code of a new promotion."""
+
+    class Meta:
+        model = "promotions.PromoCode"
+
+    code = factory.Sequence(lambda n: f"CODE{n:04d}")
+    promotion = factory.SubFactory(PromotionFactory)
+    public = True
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A placed order with no lines (enough for what refers to an order: redemptions)."""
+
+    class Meta:
+        model = "shop.Order"
+
+    number = factory.Sequence(lambda n: f"TEST{n:06d}")
+    email = factory.Sequence(lambda n: f"buyer{n}@example.com")
+    name = "Ana Lima"
+    address_line1 = "12 Rose Street"
+    city = "Portland"
+    postal_code = "97201"
+    country = "US"
+    currency = "USD"
+    subtotal_amount = Decimal("0.00")
+    discount_amount = Decimal("0.00")
+    shipping_amount = Decimal("0.00")
+    total_amount = Decimal("0.00")
+    breakdown: dict[str, object] = {}

@@ -2,5 +2,16 @@
 
 from .giveaways import Entry, Giveaway, HeldEntry
 from .outbox import OutboxMessage, Suppression
+from .promos import CodeBatch, PromoCode, Promotion, Redemption
 
-__all__ = ["Entry", "Giveaway", "HeldEntry", "OutboxMessage", "Suppression"]
+__all__ = [
+    "CodeBatch",
+    "Entry",
+    "Giveaway",
+    "HeldEntry",
+    "OutboxMessage",
+    "PromoCode",
+    "Promotion",
+    "Redemption",
+    "Suppression",
+]

@@ -76,6 +76,14 @@ class Giveaway(models.Model):
     finalised_at = models.DateTimeField(
         null=True, blank=True, help_text="When the thanks emails went out to everyone else."
     )
+    consolation_promotion = models.ForeignKey(
+        "promotions.Promotion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consolation_giveaways",
+        help_text="Everyone who did not win gets one single-use code of it in the thanks email.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
