@@ -126,7 +126,7 @@ def run() -> list[dict[str, Any]]:
     for concurrency in (1, 8, 32):
         if concurrency > 1 and not postgres:
             rows.append(
-                {"name": f"redeem x{concurrency} concurrent", "note": "needs PostgreSQL; skipped"}
+                {"name": f"checkout x{concurrency} concurrent", "note": "needs PostgreSQL; skipped"}
             )
             continue
         result = _race(concurrency, ATTEMPTS)

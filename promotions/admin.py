@@ -116,7 +116,17 @@ class GiveawayAdmin(admin.ModelAdmin[Giveaway]):
     readonly_fields = ["seed_commitment", "drawn_at", "finalised_at", "proof_display", "created_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "rules"]}),
-        ("Prize", {"fields": ["prize_description", "prize_products", "consolation_promotion"]}),
+        (
+            "Prize",
+            {
+                "fields": [
+                    "prize_kit",
+                    "prize_description",
+                    "prize_products",
+                    "consolation_promotion",
+                ]
+            },
+        ),
         (
             "When and who",
             {

@@ -15,7 +15,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination
+from kits.models import Kit
+from kits.selectors import kit_get
 from shop.models import Product
+from shop.selectors import is_slug
 
 from . import giveaways, selectors
 from .models import Entry, Giveaway
@@ -69,7 +72,7 @@ class GiveawaySerializer(serializers.Serializer[Giveaway]):
         return {
             "currency": settings.SHOP_CURRENCY,
             "description": giveaway.prize_description,
-            "kit": None,
+            "kit": giveaway.prize_kit.slug if giveaway.prize_kit else None,
             "products": [p.slug for p in giveaway.prize_products.all()],
             "value": f"{selectors.prize_value(giveaway):.2f}",
         }
@@ -101,13 +104,13 @@ class GiveawayCreateSerializer(serializers.Serializer[Any]):
         child=serializers.RegexField(r"^[A-Za-z]{2}$"), required=False, max_length=250
     )
 
-    def validate_prize_kit(self, value: str | None) -> None:
-        if value:
-            # Kits live in the kits app, which this server does not have yet.
-            raise serializers.ValidationError(
-                "Kits are not available on this server yet; name the prize with prize_products."
-            )
-        return None
+    def validate_prize_kit(self, value: str | None) -> Kit | None:
+        if not value:
+            return None
+        kit = kit_get(slug=value, include_inactive=True) if is_slug(value) else None
+        if kit is None:
+            raise serializers.ValidationError(f"No kit is called {value[:120]!r}.")
+        return kit
 
     def validate_slug(self, value: str) -> str:
         if value in RESERVED_SLUGS:
@@ -229,7 +232,6 @@ class GiveawayListApi(generics.GenericAPIView[Giveaway]):
         incoming = GiveawayCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        data.pop("prize_kit", None)
         created = giveaways.giveaway_create(
             slug=data["slug"],
             title=data["title"],
@@ -240,6 +242,7 @@ class GiveawayListApi(generics.GenericAPIView[Giveaway]):
             description=data.get("description", ""),
             rules=data.get("rules", ""),
             prize_description=data.get("prize_description", ""),
+            prize_kit=data.get("prize_kit"),
             prize_products=data.get("prize_products", []),
             claim_days=data["claim_days"],
             min_age=data["min_age"],

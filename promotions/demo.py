@@ -16,23 +16,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from kits.models import Kit
 from shop.identity import normalize_email
-from shop.models import Product
 
 from . import giveaways, services, spam
 from .models import Entry, Giveaway, PromoCode, Promotion
 
 SLUG = "seven-piece-collection"
-# The seven products of the collection (see shop.demo: their prices add up to 180.00).
-COLLECTION_SKUS = [
-    "CLN-CITRUS",
-    "CLN-ACNE",
-    "TON-FIRM",
-    "TON-CLEAR",
-    "REN-FIRM",
-    "REN-SMOOTH",
-    "REN-PORE",
-]
 RULES = """One entry per person; entries are confirmed by email.
 Tell us in your comment why you would like to win.
 Open to residents of the US and Canada, 18 or older.
@@ -242,8 +232,9 @@ def _load_giveaway() -> dict[str, int]:
             ),
             rules=RULES,
             prize_description="The seven-piece collection: two cleansers, two toners and three "
-            "renewing treatments ($180 value).",
-            prize_products=list(Product.objects.filter(sku__in=COLLECTION_SKUS)),
+            "renewing treatments ($180 value), with Serum Prep and the High Potency Eye treatment "
+            "as bonus gifts.",
+            prize_kit=Kit.objects.filter(slug=SLUG).first(),
             claim_days=14,
             min_age=18,
             countries=["US", "CA"],

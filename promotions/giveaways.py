@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kits.models import Kit
 from shop.identity import normalize_email
 from shop.models import Product
 
@@ -218,6 +219,7 @@ def giveaway_create(
     description: str = "",
     rules: str = "",
     prize_description: str = "",
+    prize_kit: Kit | None = None,
     prize_products: Sequence[Product] = (),
     claim_days: int = 14,
     min_age: int = 18,
@@ -234,6 +236,7 @@ def giveaway_create(
         description=description,
         rules=rules,
         prize_description=prize_description,
+        prize_kit=prize_kit,
         claim_days=claim_days,
         min_age=min_age,
         countries=sorted({c.upper() for c in countries}),

@@ -19,6 +19,7 @@ from django.db.models import (
     Field,
     IntegerField,
     OuterRef,
+    Prefetch,
     QuerySet,
     Subquery,
     Sum,
@@ -28,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.options import Options
 from django.utils import timezone
 
+from kits.models import KitComponent, KitGift
 from shop.identity import normalize_email
 from shop.pricing import Item, Money, PromoRule, UnknownCode
 
@@ -50,7 +52,11 @@ def _with_counts(queryset: QuerySet[Giveaway]) -> QuerySet[Giveaway]:
     )
     return queryset.annotate(
         entry_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-    ).prefetch_related("prize_products")
+    ).prefetch_related(
+        "prize_products",
+        Prefetch("prize_kit__components", queryset=KitComponent.objects.select_related("product")),
+        Prefetch("prize_kit__gifts", queryset=KitGift.objects.select_related("product")),
+    )
 
 
 def giveaway_list_public(*, now: datetime | None = None) -> QuerySet[Giveaway]:
@@ -71,8 +77,14 @@ def giveaway_entry_count(*, giveaway: Giveaway) -> int:
 
 
 def prize_value(giveaway: Giveaway) -> Decimal:
-    """The regular price of the prize products (already prefetched)."""
-    return sum((p.price_amount for p in giveaway.prize_products.all()), start=Decimal("0.00"))
+    """The regular price of everything won: the prize kit's components and gifts and the prize
+    products (all prefetched by the giveaway selectors)."""
+    value = sum((p.price_amount for p in giveaway.prize_products.all()), start=Decimal("0.00"))
+    if giveaway.prize_kit is not None:
+        kit = giveaway.prize_kit
+        for part in [*kit.components.all(), *kit.gifts.all()]:
+            value += part.product.price_amount * part.quantity
+    return value
 
 
 def entry_list(*, giveaway: Giveaway, status: str = "") -> QuerySet[Entry]:

@@ -48,6 +48,9 @@ class Giveaway(models.Model):
     description = models.TextField(blank=True)
     rules = models.TextField(blank=True, help_text="Shown on the giveaway page, one rule a line.")
     prize_description = models.CharField(max_length=300, blank=True)
+    prize_kit = models.ForeignKey(
+        "kits.Kit", null=True, blank=True, on_delete=models.PROTECT, related_name="giveaways"
+    )
     prize_products = models.ManyToManyField(Product, blank=True, related_name="giveaways")
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
