@@ -177,6 +177,10 @@ SURFACES: dict[str, list[tuple[str, Callable[[World], str]]]] = {
         ("confirmation", page("shopper", lambda w: f"/checkout/confirmation/{w.order.number}/")),
         ("kits list", page("shopper", lambda w: "/kits/")),
         ("kit page", page("shopper", lambda w: "/kits/seven-piece-collection/")),
+        (
+            "giveaway page (the prize)",
+            page("shopper", lambda w: "/giveaways/seven-piece-collection/"),
+        ),
         ("order page", page("shopper", order_url)),
         ("order email", email("order_confirmation")),
         ("admin kits", page("staff", lambda w: "/admin/kits/kit/")),
