@@ -178,10 +178,12 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 @contextmanager
 def broker(url: str) -> Iterator[None]:
     """Point this process's Celery app (task sends, the sweep, control.ping) at `url`."""
+    from kombu import pools
 
     def drop_connections() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
+        # The app's pools come from kombu's process-wide registries, keyed by broker URL:
+        # reset those too, or the next lookup hands back a pool closed here.
+        pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
