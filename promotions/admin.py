@@ -21,6 +21,8 @@ OUTBOX_FIELDS: tuple[str, ...] = (
     "recipient",
     "object_ref",
     "marketing",
+    "recipient_timezone",
+    "expires_at",
     "state",
     "attempts",
     "last_error",
@@ -382,3 +384,7 @@ class HeldEntryAdmin(EntryAdmin):
     @admin.display(description="Comment")
     def comment_brief(self, entry: Entry) -> str:
         return entry.comment[:140] + ("…" if len(entry.comment) > 140 else "")
+
+
+# Reminders have their own module; importing it registers them.
+from . import reminder_admin  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, reminder_api
 
 urlpatterns = [
     path("giveaways/", api.GiveawayListApi.as_view(), name="api-giveaways"),
@@ -16,4 +16,5 @@ urlpatterns = [
         name="api-giveaway-import",
     ),
     path("giveaways/<str:slug>/draw/", api.DrawApi.as_view(), name="api-giveaway-draw"),
+    path("reminders/", reminder_api.ReminderSubscribeApi.as_view(), name="api-reminders"),
 ]
