@@ -151,12 +151,13 @@ def unsubscribe_token_email(token: str) -> str | None:
 
 
 def marketing_headers(
-    email: str, headers: dict[str, str] | None = None, *, scope: str = ""
+    email: str, headers: dict[str, str] | None = None, *, scope: str = "", url: str = ""
 ) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe, unless the caller brought its own List-Unsubscribe."""
+    """RFC 8058 one-click unsubscribe, unless the caller brought its own List-Unsubscribe
+    (`url`: the unsubscribe link when the caller has it already)."""
     out = dict(headers or {})
     if "List-Unsubscribe" not in out:
-        out["List-Unsubscribe"] = f"<{unsubscribe_url(email, scope)}>"
+        out["List-Unsubscribe"] = f"<{url or unsubscribe_url(email, scope)}>"
         out["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return out
 
@@ -350,8 +351,10 @@ def email_enqueue_many(
     rows = []
     for item in todo:
         context = dict(item.context)
+        link = ""
         if item.marketing:
-            context.setdefault("unsubscribe_url", unsubscribe_url(item.recipient))
+            link = unsubscribe_url(item.recipient)
+            context.setdefault("unsubscribe_url", link)
         rendered = email_render(template=item.template, context=context)
         is_suppressed_row = item.marketing and normalize_email(item.recipient) in suppressed
         due_at = item.send_after or now
@@ -365,7 +368,7 @@ def email_enqueue_many(
                 subject=rendered.subject,
                 body_text=rendered.text,
                 body_html=rendered.html,
-                headers=marketing_headers(item.recipient, item.headers)
+                headers=marketing_headers(item.recipient, item.headers, url=link)
                 if item.marketing
                 else dict(item.headers or {}),
                 marketing=item.marketing,

@@ -30,7 +30,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,6 +282,8 @@ class _Batch:
     """What one batch of claimed rows needs, fetched in a fixed number of queries."""
 
     def __init__(self, rows: Sequence[Reminder]) -> None:
+        self.shop_url = absolute(reverse("shop:product_list"))
+        self.routine_url = absolute(reverse("kits:kit_list"))
         people = {row.email_normalized for row in rows}
         kinds = {row.kind for row in rows}
         self.subscriptions = {
@@ -365,16 +368,42 @@ def _sweep_batch(*, now: datetime, size: int, report: SweepReport) -> int:
                 and row.subscription_id == subscription.pk
             ):
                 next_for.append((subscription, max(now, row.due_at)))
-        result = outbox.email_enqueue_many(purpose=PURPOSE, items=items, now=now)
-        for row in handed:
-            row.outbox_message_id = result.ids[_outbox_key(row)]
-        Reminder.objects.bulk_update(
-            rows, ["state", "reason", "handed_at", "outbox_message", "payload", "updated_at"]
-        )
+        outbox.email_enqueue_many(purpose=PURPOSE, items=items, now=now)
+        _record(rows, handed, now=now)
         report.scheduled += _schedule_next_occurrences(next_for, now=now)
         report.claimed += len(rows)
         report.queued += len(handed)
     return len(rows)
+
+
+def _record(rows: Sequence[Reminder], handed: Sequence[Reminder], *, now: datetime) -> None:
+    """Write the batch's outcome in a few set-based updates (not one CASE per row and
+    column): queued rows link their outbox row by its key, skipped rows by reason."""
+    if handed:
+        Reminder.objects.filter(pk__in=[row.pk for row in handed]).update(
+            state=State.QUEUED,
+            reason="",
+            handed_at=now,
+            updated_at=now,
+            outbox_message_id=Subquery(
+                OutboxMessage.objects.filter(
+                    purpose=PURPOSE,
+                    key=Concat(Value("reminder:"), Cast(OuterRef("pk"), CharField())),
+                ).values("pk")[:1]
+            ),
+        )
+    skipped: dict[str, list[int]] = {}
+    for row in rows:
+        if row.state == State.SKIPPED:
+            skipped.setdefault(row.reason, []).append(row.pk)
+    for reason, ids in skipped.items():
+        Reminder.objects.filter(pk__in=ids).update(
+            state=State.SKIPPED, reason=reason, updated_at=now
+        )
+    # Replenishment rows record which products their email listed.
+    listed = [row for row in handed if row.kind == Kind.REPLENISH]
+    if listed:
+        Reminder.objects.bulk_update(listed, ["payload"])
 
 
 def _schedule_next_occurrences(
@@ -416,14 +445,14 @@ def _email_for(
         "manage_url": manage_url(subscription.email),
         "local_time": subscription.local_time.strftime("%H:%M"),
         "timezone": tz.key,
-        "shop_url": absolute(reverse("shop:product_list")),
+        "shop_url": batch.shop_url,
     }
     headers: dict[str, str] | None = None
     if row.kind in ROUTINE_KINDS:
-        scope = unsubscribe_scope(row.kind)
-        headers = outbox.marketing_headers(subscription.email, scope=scope)
-        context["unsubscribe_url"] = outbox.unsubscribe_url(subscription.email, scope)
-        context["routine_url"] = absolute(reverse("kits:kit_list"))
+        link = outbox.unsubscribe_url(subscription.email, unsubscribe_scope(row.kind))
+        headers = outbox.marketing_headers(subscription.email, url=link)
+        context["unsubscribe_url"] = link
+        context["routine_url"] = batch.routine_url
     elif row.kind == Kind.GIVEAWAY_NEWS:
         giveaway = row.giveaway
         assert giveaway is not None

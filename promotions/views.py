@@ -45,7 +45,7 @@ class EntryForm(forms.Form):
                 error_messages={"required": f"You must be {giveaway.min_age} or older to enter."},
             )
         self.fields["news"] = forms.BooleanField(
-            label="Email me a day before a giveaway closes (unsubscribe any time)",
+            label="Send me a note a day before each giveaway closes (stop any time)",
             required=False,
         )
 
