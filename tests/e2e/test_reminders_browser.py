@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from promotions.models import Reminder, Subscription
 
@@ -37,17 +38,17 @@ def test_subscribe_confirm_and_manage_an_evening_reminder(
         ):
             page.goto(live_server.url + "/")
             page.get_by_role("link", name="Reminders").first.click()
-            assert page.locator("h1").inner_text() == "Reminders"
+            expect(page.locator("h1")).to_have_text("Reminders")
             # The browser's own zone is filled in; choosing a kind fills in its usual time.
-            assert page.get_by_label("Time zone").input_value() == "America/Chicago"
+            expect(page.get_by_label("Time zone")).to_have_value("America/Chicago")
             page.get_by_label("Email").fill("rosa.vidal@example.com")
             page.get_by_label("Morning routine").check()
-            assert page.get_by_label("Time", exact=True).input_value() == "07:30"
+            expect(page.get_by_label("Time", exact=True)).to_have_value("07:30")
             page.get_by_label("Evening routine").check()
-            assert page.get_by_label("Time", exact=True).input_value() == "21:00"
+            expect(page.get_by_label("Time", exact=True)).to_have_value("21:00")
             page.get_by_label("Time", exact=True).fill("21:15")
             page.get_by_role("button", name="Email me to confirm").click()
-            assert page.locator("h1").inner_text() == "Check your inbox"
+            expect(page.locator("h1")).to_have_text("Check your inbox")
 
             (mail_file,) = mail_dir.glob("*.log")
             text = mail_file.read_text()
@@ -56,7 +57,7 @@ def test_subscribe_confirm_and_manage_an_evening_reminder(
             assert link, text
             page.goto(link.group(1))
             page.get_by_role("button", name="Confirm my reminder").click()
-            assert page.locator("h1").inner_text() == "Your reminder is on"
+            expect(page.locator("h1")).to_have_text("Your reminder is on")
             subscription = Subscription.objects.get()
             pending = Reminder.objects.get(subscription=subscription, state="pending")
             assert pending.due_at.astimezone(_zone("America/Chicago")).strftime("%H:%M") == (
@@ -64,25 +65,25 @@ def test_subscribe_confirm_and_manage_an_evening_reminder(
             )
 
             page.get_by_role("link", name="Manage your reminders").click()
-            assert page.locator("h1").inner_text() == "Your reminders"
+            expect(page.locator("h1")).to_have_text("Your reminders")
             card = page.locator(".reminder-card")
             assert "active" in card.locator(".badge").inner_text()
             assert "21:15 (America/Chicago)" in card.inner_text()
             card.get_by_label("Time", exact=True).fill("06:45")
             card.get_by_label("Time zone").fill("Europe/Paris")
             card.get_by_role("button", name="Save the time").click()
-            assert "time saved" in page.locator(".messages").inner_text()
-            assert "06:45 (Europe/Paris)" in page.locator(".reminder-card").inner_text()
+            expect(page.locator(".messages")).to_contain_text("time saved")
+            expect(page.locator(".reminder-card")).to_contain_text("06:45 (Europe/Paris)")
 
             page.locator(".reminder-card").get_by_role("button", name="Pause").click()
-            assert "paused" in page.locator(".reminder-card .badge").inner_text()
+            expect(page.locator(".reminder-card .badge")).to_have_text("paused")
             assert not Reminder.objects.filter(state="pending").exists()
             page.locator(".reminder-card").get_by_role("button", name="Resume").click()
-            assert "active" in page.locator(".reminder-card .badge").inner_text()
+            expect(page.locator(".reminder-card .badge")).to_have_text("active")
             page.locator(".reminder-card").get_by_role(
                 "button", name="Unsubscribe from this"
             ).click()
-            assert "unsubscribed" in page.locator(".reminder-card .badge").inner_text()
+            expect(page.locator(".reminder-card .badge")).to_have_text("unsubscribed")
             subscription.refresh_from_db()
             assert subscription.unsubscribed_at is not None
             # Readable on a phone: nothing wider than the screen.
