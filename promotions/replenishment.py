@@ -187,6 +187,51 @@ def replenishment_schedule_for_order(*, order: Order, now: datetime | None = Non
     return len(units)
 
 
+def replenishment_forget_order(*, order: Order, now: datetime | None = None) -> int:
+    """A cancelled order's units never reach the person: take them back out of the run-out
+    dates they moved. A product that only this order supplied loses its reminder; one an
+    earlier order still supplies goes back to that order's date. Runs in the cancelling
+    transaction; returns how many products changed.
+
+    Only products whose latest order this is are undone: when a later order of the product
+    already moved it, that order's date stands (the person re-bought it anyway).
+    """
+    now = now or timezone.now()
+    if not ReplenishmentOrder.objects.filter(order=order).exists():
+        return 0
+    units = dict(
+        OrderLineComponent.objects.filter(line__order=order, gift=False, line__gift=False)
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("product_id", "units")
+    )
+    local, tz = person_clock(normalize_email(order.email))
+    paid_on = reminder_time.local_date_of(order.paid_at or now, tz)
+    today = reminder_time.local_date_of(now, tz)
+    changed = 0
+    items = (
+        ReplenishmentItem.objects.select_for_update(of=("self",))
+        .select_related("reminder", "product")
+        .filter(last_order=order, product_id__in=list(units))
+        .order_by("product_id")
+    )
+    for item in items:
+        _detach(item, now=now)
+        supplied_days = item.product.days_of_use * int(units[item.product_id])
+        earlier_until = item.runs_out_on - timedelta(days=supplied_days)
+        if earlier_until <= max(paid_on, today):
+            item.delete()  # nothing from an earlier order is left to run out
+        else:
+            item.runs_out_on = earlier_until
+            item.remind_on = max(earlier_until - timedelta(days=lead_days()), today)
+            item.last_order = None
+            item.reminder = None
+            item.save()
+            _attach(item, local=local, tz=tz, now=now)
+        changed += 1
+    return changed
+
+
 def _detach(item: ReplenishmentItem, *, now: datetime) -> None:
     """Take the product out of the pending reminder it was in; an emptied one is cancelled."""
     reminder = item.reminder
@@ -197,7 +242,7 @@ def _detach(item: ReplenishmentItem, *, now: datetime) -> None:
     reminder.payload = {**reminder.payload, "products": products}
     if not products:
         reminder.state = State.CANCELLED
-        reminder.reason = "every product in it was reordered"
+        reminder.reason = "every product in it was reordered or cancelled"
     reminder.save(update_fields=["payload", "state", "reason", "updated_at"])
 
 
