@@ -156,6 +156,25 @@ PROMO_QUOTE_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_QUOTE_ATTEMPTS_PER_C
 # Generating more codes than this answers 202 and runs as a Celery task with a progress row.
 PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 
+# Reminders (promotions/reminders.py): rows swept every minute; marketing is held to quiet
+# hours on the recipient's clock and to one email per MARKETING_CAP_HOURS per recipient.
+CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
+    "task": "promotions.tasks.reminders_sweep",
+    "schedule": 60.0,
+}
+MARKETING_CAP_HOURS = float(os.environ.get("MARKETING_CAP_HOURS", "16"))
+MARKETING_QUIET_HOURS = os.environ.get("MARKETING_QUIET_HOURS", "21:30-08:00")
+REMINDER_DEFAULT_TIMEZONE = os.environ.get("REMINDER_DEFAULT_TIMEZONE", "UTC")
+REMINDER_CONFIRM_RESEND_MINUTES = int(os.environ.get("REMINDER_CONFIRM_RESEND_MINUTES", "15"))
+REMINDER_MANAGE_LINK_DAYS = int(os.environ.get("REMINDER_MANAGE_LINK_DAYS", "90"))
+REMINDER_ROUTINE_MAX_LATE_MINUTES = int(os.environ.get("REMINDER_ROUTINE_MAX_LATE_MINUTES", "360"))
+REMINDER_SWEEP_BATCH = int(os.environ.get("REMINDER_SWEEP_BATCH", "500"))
+REMINDER_SWEEP_LIMIT = int(os.environ.get("REMINDER_SWEEP_LIMIT", "20000"))
+REPLENISH_LEAD_DAYS = int(os.environ.get("REPLENISH_LEAD_DAYS", "7"))
+REPLENISH_GROUP_DAYS = int(os.environ.get("REPLENISH_GROUP_DAYS", "3"))
+REPLENISH_CATCH_UP_DAYS = int(os.environ.get("REPLENISH_CATCH_UP_DAYS", "3"))
+GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -225,6 +244,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "token": "10/min",
         "giveaway_entry": os.environ.get("THROTTLE_GIVEAWAY_ENTRY", "10/hour"),
+        "reminder_subscribe": os.environ.get("THROTTLE_REMINDER_SUBSCRIBE", "10/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

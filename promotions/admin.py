@@ -21,6 +21,8 @@ OUTBOX_FIELDS: tuple[str, ...] = (
     "recipient",
     "object_ref",
     "marketing",
+    "recipient_timezone",
+    "expires_at",
     "state",
     "attempts",
     "last_error",
@@ -394,5 +396,5 @@ class HeldEntryAdmin(EntryAdmin):
         return entry.comment[:140] + ("…" if len(entry.comment) > 140 else "")
 
 
-# Promo codes have their own module; importing it registers them.
-from . import promo_admin  # noqa: E402, F401
+# Promo codes and reminders have their own modules; importing them registers them.
+from . import promo_admin, reminder_admin  # noqa: E402, F401

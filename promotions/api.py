@@ -132,6 +132,11 @@ class EntryCreateSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     country = serializers.CharField(allow_blank=True, required=False)
     age_confirmed = serializers.BooleanField(required=False, default=False)
+    news = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also email me a day before giveaways close (confirmed with the entry).",
+    )
 
 
 class EntryAcceptedSerializer(serializers.Serializer[Any]):

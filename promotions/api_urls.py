@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, promo_api
+from . import api, promo_api, reminder_api
 
 urlpatterns = [
     path("giveaways/", api.GiveawayListApi.as_view(), name="api-giveaways"),
@@ -37,4 +37,5 @@ urlpatterns = [
         promo_api.PromotionBatchApi.as_view(),
         name="api-promotion-batch",
     ),
+    path("reminders/", reminder_api.ReminderSubscribeApi.as_view(), name="api-reminders"),
 ]

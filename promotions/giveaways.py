@@ -29,7 +29,7 @@ from kits.models import Kit
 from shop.identity import normalize_email
 from shop.models import Product
 
-from . import emails, spam
+from . import emails, spam, subscriptions
 from .models import Entry, Giveaway
 from .models.giveaways import public_name
 from .services import consolation_code_issue
@@ -112,6 +112,7 @@ class EntryData:
     comment: str
     country: str = ""
     age_confirmed: bool = False
+    news: bool = False  # also email me when giveaways are about to close
 
 
 def entry_clean(
@@ -121,6 +122,7 @@ def entry_clean(
     comment: Any = "",
     country: Any = "",
     age_confirmed: Any = False,
+    news: Any = False,
 ) -> EntryData:
     """Validate raw entry input; InvalidEntry names every field that is wrong."""
     errors: dict[str, list[str]] = {}
@@ -157,6 +159,7 @@ def entry_clean(
         comment=comment_s,
         country=country_s,
         age_confirmed=bool(age_confirmed),
+        news=news is True,
     )
 
 
@@ -299,6 +302,8 @@ def giveaway_enter(
         with transaction.atomic():
             entry.save()
             emails.entry_confirmation_send(entry=entry)
+            if data.news:
+                subscriptions.giveaway_news_opt_in(entry=entry, now=now)
     except IntegrityError as exc:
         # The unique constraint on (giveaway, normalised email) caught a concurrent twin.
         if Entry.objects.filter(giveaway=giveaway, email_normalized=normalized).exists():
@@ -334,6 +339,8 @@ def entry_confirm(*, token: str, now: datetime | None = None) -> ConfirmOutcome 
         if entry.status == Status.PENDING:
             entry.status = Status.CONFIRMED
         entry.save(update_fields=["confirmed_at", "status"])
+        # The same click proves the address for the giveaway news the entrant opted into.
+        subscriptions.giveaway_news_confirm_for_entry(entry=entry, now=now)
     return ConfirmOutcome(entry, "confirmed")
 
 

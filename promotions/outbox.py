@@ -8,6 +8,11 @@ renders `templates/emails/<template>.subject.txt`, `.txt` and `.html` now, store
 them with Django's mail API and mark them sent; transient failures retry with exponential
 backoff and jitter, permanent ones stop. The beat sweep re-dispatches what is due and what a
 dead worker left behind, so nothing is lost when a worker is killed or Redis restarts.
+
+Marketing rows are held to two more rules at send time, whoever enqueued them: a
+per-recipient cap (one marketing email per `MARKETING_CAP_HOURS`, enforced under a row lock
+per recipient so concurrent workers cannot both send) and, when the row knows the
+recipient's time zone, quiet hours (`MARKETING_QUIET_HOURS`). Both delay, never drop.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import smtplib
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -33,7 +38,8 @@ from django.utils import timezone
 
 from shop.identity import normalize_email
 
-from .models import OutboxMessage, Suppression
+from . import reminder_time
+from .models import MarketingStamp, OutboxMessage, Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,20 @@ def chunk_size() -> int:
     return _setting("OUTBOX_CHUNK_SIZE", 100)
 
 
+def marketing_cap() -> timedelta:
+    """The per-recipient marketing cap window (0: no cap)."""
+    return timedelta(hours=float(getattr(settings, "MARKETING_CAP_HOURS", 16)))
+
+
+def quiet_hours() -> tuple[time, time] | None:
+    """The recipient-local window in which marketing waits ("21:30-08:00"); "" turns it off."""
+    raw = str(getattr(settings, "MARKETING_QUIET_HOURS", "21:30-08:00")).strip()
+    if not raw:
+        return None
+    start, _, end = raw.partition("-")
+    return reminder_time.local_time_parse(start), reminder_time.local_time_parse(end)
+
+
 # -- rendering -------------------------------------------------------------------------------
 
 
@@ -90,26 +110,54 @@ def email_render(*, template: str, context: dict[str, Any]) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=text, html=html)
 
 
-def unsubscribe_url(email: str) -> str:
-    token = signing.dumps(normalize_email(email), salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_url(email: str, scope: str = "") -> str:
+    """The one-click unsubscribe link for an address. Without `scope` it stops all marketing
+    (the suppression list); with one (e.g. "reminder:routine_evening") it stops only that."""
+    value: str | dict[str, str] = normalize_email(email)
+    if scope:
+        value = {"e": normalize_email(email), "s": scope}
+    token = signing.dumps(value, salt=UNSUBSCRIBE_SALT, compress=True)
     path = reverse("promotions:email_unsubscribe", args=[token])
     return settings.SHOP_BASE_URL.rstrip("/") + path
 
 
-def unsubscribe_token_email(token: str) -> str | None:
-    """The address an unsubscribe token was made for, or None when it was tampered with."""
+@dataclass(frozen=True)
+class UnsubscribeToken:
+    email: str
+    scope: str = ""
+
+
+def unsubscribe_token_parse(token: str) -> UnsubscribeToken | None:
+    """What an unsubscribe token was made for, or None when it was tampered with."""
     try:
         value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return UnsubscribeToken(value)
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("e"), str)
+        and isinstance(value.get("s"), str)
+    ):
+        return UnsubscribeToken(value["e"], value["s"])
+    return None
 
 
-def marketing_headers(email: str, headers: dict[str, str] | None = None) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe, unless the caller brought its own List-Unsubscribe."""
+def unsubscribe_token_email(token: str) -> str | None:
+    """The address an unsubscribe token was made for, or None when it was tampered with."""
+    parsed = unsubscribe_token_parse(token)
+    return parsed.email if parsed else None
+
+
+def marketing_headers(
+    email: str, headers: dict[str, str] | None = None, *, scope: str = "", url: str = ""
+) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe, unless the caller brought its own List-Unsubscribe
+    (`url`: the unsubscribe link when the caller has it already)."""
     out = dict(headers or {})
     if "List-Unsubscribe" not in out:
-        out["List-Unsubscribe"] = f"<{unsubscribe_url(email)}>"
+        out["List-Unsubscribe"] = f"<{url or unsubscribe_url(email, scope)}>"
         out["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return out
 
@@ -145,9 +193,13 @@ def email_enqueue(
     headers: dict[str, str] | None = None,
     object_ref: str = "",
     send_after: datetime | None = None,
+    recipient_timezone: str = "",
+    expires_at: datetime | None = None,
 ) -> OutboxMessage:
     """Store one email and queue its sending after commit; the same purpose and key again
-    returns the existing row and sends nothing more (the unique constraint decides races)."""
+    returns the existing row and sends nothing more (the unique constraint decides races).
+    `recipient_timezone` (IANA): a marketing email then waits out the recipient's quiet hours.
+    `expires_at`: not sent after this (it is cancelled), for news that goes stale."""
     existing = OutboxMessage.objects.filter(purpose=purpose, key=key).first()
     if existing is not None:
         return existing
@@ -165,6 +217,8 @@ def email_enqueue(
         body_html=rendered.html,
         headers=marketing_headers(recipient, headers) if marketing else dict(headers or {}),
         marketing=marketing,
+        recipient_timezone=recipient_timezone,
+        expires_at=expires_at,
         next_attempt_at=send_after or now,
     )
     if marketing and is_suppressed(recipient):
@@ -225,28 +279,86 @@ def _fanout_batch(
     headers: dict[str, str] | None,
     common_context: dict[str, Any] | None,
 ) -> int:
-    keys = [item.key for item in batch]
-    existing = set(
-        OutboxMessage.objects.filter(purpose=purpose, key__in=keys).values_list("key", flat=True)
+    result = email_enqueue_many(
+        purpose=purpose,
+        items=[
+            OutboxItem(
+                key=item.key,
+                recipient=item.recipient,
+                template=template,
+                context={**(common_context or {}), **item.context},
+                marketing=marketing,
+                headers=headers,
+                object_ref=item.object_ref,
+            )
+            for item in batch
+        ],
     )
-    todo = [item for item in batch if item.key not in existing]
-    if not todo:
-        return 0
+    return len(result.dispatched)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One email of a batch, each with its own template, consent class, timing and headers."""
+
+    key: str
+    recipient: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    marketing: bool = False
+    headers: dict[str, str] | None = None
+    object_ref: str = ""
+    send_after: datetime | None = None
+    recipient_timezone: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass
+class EnqueueResult:
+    """`ids`: key -> row id for every item (rows that existed before included); `created`: the
+    keys inserted by this call; `dispatched`: the ids whose send task is queued after commit."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    dispatched: list[int] = field(default_factory=list)
+
+
+def email_enqueue_many(
+    *, purpose: str, items: Sequence[OutboxItem], now: datetime | None = None
+) -> EnqueueResult:
+    """`email_enqueue` for a batch in a fixed number of queries: existing keys are left alone,
+    new rows are rendered and bulk-inserted, and the due ones are queued in chunks after
+    commit. Call it inside the caller's transaction to tie the emails to its other writes."""
+    now = now or timezone.now()
+    result = EnqueueResult()
+    unique: dict[str, OutboxItem] = {}
+    for item in items:
+        unique.setdefault(item.key, item)
+    if not unique:
+        return result
+    existing = dict(
+        OutboxMessage.objects.filter(purpose=purpose, key__in=list(unique)).values_list("key", "pk")
+    )
+    todo = [item for key, item in unique.items() if key not in existing]
     suppressed: set[str] = set()
-    if marketing:
+    marketing_addresses = {normalize_email(item.recipient) for item in todo if item.marketing}
+    if marketing_addresses:
         suppressed = set(
-            Suppression.objects.filter(
-                email__in={normalize_email(item.recipient) for item in todo}
-            ).values_list("email", flat=True)
+            Suppression.objects.filter(email__in=marketing_addresses).values_list(
+                "email", flat=True
+            )
         )
-    now = timezone.now()
     rows = []
     for item in todo:
-        context = {**(common_context or {}), **item.context}
-        if marketing:
-            context["unsubscribe_url"] = unsubscribe_url(item.recipient)
-        rendered = email_render(template=template, context=context)
-        is_suppressed_row = normalize_email(item.recipient) in suppressed
+        context = dict(item.context)
+        link = ""
+        if item.marketing:
+            link = unsubscribe_url(item.recipient)
+            context.setdefault("unsubscribe_url", link)
+        rendered = email_render(template=item.template, context=context)
+        is_suppressed_row = item.marketing and normalize_email(item.recipient) in suppressed
+        due_at = item.send_after or now
+        dispatch_now = not is_suppressed_row and due_at <= now
         rows.append(
             OutboxMessage(
                 purpose=purpose,
@@ -256,28 +368,47 @@ def _fanout_batch(
                 subject=rendered.subject,
                 body_text=rendered.text,
                 body_html=rendered.html,
-                headers=marketing_headers(item.recipient, headers)
-                if marketing
-                else dict(headers or {}),
-                marketing=marketing,
+                headers=marketing_headers(item.recipient, item.headers, url=link)
+                if item.marketing
+                else dict(item.headers or {}),
+                marketing=item.marketing,
+                recipient_timezone=item.recipient_timezone,
+                expires_at=item.expires_at,
                 state=State.SUPPRESSED if is_suppressed_row else State.PENDING,
-                next_attempt_at=now,
-                dispatched_at=None if is_suppressed_row else now,
+                next_attempt_at=due_at,
+                dispatched_at=now if dispatch_now else None,
                 created_at=now,
             )
         )
     with transaction.atomic():
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-        ids = list(
-            OutboxMessage.objects.filter(
-                purpose=purpose,
-                key__in=[item.key for item in todo],
-                state=State.PENDING,
-                dispatched_at=now,
-            ).values_list("pk", flat=True)
-        )
-    _dispatch_on_commit(ids)
-    return len(ids)
+        if rows:
+            OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        for key, pk, state, dispatched_at, created_at in OutboxMessage.objects.filter(
+            purpose=purpose, key__in=list(unique)
+        ).values_list("key", "pk", "state", "dispatched_at", "created_at"):
+            result.ids[key] = pk
+            if key in existing or created_at != now:
+                continue  # there before, or a concurrent call inserted it first
+            result.created.add(key)
+            if state == State.PENDING and dispatched_at == now:
+                result.dispatched.append(pk)
+    result.dispatched.sort()
+    _dispatch_on_commit(result.dispatched)
+    return result
+
+
+def outbox_cancel(*, object_refs: Sequence[str], reason: str) -> int:
+    """Stop emails about these objects that are still waiting (pending) from going out, e.g.
+    a reminder whose person unsubscribed from it. A row a worker is sending right now goes."""
+    if not object_refs:
+        return 0
+    return OutboxMessage.objects.filter(
+        object_ref__in=list(object_refs), state=State.PENDING
+    ).update(
+        state=State.CANCELLED,
+        claimed_until=None,
+        last_error=reason[:2000],
+    )
 
 
 def _dispatch_on_commit(ids: Sequence[int]) -> None:
@@ -396,15 +527,22 @@ class SendReport:
     failed: int = 0
     suppressed: int = 0
     skipped: int = 0
+    deferred: int = 0
+    expired: int = 0
 
 
 def outbox_send_messages(
-    *, message_ids: Sequence[int], connection_factory: Callable[[], Any] | None = None
+    *,
+    message_ids: Sequence[int],
+    connection_factory: Callable[[], Any] | None = None,
+    now: datetime | None = None,
 ) -> SendReport:
     """Claim, send and mark the given rows; rows already sent or held by another worker are
-    skipped, so a task delivered twice sends nothing twice."""
+    skipped, so a task delivered twice sends nothing twice. `now` (tests) is the clock the
+    claim, quiet hours, the cap and expiry are judged by."""
     report = SendReport()
-    claimed = outbox_claim(message_ids=message_ids)
+    now = now or timezone.now()
+    claimed = outbox_claim(message_ids=message_ids, now=now)
     report.skipped = len(set(message_ids)) - len(claimed)
     if not claimed:
         return report
@@ -414,6 +552,10 @@ def outbox_send_messages(
             email__in={normalize_email(m.recipient) for m in messages if m.marketing}
         ).values_list("email", flat=True)
     )
+    waiting = _marketing_gate(
+        [m for m in messages if m.marketing and normalize_email(m.recipient) not in suppressed],
+        now=now,
+    )
     connection = (connection_factory or get_connection)()
     opened = False
     try:
@@ -421,6 +563,24 @@ def outbox_send_messages(
             if message.marketing and normalize_email(message.recipient) in suppressed:
                 _finish(message, state=State.SUPPRESSED, error="")
                 report.suppressed += 1
+                continue
+            if message.expires_at is not None and now >= message.expires_at:
+                _finish(message, state=State.CANCELLED, error="Expired before it could be sent.")
+                _release_slot(message)
+                report.expired += 1
+                continue
+            if message.pk in waiting:
+                until, why = waiting[message.pk]
+                if message.expires_at is not None and until >= message.expires_at:
+                    _finish(
+                        message,
+                        state=State.CANCELLED,
+                        error=f"Expired: it would have waited for {why}.",
+                    )
+                    report.expired += 1
+                    continue
+                _defer(message, until, why)
+                report.deferred += 1
                 continue
             try:
                 if not opened:
@@ -448,6 +608,86 @@ def outbox_send_messages(
     return report
 
 
+def _marketing_gate(
+    messages: Sequence[OutboxMessage], *, now: datetime
+) -> dict[int, tuple[datetime, str]]:
+    """Which claimed marketing rows must wait, until when and why: the recipient's quiet
+    hours, or the per-recipient cap. Every row let through takes its recipient's cap slot,
+    under a lock on the recipient's MarketingStamp (taken in email order, so two workers never
+    deadlock), before anything is sent."""
+    waiting: dict[int, tuple[datetime, str]] = {}
+    window = quiet_hours()
+
+    def quiet(at: datetime, message: OutboxMessage) -> datetime:
+        if window is None or not message.recipient_timezone:
+            return at
+        tz = reminder_time.zone(message.recipient_timezone)
+        return reminder_time.quiet_shift(at, tz, *window)
+
+    through: list[OutboxMessage] = []
+    for message in messages:
+        later = quiet(now, message)
+        if later > now:
+            waiting[message.pk] = (later, f"quiet hours in {message.recipient_timezone}")
+        else:
+            through.append(message)
+    cap = marketing_cap()
+    if not through or cap <= timedelta(0):
+        return waiting
+    addresses = sorted({normalize_email(m.recipient) for m in through})
+    with transaction.atomic():
+        MarketingStamp.objects.bulk_create(
+            [MarketingStamp(email=address) for address in addresses], ignore_conflicts=True
+        )
+        stamps = {
+            stamp.email: stamp
+            for stamp in MarketingStamp.objects.select_for_update()
+            .filter(email__in=addresses)
+            .order_by("email")
+        }
+        taken: dict[str, MarketingStamp] = {}
+        for message in through:
+            stamp = stamps[normalize_email(message.recipient)]
+            mine = stamp.message_id == message.pk
+            if not mine and stamp.sent_at is not None and now < stamp.sent_at + cap:
+                later = quiet(stamp.sent_at + cap, message)
+                waiting[message.pk] = (
+                    later,
+                    f"one marketing email per {cap.total_seconds() / 3600:g} h to this address",
+                )
+                continue
+            if not mine:
+                stamp.previous_sent_at = stamp.sent_at
+            stamp.sent_at = now
+            stamp.message_id = message.pk
+            taken[stamp.email] = stamp
+        if taken:
+            MarketingStamp.objects.bulk_update(
+                list(taken.values()), ["sent_at", "previous_sent_at", "message_id"]
+            )
+    return waiting
+
+
+def _defer(message: OutboxMessage, until: datetime, why: str) -> None:
+    """Put a claimed row back to wait; waiting is not a failed attempt."""
+    OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        state=State.PENDING,
+        claimed_until=None,
+        dispatched_at=None,
+        next_attempt_at=until,
+        attempts=F("attempts") - 1,
+        last_error=f"Waiting until {until:%Y-%m-%d %H:%M} UTC: {why}.",
+    )
+
+
+def _release_slot(message: OutboxMessage) -> None:
+    """A marketing row that will never be sent gives its cap slot back."""
+    if message.marketing:
+        MarketingStamp.objects.filter(message_id=message.pk).update(
+            sent_at=F("previous_sent_at"), message_id=None
+        )
+
+
 def _close_quietly(connection: Any) -> None:
     try:
         connection.close()
@@ -470,6 +710,7 @@ def _record_failure(message: OutboxMessage, exc: BaseException, *, permanent: bo
     if permanent or message.attempts >= max_attempts():
         logger.warning("Outbox message %s failed for good: %s", message.pk, error)
         _finish(message, state=State.FAILED, error=error)
+        _release_slot(message)
         return
     logger.info("Outbox message %s will be retried: %s", message.pk, error)
     OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(

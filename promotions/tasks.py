@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from . import giveaways, outbox, services
+from . import giveaways, outbox, reminders, replenishment, services
 
 
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
@@ -45,3 +45,20 @@ def code_batch_generate(batch_id: int) -> dict[str, Any]:
     if batch is None:
         return {"batch": batch_id, "status": "missing"}
     return {"batch": batch_id, "status": batch.status, "generated": batch.generated}
+
+
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def reminders_sweep() -> dict[str, Any]:
+    """Beat, every minute: hand due reminders to the outbox, schedule the next ones."""
+    return reminders.reminders_sweep().as_dict()
+
+
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
+def replenishment_schedule(order_id: int) -> int:
+    """An order was paid: schedule its products' replenishment reminders (once per order)."""
+    from shop.models import Order
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != Order.Status.PAID:
+        return 0
+    return replenishment.replenishment_schedule_for_order(order=order)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reminder_views, views
 
 app_name = "promotions"
 
@@ -11,4 +11,17 @@ urlpatterns = [
     path("giveaways/<slug:slug>/", views.giveaway_detail, name="giveaway_detail"),
     path("giveaways/<slug:slug>/entered/", views.giveaway_entered, name="giveaway_entered"),
     path("email/unsubscribe/<str:token>/", views.email_unsubscribe, name="email_unsubscribe"),
+    path("reminders/", reminder_views.reminder_subscribe, name="reminder_subscribe"),
+    path(
+        "reminders/check-your-inbox/",
+        reminder_views.reminder_requested,
+        name="reminder_requested",
+    ),
+    path(
+        "reminders/confirm/<str:token>/", reminder_views.reminder_confirm, name="reminder_confirm"
+    ),
+    path("reminders/manage/<str:token>/", reminder_views.reminder_manage, name="reminder_manage"),
+    path(
+        "reminders/restock/<str:token>/", reminder_views.reminder_restock, name="reminder_restock"
+    ),
 ]

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import giveaways, outbox, selectors
-from .models import Entry, Giveaway, Suppression
+from . import giveaways, outbox, selectors, subscriptions
+from .models import Entry, Giveaway
 
 ENTRY_LIMIT_PER_HOUR = 10
 
@@ -44,6 +44,10 @@ class EntryForm(forms.Form):
                 label=f"I am {giveaway.min_age} or older",
                 error_messages={"required": f"You must be {giveaway.min_age} or older to enter."},
             )
+        self.fields["news"] = forms.BooleanField(
+            label="Send me a note a day before each giveaway closes (stop any time)",
+            required=False,
+        )
 
 
 class ClaimForm(forms.Form):
@@ -210,16 +214,27 @@ def prize_claim(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing; POST (the button, or a mail client's one-click
-    List-Unsubscribe-Post) adds the address to the suppression list."""
-    email = outbox.unsubscribe_token_email(token)
-    if email is None:
+    List-Unsubscribe-Post) unsubscribes: from all marketing (the suppression list, and every
+    marketing reminder), or, for a link scoped to one reminder kind, from that reminder."""
+    parsed = outbox.unsubscribe_token_parse(token)
+    if parsed is None:
         return render(request, "promotions/link_invalid.html", status=404)
     done = False
     if request.method == "POST":
-        outbox.suppression_add(email=email, reason=Suppression.Reason.UNSUBSCRIBED)
+        subscriptions.email_unsubscribe_apply(email=parsed.email, scope=parsed.scope)
         done = True
     else:
-        done = outbox.is_suppressed(email)
+        done = subscriptions.email_unsubscribe_done(email=parsed.email, scope=parsed.scope)
     return render(
-        request, "promotions/unsubscribe.html", {"email": email, "done": done, "token": token}
+        request,
+        "promotions/unsubscribe.html",
+        {
+            "email": parsed.email,
+            "done": done,
+            "token": token,
+            "scope_label": subscriptions.scope_label(parsed.scope),
+            "manage_url": reverse(
+                "promotions:reminder_manage", args=[subscriptions.manage_token(parsed.email)]
+            ),
+        },
     )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from promotions.replenishment import replenishment_forget_order, replenishment_schedule_on_commit
 from promotions.services import promo_codes_release
 
 from .models import Order, OrderLine, OrderLineComponent, Payment, Refund
@@ -108,6 +109,8 @@ def order_payment_capture(*, order: Order) -> Order:
         )
     if paid:
         order.status, order.paid_at = Order.Status.PAID, now
+        # Paid: each product it holds schedules its replenishment reminder (in a worker).
+        replenishment_schedule_on_commit(order=order)
     return order
 
 
@@ -162,6 +165,7 @@ def order_cancel(*, order: Order, reason: str = "") -> Order:
         units[product_id] += reserved
     stock_return(units=units)
     promo_codes_release(order=locked)
+    replenishment_forget_order(order=locked)
     if payment is not None and payment.state == Payment.State.AUTHORIZED:
         _gateway(payment).void(authorization=payment.authorization_ref)
         payment.state = Payment.State.VOIDED

@@ -250,3 +250,26 @@ class OrderFactory(factory.django.DjangoModelFactory):
     shipping_amount = Decimal("0.00")
     total_amount = Decimal("0.00")
     breakdown: dict[str, object] = {}
+
+
+# -- promotions: reminders ---------------------------------------------------------------------
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """A confirmed, active evening-routine subscription at 21:00 in Paris."""
+
+    class Meta:
+        model = "promotions.Subscription"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
+    kind = "routine_evening"
+    local_time = factory.LazyFunction(lambda: _time(21, 0))
+    timezone = "Europe/Paris"
+    confirmed_at = factory.LazyFunction(lambda: _now())
+
+
+def _time(hour: int, minute: int):  # type: ignore[no-untyped-def]
+    from datetime import time
+
+    return time(hour, minute)

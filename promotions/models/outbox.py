@@ -20,6 +20,7 @@ class OutboxMessage(models.Model):
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
         SUPPRESSED = "suppressed", "suppressed"
+        CANCELLED = "cancelled", "cancelled"
 
     purpose = models.CharField(max_length=40, help_text="order_confirmation, giveaway_winner, ...")
     key = models.CharField(
@@ -35,6 +36,14 @@ class OutboxMessage(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     marketing = models.BooleanField(
         default=False, help_text="Marketing email: never sent to a suppressed address."
+    )
+    recipient_timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The recipient's IANA time zone when known: marketing waits out quiet hours.",
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Not sent after this (cancelled): news that went stale."
     )
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -72,6 +81,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} to {self.recipient} ({self.state})"
+
+
+class MarketingStamp(models.Model):
+    """When a recipient was last sent a marketing email: the per-recipient cap's lock row.
+
+    The sender locks this row before sending marketing, so two workers cannot both send one
+    to the same person inside the cap window. `message_id` holds the slot for the message
+    being sent; `previous_sent_at` gives it back if that message fails for good.
+    """
+
+    email = models.CharField(max_length=254, unique=True, help_text="Normalised.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    previous_sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email}: marketing last sent {self.sent_at}"
 
 
 class Suppression(models.Model):

@@ -3,7 +3,8 @@
 With PAUSE_AFTER_MESSAGES=N in the worker's environment, the worker writes N messages, then
 creates `paused` in EMAIL_FILE_PATH and hangs before writing the next one: the test knows
 the worker is in the middle of a send (a row claimed, its email not handed over) and kills
-it there with SIGKILL.
+it there with SIGKILL. With SEND_DELAY_SECONDS=s each message takes that long to write, so a
+test can act (restart Redis) while a run is in progress.
 """
 
 from __future__ import annotations
@@ -25,5 +26,8 @@ class EmailBackend(FileBackend):
         if limit and _written >= limit:
             Path(self.file_path, "paused").write_text(str(os.getpid()))
             time.sleep(600)
+        delay = float(os.environ.get("SEND_DELAY_SECONDS", "0") or 0)
+        if delay:
+            time.sleep(delay)
         super().write_message(message)
         _written += 1

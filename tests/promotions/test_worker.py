@@ -1,19 +1,13 @@
 """The outbox through a real Celery worker on Redis and PostgreSQL: exactly once, none lost.
 
-The worker is `celery -A config worker` in a subprocess, pointed at the test database, with
-the file email backend writing into a temporary folder; each email carries X-Outbox-Id, so
-counting those lines counts deliveries.
+The worker is `celery -A config worker` in a subprocess (tests/workers.py), pointed at the
+test database, with the file email backend writing into a temporary folder; each email carries
+X-Outbox-Id, so counting those lines counts deliveries.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,93 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from promotions import emails, outbox
 from promotions.models import Entry, Giveaway, OutboxMessage
 from tests.factories import GiveawayFactory
+from tests.workers import Worker, deliveries
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-OUTBOX_ID = re.compile(rb"^X-Outbox-Id: (\d+)\r?$", re.MULTILINE)
-
-
-class Worker:
-    """One `celery -A config worker` subprocess against the test database."""
-
-    def __init__(self, mail_dir: Path, **env: str) -> None:
-        database = connection.settings_dict
-        url = (
-            f"postgres://{database['USER']}"
-            + (f":{database['PASSWORD']}" if database.get("PASSWORD") else "")
-            + f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
-        )
-        self.name = f"outbox-test-{uuid.uuid4().hex[:8]}@localhost"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if k != "TEST_DATABASE_NAME"},
-            "DATABASE_URL": url,
-            "DEBUG": "1",
-            "EMAIL_BACKEND": "tests.promotions.pausing_backend.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
-            "OUTBOX_LEASE_SECONDS": "5",
-            "LOG_LEVEL": "WARNING",
-            **env,
-        }
-        self.log = mail_dir.parent / f"{self.name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Worker:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--hostname",
-                self.name,
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            replies = celery_app.control.ping(destination=[self.name], timeout=0.5)
-            if replies:
-                return self
-        raise AssertionError("the worker did not start:\n" + self.log.read_text()[-3000:])
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -118,13 +39,6 @@ def workers(tmp_path: Path) -> Iterator[list[Worker]]:
     for worker in started:
         worker.stop()
     celery_app.control.purge()
-
-
-def deliveries(mail_dir: Path) -> Counter[int]:
-    counts: Counter[int] = Counter()
-    for path in mail_dir.glob("*.log"):
-        counts.update(int(m) for m in OUTBOX_ID.findall(path.read_bytes()))
-    return counts
 
 
 def entrants(n: int) -> tuple[Giveaway, list[Entry]]:
