@@ -2,25 +2,22 @@
 
 - SIGKILL: the worker is killed with a confirmation claimed and in hand; a new worker and the
   sweep (beat's job) deliver every confirmation exactly once.
-- Redis restart: a private redis-server (no persistence, its own free port) is shut down and
+- Redis restart: a private redis-server (no persistence, its own free port) is killed and
   started again while the worker is mid-send, so every queued send task is lost with it; the
   worker reconnects, the sweep re-queues what was lost, and every confirmation still arrives
-  exactly once.
+  exactly once. (tests/promotions/test_reminder_worker.py does the same for reminders.)
 
-Reuses the outbox worker harness (tests/promotions/test_worker.py) with a gated email backend
-(tests/faults/gate_backend.py) that stops on cue; each email carries X-Outbox-Id, so counting
-those headers in the written files counts deliveries.
+Reuses the worker harness (tests/workers.py: Worker, PrivateRedis, broker) with a gated email
+backend (tests/faults/gate_backend.py) that stops on cue; each email carries X-Outbox-Id, so
+counting those headers in the written files counts deliveries.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,8 +28,8 @@ from config.celery import app as celery_app
 from promotions import outbox
 from promotions.models import OutboxMessage
 from shop.models import Order
-from tests.promotions.test_worker import Worker, deliveries
 from tests.shop.checkout_helpers import check_out, make_catalog, new_cart
+from tests.workers import PrivateRedis, Worker, broker, deliveries
 
 pytestmark = [
     pytest.mark.redis,
@@ -115,104 +112,36 @@ def test_sigkill_mid_batch_of_order_confirmations_loses_none_and_doubles_none(
 # -- Redis restart -----------------------------------------------------------------------------
 
 
-class PrivateRedis:
-    """A redis-server of this test's own on a free loopback port, without persistence, so a
-    restart loses everything queued in it (the worst case for a broker)."""
-
-    def __init__(self, workdir: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import redis
-
-        self.process = subprocess.Popen(
-            [
-                str(shutil.which("redis-server")),
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: shut down; with --save "" nothing is kept
-            self.process.wait(10)
-
-    def queued(self) -> int:
-        import redis
-
-        return int(redis.Redis.from_url(self.url).llen("celery"))
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+def private_redis() -> Iterator[PrivateRedis]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (apt-get install redis-server)")
-    server = PrivateRedis(tmp_path)
-    server.start()
+    server = PrivateRedis().start()
     yield server
     server.stop()
 
 
-@contextmanager
-def broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app (task sends, the sweep, control.ping) at `url`."""
-    from kombu import pools
+def queued(server: PrivateRedis) -> int:
+    import redis
 
-    def drop_connections() -> None:
-        # The app's pools come from kombu's process-wide registries, keyed by broker URL:
-        # reset those too, or the next lookup hands back a pool closed here.
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    saved = celery_app.conf.broker_url
-    drop_connections()
-    celery_app.conf.broker_url = url
-    try:
-        yield
-    finally:
-        drop_connections()
-        celery_app.conf.broker_url = saved
+    return int(redis.Redis.from_url(server.url).llen("celery"))
 
 
 def test_redis_restart_mid_run_loses_no_order_confirmation_and_doubles_none(
     tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
     mail_dir = tmp_path / "mail"
-    with broker(private_redis.url):
+    with broker(celery_app, private_redis.url):
         worker = Worker(
             mail_dir, REDIS_URL=private_redis.url, EMAIL_BACKEND=GATE, GATE_AFTER_MESSAGES="10"
         ).start()
         try:
             orders = place_orders(ORDERS)
             wait_for(mail_dir / "gate")  # mid-send: 10 written, the 11th claimed and in hand
-            assert private_redis.queued() > 0  # the rest wait in this Redis...
+            assert queued(private_redis) > 0  # the rest wait in this Redis...
 
-            private_redis.stop()
-            private_redis.start()
-            assert private_redis.queued() == 0  # ...and are gone with it
+            private_redis.restart()  # kill -9 and start again: no persistence
+            assert queued(private_redis) == 0  # ...and are gone with it
             (mail_dir / "gate").unlink()  # the worker finishes the email in hand
 
             sweep_until_all_sent(ORDERS)
