@@ -1,4 +1,5 @@
-"""Every storefront page, in every state a shopper can reach, passes axe-core in the browser.
+"""Every storefront page, in every state a shopper can reach, passes axe-core in the browser
+(catalog, kits and the builder, cart, checkout, orders, giveaways, reminders, error pages).
 
 The vendored axe-core (tests/e2e/vendor/) runs inside each page as the shopper sees it: empty
 and filled, with and without form errors, at desktop and phone widths. A `serious` or `critical`
@@ -145,6 +146,41 @@ def claim_and_unsubscribe(page: Any, auditor: Auditor) -> None:
     visit(page, auditor, "email unsubscribe", path[path.index("/") :])
 
 
+def remind(page: Any, auditor: Auditor) -> None:
+    from promotions import subscriptions
+    from promotions.models import Subscription
+    from promotions.replenishment import restock_token
+    from shop.models import Product
+
+    visit(page, auditor, "reminders, subscribe", "/reminders/")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Time zone").fill("Mars/Olympus_Mons")
+    page.get_by_role("button", name="Email me to confirm").click()
+    page.locator(".field-error").first.wait_for()
+    auditor.check("reminders, subscribe with errors")
+    page.get_by_label("Email").fill("rosa.vidal@example.com")
+    page.get_by_label("Evening routine").check()
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_role("button", name="Email me to confirm").click()
+    page.wait_for_url("**/reminders/check-your-inbox/**")
+    auditor.check("reminders, check your inbox")
+    token = Subscription.objects.get(email="rosa.vidal@example.com").confirm_token
+    visit(page, auditor, "reminders, confirm", f"/reminders/confirm/{token}/")
+    page.get_by_role("button", name="Confirm my reminder").click()
+    page.get_by_role("heading", name="Your reminder is on").wait_for()
+    auditor.check("reminders, confirmed")
+    manage = subscriptions.manage_token("rosa.vidal@example.com")
+    visit(page, auditor, "reminders, manage", f"/reminders/manage/{manage}/")
+    page.get_by_label("Time", exact=True).first.fill("")
+    page.get_by_role("button", name="Save").first.click()
+    page.locator(".field-error").first.wait_for()
+    auditor.check("reminders, manage with errors")
+    visit(page, auditor, "reminders, link expired", "/reminders/manage/not-a-token/")
+    product = Product.objects.get(slug="face-firming-toner")
+    restock = restock_token(reminder_id=1, lines=[(product.pk, 1)])
+    visit(page, auditor, "reminders, restock link to the cart", f"/reminders/restock/{restock}/")
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_storefront_page_has_no_serious_accessibility_violation(
     demo: None, page: Any, viewport: dict[str, int]
@@ -161,9 +197,10 @@ def test_every_storefront_page_has_no_serious_accessibility_violation(
         look_up(page, auditor, number)
         enter_giveaway(page, auditor)
         claim_and_unsubscribe(page, auditor)
+        remind(page, auditor)
     finally:
         app.conf.task_always_eager = eager
-    assert len(auditor.seen) >= 30
+    assert len(auditor.seen) >= 40
     auditor.assert_clean()
 
 
