@@ -13,6 +13,7 @@ help:
 	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint    ruff + mypy"
 	@echo "make worker  Celery worker   make beat  Celery beat   make bench  benchmarks"
+	@echo "make screenshots  PNGs of home, kit builder, cart, checkout (phone, desktop) in screenshots/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -53,6 +54,11 @@ beat: venv
 
 bench: venv
 	$(DEV_ENV) $(PY) -m bench.run $(BENCH_ARGS)
+
+# Needs Debian's chromium (apt-get install chromium); writes screenshots/*.png (gitignored).
+screenshots: venv
+	$(DEV_ENV) $(PY) -m pytest tests/e2e/test_screenshots.py -q -p no:randomly $(PYTEST_ARGS)
+	@ls -1 screenshots/*.png
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,12 +1,15 @@
 """HTTP load mix for `bench/bench_load_http.py`: browse, build a routine kit, fill a cart.
 
-Paths are the contract's (../shared/API.md) plus the storefront pages. Every request that is
-not a 2xx counts as an error except the 4xx a scenario expects (e.g. an out-of-stock 409).
+Paths are the contract's (../shared/API.md) plus the storefront pages, which are driven as a
+browser drives them: the builder's live re-pricing POST (builder.js) and the add-to-cart form,
+each with the CSRF token from the page it was on. Every request that is not a 2xx counts as an
+error.
 """
 
 from __future__ import annotations
 
 import random
+import re
 
 from locust import HttpUser, between, task
 
@@ -36,6 +39,14 @@ SELECTIONS = [
 ]
 
 
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    found = CSRF.search(html)
+    return found.group(1) if found else ""
+
+
 class Shopper(HttpUser):
     wait_time = between(0.1, 0.5)
 
@@ -50,7 +61,20 @@ class Shopper(HttpUser):
 
     @task(3)
     def build_a_routine(self) -> None:
-        self.client.get(f"/kits/routines/{ROUTINE}/", name="page: kit builder")
+        page = self.client.get(f"/kits/routines/{ROUTINE}/", name="page: kit builder")
+        # What builder.js sends on every change: the form, answered with JSON.
+        chosen = random.choice(SELECTIONS)
+        self.client.post(
+            f"/kits/routines/{ROUTINE}/",
+            data={
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "step-cleanse": chosen[0],
+                "step-tone": chosen[1],
+                "step-renew": chosen[2],
+            },
+            headers={"X-Requested-With": "fetch", "Accept": "application/json"},
+            name="page: kit builder live price",
+        )
         body = {
             "items": [{"routine": ROUTINE, "selections": random.choice(SELECTIONS), "quantity": 1}]
         }
@@ -73,3 +97,19 @@ class Shopper(HttpUser):
             name="api: cart add routine",
         )
         self.client.get(f"/api/carts/{cart}/", name="api: cart get")
+
+    @task(2)
+    def storefront_cart(self) -> None:
+        """A new visitor adds the collection from its page and opens the cart."""
+        self.client.cookies.clear()
+        page = self.client.get("/kits/seven-piece-collection/", name="page: kit")
+        self.client.post(
+            "/cart/add/",
+            data={
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "kit": "seven-piece-collection",
+                "quantity": "1",
+            },
+            name="page: cart add (redirects to the cart)",
+        )
+        self.client.get("/cart/", name="page: cart")

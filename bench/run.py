@@ -36,6 +36,10 @@ def _markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"Benchmarks, {meta['date']} on {meta['machine']} (Python {meta['python']}, "
         f"database {meta['database']})",
         "",
+        f"CPU {meta.get('cpu') or '?'}, {meta.get('memory_gib') or '?'} GiB memory; load average "
+        f"(1, 5, 15 min) {meta.get('load_average_before')} before the run, "
+        f"{meta.get('load_average_after')} after.",
+        "",
         "| benchmark | median | p95 | n | ratio to floor | queries | notes |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
@@ -51,6 +55,24 @@ def _markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"{row.get('n', '')} | {ratio} | {row.get('queries', '')} | {notes} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _machine_facts() -> dict[str, Any]:
+    """CPU model, memory and the load average: the figures mean little without them, and on a
+    shared machine the load says how much else was running."""
+    facts: dict[str, Any] = {"load_average": [round(x, 2) for x in os.getloadavg()]}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                facts["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                facts["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return facts
 
 
 def _us(value: float | None) -> str:
@@ -70,6 +92,7 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
     from django.test.utils import setup_databases, setup_test_environment, teardown_databases
 
+    before = _machine_facts()
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
     rows: list[dict[str, Any]] = []
@@ -96,6 +119,10 @@ def main(argv: list[str]) -> int:
         "python": platform.python_version(),
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "redis": bool(os.environ.get("REDIS_URL")),
+        "cpu": before.get("cpu", ""),
+        "memory_gib": before.get("memory_gib"),
+        "load_average_before": before["load_average"],
+        "load_average_after": _machine_facts()["load_average"],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "results": rows}, indent=2))

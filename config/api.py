@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, pagination, permissions
 from rest_framework.response import Response
@@ -37,6 +37,8 @@ class ApiError(exceptions.APIException):
     Raise it from views (or translate a service's domain error into it) instead of building
     a Response by hand, so every error has the same shape.
     """
+
+    wait: float | None = None  # seconds; DRF's handler sends it as Retry-After
 
     def __init__(
         self,
@@ -121,6 +123,20 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             code="conflict",
             detail="This conflicts with existing data; reload and retry.",
         )
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request (a restart, a failover, a killed backend): the
+        # request's transaction rolled back with it (or, if the connection died at COMMIT,
+        # may have committed), so the client is told to retry, which idempotent checkout makes
+        # safe. Logged: someone should know.
+        logger.warning("Database unavailable during an API request", exc_info=exc)
+        unavailable = ApiError(
+            status=503,
+            code="service_unavailable",
+            detail="We lost the connection to our database. Try again: a checkout retried "
+            "with the same Idempotency-Key never makes a second order.",
+        )
+        unavailable.wait = 1  # DRF sends it as Retry-After
+        exc = unavailable
 
     response = exception_handler(exc, context)
     if response is None:

@@ -8,11 +8,13 @@ the cart already checked out and shows the same confirmation: one order per cart
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +31,8 @@ from .models import Cart, Order
 from .payments import GatewayError, PaymentDeclined, UnknownPaymentMethod
 from .quoting import InvalidItems
 from .stock import OutOfStock
+
+logger = logging.getLogger(__name__)
 
 SESSION_CART = "cart_id"
 SESSION_COUNT = "cart_count"
@@ -318,6 +322,16 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             except (GatewayError, UnknownPaymentMethod):
                 form.add_error(
                     None, "We could not reach the payment provider; nothing was charged."
+                )
+                status = 503
+            except (OperationalError, InterfaceError):
+                # The database connection died mid-checkout: the transaction rolled back (or
+                # committed just before), and pressing the button again shows whichever.
+                logger.warning("Database unavailable during checkout", exc_info=True)
+                form.add_error(
+                    None,
+                    "We lost our connection while placing your order. Press the button "
+                    "again: you will never be charged twice.",
                 )
                 status = 503
             except checkout.CartEmpty:

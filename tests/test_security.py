@@ -115,3 +115,51 @@ def test_staff_api_refuses_anonymous_and_shoppers(method: str, url: str, shopper
     client.force_authenticate(shopper_user)
     response = getattr(client, method)(url, {}, format="json")
     assert response.status_code == 403, (method, url, response.status_code)
+
+
+def test_an_order_is_shown_only_with_its_token_its_session_or_to_staff(
+    staff_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Every surface that shows an order refuses a stranger, with the answer an unknown
+    number gets (so order numbers cannot be probed), and shows it to the rightful viewer."""
+    from rest_framework.test import APIClient
+
+    from shop.models import Order
+    from tests.shop.checkout_helpers import make_catalog
+
+    make_catalog()
+    buyer = Client()
+    buyer.post("/cart/add/", {"kit": "duo", "quantity": "1"})
+    form = {
+        "email": "ana@example.com",
+        "name": "Ana Lima",
+        "line1": "12 Rose Street",
+        "city": "Portland",
+        "postal_code": "97201",
+        "country": "US",
+        "card_token": "tok_ok",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert buyer.post("/checkout/", form).status_code == 302
+    order = Order.objects.get()
+    number, token = order.number, order.access_token
+    stranger, api = Client(), APIClient()
+    refused = [
+        stranger.get(f"/orders/{number}/"),
+        stranger.get(f"/orders/{number}/?token="),
+        stranger.get(f"/orders/{number}/?token={token[:-1]}"),
+        stranger.get(f"/orders/{number}/?token={token[:-1]}{'a' if token[-1] != 'a' else 'b'}"),
+        stranger.get(f"/checkout/confirmation/{number}/"),  # not this browser's order
+        stranger.get("/orders/", {"number": number, "token": "guess"}),
+    ]
+    assert [r.status_code for r in refused] == [404] * len(refused)
+    for path in (f"/api/orders/{number}/", f"/api/orders/{number}/?token=guess"):
+        body = api.get(path).json()
+        assert body == api.get(path.replace(number, "ZZZZZZZZZZ")).json()
+        assert body["status"] == 404 and body["code"] == "not_found"
+
+    assert stranger.get(f"/orders/{number}/?token={token}").status_code == 200
+    assert buyer.get(f"/checkout/confirmation/{number}/").status_code == 200
+    assert api.get(f"/api/orders/{number}/?token={token}").status_code == 200
+    api.force_authenticate(staff_user)
+    assert api.get(f"/api/orders/{number}/").status_code == 200

@@ -78,3 +78,46 @@ def test_giveaway_form_shows_errors_without_javascript(
     assert any("valid email" in e for e in errors)
     assert any("18 or older" in e for e in errors)
     context.close()
+
+
+def test_a_second_entry_by_the_same_person_is_told_why_next_to_the_email(
+    demo: None, page: Any
+) -> None:
+    """The same Gmail address with dots and a +tag is the same person: the second entry is
+    refused with the reason next to the Email field, and only one entry exists."""
+    from config.celery import app
+    from tests.e2e.axe import Auditor
+
+    def enter(email: str) -> None:
+        page.goto(page.base + "/giveaways/seven-piece-collection/")
+        page.get_by_label("Your name").fill("Rosa Vidal")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Why would you like to win?").fill("Oily T-zone by noon, every day.")
+        page.get_by_label("Country you live in").select_option("US")
+        page.get_by_label("I am 18 or older").check()
+        page.get_by_role("button", name="Enter the giveaway").click()
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        enter("rosavidal@gmail.com")
+        assert page.locator("h1").inner_text() == "Check your email"
+        enter("Rosa.Vidal+giveaway@gmail.com")
+    finally:
+        app.conf.task_always_eager = eager
+    error = page.locator("#id_email_error")
+    assert "already" in error.inner_text().lower(), error.inner_text()
+    email = page.get_by_label("Email")
+    assert email.get_attribute("aria-invalid") == "true"
+    assert "id_email_error" in (email.get_attribute("aria-describedby") or "")
+    assert email.input_value() == "Rosa.Vidal+giveaway@gmail.com"
+    assert (
+        Entry.objects.filter(giveaway__slug="seven-piece-collection")
+        .filter(email__iexact="rosavidal@gmail.com")
+        .count()
+        == 1
+    )
+    assert not Entry.objects.filter(email__iexact="Rosa.Vidal+giveaway@gmail.com").exists()
+    auditor = Auditor(page)
+    auditor.check("giveaway page, already entered")
+    auditor.assert_clean()

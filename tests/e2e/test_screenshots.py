@@ -1,0 +1,117 @@
+"""Screenshots of the pages that sell (home, kit builder, cart, checkout) at phone and desktop
+widths, written to screenshots/ (gitignored) for people to look at: `make screenshots`.
+
+Also a check that can fail: at 390 px nothing is wider than the screen (no sideways
+scrolling, no cut-off button or price), and the page's main call to action is on screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OUT = Path(__file__).resolve().parents[2] / "screenshots"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+BUILDER = "/kits/routines/three-steps-to-refined-pores/"
+
+# Elements wider than the viewport (or sticking out of it), ignoring the visually hidden ones.
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (getComputedStyle(el).position === 'absolute' && box.width <= 1) continue;
+    if (el.closest('.visually-hidden, .skip-link')) continue;
+    if (box.right > width + 1 || box.left < -1) {
+      wide.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') +
+                ' ' + Math.round(box.left) + '..' + Math.round(box.right));
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 8)};
+}"""
+
+
+# Links and buttons that something fixed (the builder's phone total bar) covers once the page
+# is scrolled to the very bottom.
+COVERED_JS = """() => {
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  const covered = [];
+  for (const el of document.querySelectorAll('main a, main button, footer a')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.bottom < 0 || box.top > window.innerHeight) continue;
+    const x = box.left + box.width / 2;
+    for (const y of [box.top + 2, box.top + box.height / 2, box.bottom - 2]) {
+      const hit = document.elementFromPoint(x, y);
+      if (hit && hit !== el && !el.contains(hit)) { covered.push(el.textContent.trim()); break; }
+    }
+  }
+  window.scrollTo(0, 0);
+  return covered;
+}"""
+
+
+def shoot(page: Any, name: str, width: str, problems: list[str]) -> None:
+    page.wait_for_load_state("load")
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=True)
+    found = page.evaluate(OVERFLOW_JS)
+    if found["scrollWidth"] > found["width"] or found["wide"]:
+        problems.append(f"{name} at {width}: {found}")
+    covered = page.evaluate(COVERED_JS)
+    if covered:
+        problems.append(f"{name} at {width}: covered at the bottom of the page: {covered}")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_selling_pages_fit_the_screen_and_are_captured(demo: None, page: Any, width: str) -> None:
+    from config.celery import app
+
+    w, h = WIDTHS[width]
+    page.set_viewport_size({"width": w, "height": h})
+    problems: list[str] = []
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        page.goto(page.base + "/")
+        shoot(page, "home", width, problems)
+
+        page.goto(page.base + BUILDER)
+        shoot(page, "kit-builder-empty", width, problems)
+        for step, name in [
+            ("cleanse", "Citrus Facial Wash"),
+            ("tone", "Face Firming Toner"),
+            ("renew", "Ceramic Skin Smoother"),
+            ("powder", "Finishing Powder"),
+        ]:
+            page.locator(f"fieldset#step-{step}").get_by_label(name).check()
+        page.get_by_role("button", name="Update my routine").click()
+        page.get_by_role("button", name="Add this routine to cart").wait_for()
+        shoot(page, "kit-builder", width, problems)
+        page.get_by_role("button", name="Add this routine to cart").click()
+        page.wait_for_url("**/cart/")
+
+        page.goto(page.base + "/kits/seven-piece-collection/")
+        page.get_by_role("button", name="Add to cart").click()
+        page.wait_for_url("**/cart/")
+        page.get_by_label("Promo code").fill("PORES15")
+        page.get_by_role("button", name="Apply").click()
+        page.locator(".promo-form .saving").wait_for()
+        shoot(page, "cart", width, problems)
+        checkout_link = page.get_by_role("link", name="Check out")
+        assert checkout_link.is_visible()
+
+        checkout_link.click()
+        page.wait_for_url("**/checkout/")
+        shoot(page, "checkout", width, problems)
+        page.get_by_label("Email").fill("not-an-email")
+        page.get_by_role("button", name="Place order").click()
+        page.locator(".form-errors").wait_for()
+        shoot(page, "checkout-errors", width, problems)
+    finally:
+        app.conf.task_always_eager = eager
+    assert not problems, "\n".join(problems)

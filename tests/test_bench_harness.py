@@ -1,0 +1,28 @@
+"""The benchmark harness itself: what it sends is what it means to measure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from bench.bench_quote import CODE, mixed_cart
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_quote_benchmark_prices_a_real_code_and_never_meets_the_guess_throttle(
+    demo: None,
+) -> None:
+    """bench_quote posts the same body hundreds of times: an unknown code would count as a
+    guess each time and the throttle would answer 429 part-way (it once did)."""
+    body = json.dumps({"items": mixed_cart(7), "promo_code": CODE})
+    client = Client()
+    for _ in range(settings.PROMO_QUOTE_ATTEMPTS_PER_CLIENT + 5):
+        response = client.post("/api/quote/", body, content_type="application/json")
+        assert response.status_code == 200, response.content[:300]
+    applied: list[dict[str, Any]] = response.json()["applied"]
+    assert any(a["source"] == "promo" and a["rule"] == CODE for a in applied), applied
