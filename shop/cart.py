@@ -139,6 +139,16 @@ class CartView:
         return None
 
     @property
+    def promo_saving_label(self) -> str:
+        """The saving's label without the "CODE: " the pricing service puts first (the cart
+        page names the code already)."""
+        saving = self.promo_saving
+        if saving is None:
+            return ""
+        prefix = f"{self.cart.promo_code}: "
+        return saving.label[len(prefix) :] if saving.label.startswith(prefix) else saving.label
+
+    @property
     def count(self) -> int:
         return sum(line.item.quantity for line in self.lines)
 

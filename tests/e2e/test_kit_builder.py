@@ -28,6 +28,8 @@ def test_building_the_routine_reaches_10_then_15_percent_live(demo: None, page: 
     # builder.js re-prices on every change, no page load.
     summary.get_by_text("10% off tier reached with 3 products.").wait_for()
     assert "$75.60" in summary.inner_text()  # 84.00 less 10%
+    # A valid routine can go to the cart at once, without pressing "Update my routine".
+    page.get_by_role("button", name="Add this routine to cart").wait_for(state="visible")
     assert "Add 2 more products to reach 15% off" in summary.inner_text()
 
     choose(page, "renew", "Enlarged Pore treatment")

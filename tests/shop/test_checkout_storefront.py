@@ -88,7 +88,8 @@ def test_the_kit_page_adds_the_kit(catalog: Catalog, client: Client) -> None:
 def test_a_built_routine_is_added_from_the_builder(catalog: Catalog, client: Client) -> None:
     choices = {"step-cleanse": "wash", "step-tone": "toner", "step-renew": "serum"}
     page = client.get("/kits/routines/basic/").content.decode()
-    assert "Add this routine to cart" not in page
+    # Without a valid selection the add button is hidden (builder.js shows it when one is).
+    assert '<p class="builder-actions" data-when-valid hidden>' in page
     built = client.post("/kits/routines/basic/", choices).content.decode()
     assert 'formaction="/cart/add/"' in built and 'name="routine" value="basic"' in built
     response = client.post(

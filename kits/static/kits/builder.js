@@ -25,6 +25,8 @@
 
   function render(data) {
     summary.innerHTML = data.summary_html; // rendered and escaped by the server's template
+    form.querySelectorAll("[data-when-valid]").forEach(function (el) { el.hidden = !data.valid; });
+    form.querySelectorAll("[data-when-invalid]").forEach(function (el) { el.hidden = data.valid; });
     form.querySelectorAll("fieldset[data-step]").forEach(function (fieldset) {
       showErrors(fieldset, data.errors[fieldset.getAttribute("data-step")] || []);
     });
