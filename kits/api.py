@@ -210,16 +210,35 @@ def _resolve_parts(parts: list[dict[str, Any]]) -> list[services.PartSpec]:
     return [services.PartSpec(found[p["product"]], p["quantity"]) for p in parts]
 
 
-class KitInput(serializers.Serializer[Any]):
+class ShelfInput(serializers.Serializer[Any]):
+    """What kits and routines both have: a name, a unique slug and their place in the shop."""
+
+    model: type[Kit] | type[Routine]
+    noun: str
+
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=120)
-    price = serializers.DecimalField(
-        source="price_amount", max_digits=10, decimal_places=2, min_value=0
-    )
     summary = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+    def validate_slug(self, slug: str) -> str:
+        others = self.model.objects.filter(slug=slug)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(f"A {self.noun} with this slug already exists.")
+        return slug
+
+
+class KitInput(ShelfInput):
+    model = Kit
+    noun = "kit"
+
+    price = serializers.DecimalField(
+        source="price_amount", max_digits=10, decimal_places=2, min_value=0
+    )
     components = WholeItems(
         item=PartInput,
         min_length=1,
@@ -227,14 +246,6 @@ class KitInput(serializers.Serializer[Any]):
         error_messages={"min_length": "A kit needs at least one product."},
     )
     gifts = WholeItems(item=PartInput, max_length=50, required=False)
-
-    def validate_slug(self, slug: str) -> str:
-        others = Kit.objects.filter(slug=slug)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("A kit with this slug already exists.")
-        return slug
 
     def validate_components(self, parts: list[dict[str, Any]]) -> list[services.PartSpec]:
         return _resolve_parts(parts)
@@ -289,13 +300,10 @@ class TierInput(serializers.Serializer[Any]):
     )
 
 
-class RoutineInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=120)
-    slug = serializers.SlugField(max_length=120)
-    summary = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False)
-    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+class RoutineInput(ShelfInput):
+    model = Routine
+    noun = "routine"
+
     slots = WholeItems(
         item=SlotInput,
         min_length=1,
@@ -303,14 +311,6 @@ class RoutineInput(serializers.Serializer[Any]):
         error_messages={"min_length": "A routine needs at least one step."},
     )
     tiers = WholeItems(item=TierInput, max_length=20, required=False)
-
-    def validate_slug(self, slug: str) -> str:
-        others = Routine.objects.filter(slug=slug)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("A routine with this slug already exists.")
-        return slug
 
     def validate_slots(self, slots: list[dict[str, Any]]) -> list[services.SlotSpec]:
         seen: set[str] = set()
