@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.errors import DomainError
 from kits.models import Kit
 from shop.identity import normalize_email
 from shop.models import Product
@@ -43,16 +44,8 @@ COMMENT_MAX = 5000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class GiveawayError(Exception):
-    """A domain error with a stable code and an HTTP status the API can use as is."""
-
+class GiveawayError(DomainError):
     code = "giveaway_error"
-    status = 409
-
-    def __init__(self, detail: str, *, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
 
 
 class InvalidEntry(GiveawayError):

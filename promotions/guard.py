@@ -43,6 +43,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
+from config.counters import counter_hit
 from shop.pricing import PromoRule, UnknownCode
 
 from .selectors import CodeLookup, promo_codes_lookup
@@ -94,13 +95,7 @@ def _window() -> int:
 
 def _take(key: str, timeout: int) -> int:
     """Atomically count one more attempt under `key`, creating it with an expiry if needed."""
-    for _ in range(3):
-        cache.add(key, 0, timeout)
-        try:
-            return int(cache.incr(key))
-        except ValueError:  # expired between add and incr: create it again
-            continue
-    raise RuntimeError(f"the cache refuses to count {key}")
+    return counter_hit(key, window_seconds=timeout)
 
 
 def _give_back(key: str) -> None:

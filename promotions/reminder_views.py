@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.counters import counter_hit
 from shop import cart as carts
 from shop.checkout_views import SESSION_CART, SESSION_COUNT
 
@@ -89,13 +89,7 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _too_many(request: HttpRequest) -> bool:
     key = f"reminder-subscribe-form:{giveaways.ip_hash(_client_ip(request))}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > SUBSCRIBE_LIMIT_PER_HOUR
+    return counter_hit(key, window_seconds=3600) > SUBSCRIBE_LIMIT_PER_HOUR
 
 
 def _timezones() -> list[str]:

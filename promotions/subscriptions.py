@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from config.errors import DomainError
 from shop.identity import normalize_email
 
 from . import outbox, reminder_time
@@ -41,16 +42,8 @@ MANAGE_SALT = "promotions.reminders.manage"
 SCOPE_PREFIX = "reminder:"
 
 
-class ReminderError(Exception):
-    """A domain error with a stable code and an HTTP status the API can use as is."""
-
+class ReminderError(DomainError):
     code = "reminder_error"
-    status = 409
-
-    def __init__(self, detail: str, *, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
 
 
 class InvalidSubscription(ReminderError):

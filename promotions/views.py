@@ -7,12 +7,13 @@ import json
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from config.counters import counter_hit
 
 from . import giveaways, outbox, selectors, subscriptions
 from .models import Entry, Giveaway
@@ -69,13 +70,7 @@ def _client_ip(request: HttpRequest) -> str:
 def _too_many_entries(request: HttpRequest) -> bool:
     """The storefront's per-client limit, the same budget as the API's throttle."""
     key = f"giveaway-entry-form:{giveaways.ip_hash(_client_ip(request))}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > ENTRY_LIMIT_PER_HOUR
+    return counter_hit(key, window_seconds=3600) > ENTRY_LIMIT_PER_HOUR
 
 
 def giveaway_list(request: HttpRequest) -> HttpResponse:
