@@ -28,7 +28,7 @@ def test_subscribe_confirm_and_manage_an_evening_reminder(
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, timezone_id="America/Chicago"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # generous: CI shares 2 CPUs
     page = context.new_page()
     try:
         with override_settings(
