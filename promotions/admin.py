@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from config.admin import ReadOnlyAdminMixin
+
 from . import giveaways, outbox, selectors
 from .models import Entry, Giveaway, HeldEntry, OutboxMessage, Suppression
 
@@ -42,7 +44,7 @@ OUTBOX_FIELDS: tuple[str, ...] = (
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Read-only: what was sent, to whom, and what went wrong; staff can only retry."""
 
     list_display = ["created_at", "purpose", "recipient", "subject", "state", "attempts", "sent_at"]
@@ -55,15 +57,6 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     show_full_result_count = False
     fields = OUTBOX_FIELDS
     readonly_fields = OUTBOX_FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="Headers")
     def headers_display(self, message: OutboxMessage) -> SafeString:

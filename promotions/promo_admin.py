@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from config.admin import ReadOnlyAdminMixin
 from kits.models import Kit, Routine
 from shop.models import Product
 
@@ -548,7 +549,7 @@ class CodeBatchAdmin(admin.ModelAdmin[CodeBatch]):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin[Redemption]):
+class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Redemption]):
     """Read-only: counters must always equal these rows, so only checkout and cancellation
     write them."""
 
@@ -567,12 +568,3 @@ class RedemptionAdmin(admin.ModelAdmin[Redemption]):
     list_select_related = ["code", "promotion", "order"]
     search_fields = ["code__code", "customer_email", "=order__number"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -14,6 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from config.admin import ReadOnlyAdminMixin
+
 from . import reminders, subscriptions
 from .models import MarketingStamp, Reminder, ReplenishmentItem, Subscription
 
@@ -199,7 +201,7 @@ REMINDER_FIELDS: tuple[str, ...] = (
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin[Reminder]):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reminder]):
     """Read-only: what is due when, and what happened to what was due."""
 
     list_display = ["due_at", "kind", "email", "state", "reason", "outbox_link"]
@@ -211,15 +213,6 @@ class ReminderAdmin(admin.ModelAdmin[Reminder]):
     show_full_result_count = False
     fields = REMINDER_FIELDS
     readonly_fields = REMINDER_FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="Email")
     def outbox_link(self, reminder: Reminder) -> SafeString | str:
