@@ -141,6 +141,22 @@ class ProductIngredient(models.Model):
         return f"{self.ingredient} in {self.product}"
 
 
+class CatalogVersion(models.Model):
+    """One row whose token the database changes on every write to what quotes price from.
+
+    Written only by triggers (see `shop.catalog_version`); read by `shop.catalog_snapshot`.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalog_version_one_row")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
 # Carts and orders live in their own modules; importing them here registers them with the app.
 from .cart_models import Cart, CartItem  # noqa: E402
 from .order_models import (  # noqa: E402
@@ -155,6 +171,7 @@ from .order_models import (  # noqa: E402
 __all__ = [
     "Cart",
     "CartItem",
+    "CatalogVersion",
     "Concern",
     "Ingredient",
     "Order",
