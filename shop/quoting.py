@@ -1,13 +1,15 @@
 """The quote service: parse cart items, load what they need in a fixed number of queries, price.
 
 Fetch, then calculate: `quote_catalog_load` reads products, kits and routines as plain data
-(at most 1 + 1 + 2 queries, whatever the number of lines, components or slots), the checks and
+(from the in-memory catalog snapshot, one query to check it is current; or loaded in at most
+1 + 1 + 2 queries, whatever the number of lines, components or slots), the checks and
 `quote_lines_build` run over that data, and `shop.pricing.price` does every sum. Checkout reuses
 `quote_prepare`, which returns the loaded data alongside the pricing request.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from shop.pricing import (
     price,
 )
 
+from .catalog_snapshot import Made, catalog_snapshot
 from .selectors import ProductInfo, product_infos
 
 MAX_LINES = 200
@@ -87,6 +90,8 @@ class QuoteCatalog:
     products: Mapping[str, ProductInfo]
     kits: Mapping[str, KitInfo]
     routines: Mapping[str, RoutineInfo]
+    # Pricing objects already made from this data: the snapshot's, shared by every quote.
+    made: Made | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +197,17 @@ def quote_items_parse(*, items: object) -> list[QuoteItem]:
 # -- loading ---------------------------------------------------------------------------------
 
 
-def quote_catalog_load(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
-    """Everything the items name, in a fixed number of queries (at most four)."""
+def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> QuoteCatalog:
+    """Everything the items name, loaded in a fixed number of queries (at most four).
+
+    `cached=True` takes it from the catalog snapshot instead (one query while the catalog has
+    not changed): the same data except `stock`, which only a load gives current, so only what
+    does not show or decide on stock may ask for it.
+    """
+    if cached:
+        snapshot = catalog_snapshot()
+        if snapshot is not None:
+            return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines, snapshot.made)
     product_slugs: set[str] = set()
     kit_slugs: set[str] = set()
     routine_slugs: set[str] = set()
@@ -216,20 +230,38 @@ def quote_catalog_load(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
 
 
 class ItemMaker:
-    """Pricing Items from ProductInfo, one object per product (pricing checks each object once)."""
+    """Pricing Items from ProductInfo, one object per product (pricing checks each object once),
+    and a kit's parts.
 
-    def __init__(self, currency: str) -> None:
+    `shared` keeps them beyond one quote: the catalog snapshot's (`QuoteCatalog.made`).
+    """
+
+    def __init__(self, currency: str, shared: Made | None = None) -> None:
         self.currency = currency
-        self._items: dict[str, Item] = {}
+        self.made = Made() if shared is None else shared
+        self._items = self.made.items
 
     def __call__(self, product: ProductInfo) -> Item:
-        item = self._items.get(product.slug)
+        key = (self.currency, product.slug)
+        item = self._items.get(key)
         if item is None:
             item = Item(
                 product.slug, product.name, Money.of(product.price, self.currency), product.step
             )
-            self._items[product.slug] = item
+            self._items[key] = item
         return item
+
+    def kit_parts(self, kit: KitInfo) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
+        """The kit's components and gifts as pricing Parts."""
+        key = (self.currency, kit.slug)
+        parts = self.made.kit_parts.get(key)
+        if parts is None:
+            parts = (
+                tuple(Part(self(p.product), p.quantity) for p in kit.components),
+                tuple(Part(self(p.product), p.quantity) for p in kit.gifts),
+            )
+            self.made.kit_parts[key] = parts
+        return parts
 
 
 def currency() -> str:
@@ -238,24 +270,31 @@ def currency() -> str:
 
 def shipping_policy(*, free: bool = False) -> ShippingPolicy:
     """The shop's shipping from settings; `free=True` for figures that leave shipping out."""
-    code = currency()
     if free:
-        return ShippingPolicy(flat=Money.zero(code), free_over=None)
+        return _shipping_policy(currency(), "0", None)
     free_over = settings.SHOP_FREE_SHIPPING_OVER
+    return _shipping_policy(
+        currency(), str(settings.SHOP_SHIPPING), None if free_over is None else str(free_over)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _shipping_policy(code: str, flat: str, free_over: str | None) -> ShippingPolicy:
     return ShippingPolicy(
-        flat=Money.of(Decimal(settings.SHOP_SHIPPING), code),
+        flat=Money.of(Decimal(flat), code),
         free_over=None if free_over is None else Money.of(Decimal(free_over), code),
     )
 
 
 def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
+    components, gifts = make.kit_parts(kit)
     return KitLine(
         id=id,
         slug=kit.slug,
         name=kit.name,
         price=Money.of(kit.price, make.currency),
-        components=tuple(Part(make(p.product), p.quantity) for p in kit.components),
-        gifts=tuple(Part(make(p.product), p.quantity) for p in kit.gifts),
+        components=components,
+        gifts=gifts,
         quantity=quantity,
     )
 
@@ -359,15 +398,18 @@ def quote_prepare(
     email: str | None = None,
     now: datetime | None = None,
     promos: Sequence[PromoRule | UnknownCode] | None = None,
+    cached: bool = False,
 ) -> PreparedQuote:
     """Load and check parsed items and build the pricing request; raises InvalidItems.
 
     `promos`, when given, are the code rules already looked up (through the promotions app's
     throttled lookup, or previewed in the admin simulator) and replace `promo_codes`.
+    `cached=True` takes the catalog from the snapshot (see `quote_catalog_load`).
     """
     now = now or timezone.now()
-    catalog = quote_catalog_load(items=items)
-    lines, selections = quote_lines_build(items=items, catalog=catalog, make=ItemMaker(currency()))
+    catalog = quote_catalog_load(items=items, cached=cached)
+    make = ItemMaker(currency(), catalog.made)
+    lines, selections = quote_lines_build(items=items, catalog=catalog, make=make)
     if promos is None:
         promos = promo_rules_for(codes=promo_codes, email=email, now=now) if promo_codes else ()
     return PreparedQuote(
@@ -386,9 +428,12 @@ def quote_build(
     now: datetime | None = None,
     promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> Breakdown:
-    """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item."""
+    """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item.
+
+    A quote shows no stock, so it prices from the catalog snapshot.
+    """
     parsed = quote_items_parse(items=items)
     prepared = quote_prepare(
-        items=parsed, promo_codes=promo_codes, email=email, now=now, promos=promos
+        items=parsed, promo_codes=promo_codes, email=email, now=now, promos=promos, cached=True
     )
     return price(prepared.request)

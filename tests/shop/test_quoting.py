@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 
 from kits.models import Kit, Routine
 from shop import quoting
+from shop.catalog_snapshot import catalog_snapshot_forget
 from shop.models import Product
 from shop.pricing import Breakdown
 from tests.factories import (
@@ -22,6 +24,15 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_catalog_snapshot() -> Iterator[None]:
+    # Query counts must not depend on what an earlier test left in memory.
+    catalog_snapshot_forget()
+    yield
+    catalog_snapshot_forget()
+
 
 PROBLEM = "application/problem+json"
 ROUTINE = "three-steps-to-refined-pores"
@@ -409,14 +420,29 @@ def _mixed(n: int) -> list[dict[str, Any]]:
     return items
 
 
+def parsed(items: list[dict[str, Any]]) -> list[quoting.QuoteItem]:
+    return quoting.quote_items_parse(items=items)
+
+
 def test_product_quotes_take_one_query_for_1_or_50_lines(
     demo: None, api_client: APIClient, django_assert_num_queries: Any
 ) -> None:
     slugs = list(Product.objects.values_list("slug", flat=True))
+    one = [{"product": slugs[0]}]
+    fifty = [{"product": slugs[i % len(slugs)]} for i in range(50)]
+    # Loading what the items name: one query for the products, however many lines.
     with django_assert_num_queries(1):
-        ok(api_client, {"items": [{"product": slugs[0]}]})
+        quoting.quote_catalog_load(items=parsed(one), cached=False)
     with django_assert_num_queries(1):
-        ok(api_client, {"items": [{"product": slugs[i % len(slugs)]} for i in range(50)]})
+        quoting.quote_catalog_load(items=parsed(fifty), cached=False)
+    # Through the API, from the catalog snapshot: the first quote loads the whole catalog
+    # (after the token: products, kit slugs, kits, routine slugs, routines, tiers); then one
+    # query (the token) per quote.
+    assert count_queries(api_client, {"items": one}) == 1 + 6
+    with django_assert_num_queries(1):
+        ok(api_client, {"items": one})
+    with django_assert_num_queries(1):
+        ok(api_client, {"items": fifty})
 
 
 def test_mixed_quotes_take_the_same_queries_for_1_or_50_lines(
@@ -424,14 +450,23 @@ def test_mixed_quotes_take_the_same_queries_for_1_or_50_lines(
 ) -> None:
     # products (1) + kits with their components and gifts (1)
     # + routines with their slots and narrowed products (1) + tiers (1)
-    one_of_each = count_queries(api_client, {"items": _mixed(3)})
-    fifty = count_queries(api_client, {"items": _mixed(50)})
-    assert one_of_each == fifty == 4
+    for items in (_mixed(3), _mixed(50)):
+        with django_assert_num_queries(4):
+            quoting.quote_catalog_load(items=parsed(items), cached=False)
+    with django_assert_num_queries(1):
+        quoting.quote_catalog_load(items=parsed([{"kit": "seven-piece-collection"}]), cached=False)
+    with django_assert_num_queries(3):
+        quoting.quote_catalog_load(
+            items=parsed([{"routine": ROUTINE, "selections": THREE}]), cached=False
+        )
+    # Through the API: the cold quote loads the whole catalog once, whatever it names.
+    assert count_queries(api_client, {"items": _mixed(3)}) == 1 + 6
+    assert count_queries(api_client, {"items": _mixed(50)}) == 1
     with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "seven-piece-collection"}]})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         ok(api_client, {"items": [{"routine": ROUTINE, "selections": THREE}]})
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(1):
         ok(api_client, {"items": _mixed(50)})
 
 
@@ -446,6 +481,15 @@ def test_kit_queries_do_not_grow_with_components(
         KitComponentFactory(kit=big, quantity=2)
     for _ in range(10):
         KitGiftFactory(kit=big)
+    both = parsed([{"kit": "big"}, {"kit": "small", "quantity": 3}])
+    with django_assert_num_queries(1):
+        quoting.quote_catalog_load(items=parsed([{"kit": "small"}]), cached=False)
+    with django_assert_num_queries(1):
+        loaded = quoting.quote_catalog_load(items=both, cached=False)
+    assert len(loaded.kits["big"].components) == 40
+    # The snapshot: token, products, kit slugs, kits with parts, routine slugs (no routines:
+    # nothing more), however many components.
+    assert count_queries(api_client, {"items": [{"kit": "small"}]}) == 1 + 4
     with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "small"}]})
     with django_assert_num_queries(1):
@@ -498,17 +542,13 @@ def test_slugs_that_cannot_exist_are_unknown_without_a_query(
     demo: None, api_client: APIClient, django_assert_num_queries: Any
 ) -> None:
     # PostgreSQL refuses NUL bytes with an error: such a slug must never reach it.
+    items = [{"product": "a\x00b"}, {"kit": "é"}, {"routine": "x y", "selections": ["a\x00"]}]
     with django_assert_num_queries(0):
-        data = invalid(
-            api_client,
-            {
-                "items": [
-                    {"product": "a\x00b"},
-                    {"kit": "é"},
-                    {"routine": "x y", "selections": ["a\x00"]},
-                ]
-            },
-        )
+        catalog = quoting.quote_catalog_load(items=parsed(items), cached=False)
+    assert (catalog.products, catalog.kits, catalog.routines) == ({}, {}, {})
+    ok(api_client, {"items": [{"product": "serum-prep"}]})  # loads the catalog snapshot
+    with django_assert_num_queries(1):  # the token: the snapshot answers the rest
+        data = invalid(api_client, {"items": items})
     assert set(data["errors"]) == {"items.0.product", "items.1.kit", "items.2.routine"}
     data = invalid(api_client, {"items": [{"routine": ROUTINE, "selections": [*THREE, "\x00"]}]})
     assert data["errors"]["items.0.selections"] == ['No product is called "\x00".']
