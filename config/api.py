@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, pagination, permissions
+from rest_framework import exceptions, pagination, permissions, renderers
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, with orjson writing the bytes where they come out the same.
+
+    orjson is several times faster on a quote's breakdown. It takes the plain JSON types only:
+    dates, Decimals, dataclasses, lazy strings and the like raise, and DRF's encoder renders
+    them as it always did; so do indented (browsable) responses and any output holding
+    U+2028/U+2029, which DRF escapes. (drf-orjson-renderer was considered: it serialises dates
+    and Decimals its own way, which would change what the API sends.)
+    """
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+        if data is not None and not indent:
+            try:
+                content = orjson.dumps(data, option=_ORJSON_OPTIONS)
+            except TypeError:
+                pass
+            else:
+                if not any(separator in content for separator in _LINE_SEPARATORS):
+                    return content
+        return super().render(data, accepted_media_type, renderer_context)
+
 
 # DRF's default codes, renamed where ours are clearer; anything else keeps DRF's code.
 _CODE_NAMES = {

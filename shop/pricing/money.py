@@ -103,6 +103,11 @@ def _check_currency(currency: object) -> str:
     return currency
 
 
+# "95.00" by cents: a breakdown writes some fifty amounts, most of them the same few.
+_TEXTS: dict[int, str] = {}
+_TEXTS_LIMIT = 100_000
+
+
 class Money:
     """An immutable amount of money in whole cents: `Money.of("95.00", "USD")`.
 
@@ -181,9 +186,15 @@ class Money:
 
     def __str__(self) -> str:
         cents = self.cents
-        if cents < 0:
-            return f"-{-cents // 100}.{-cents % 100:02d}"
-        return f"{cents // 100}.{cents % 100:02d}"
+        text = _TEXTS.get(cents)
+        if text is None:
+            if cents < 0:
+                text = f"-{-cents // 100}.{-cents % 100:02d}"
+            else:
+                text = f"{cents // 100}.{cents % 100:02d}"
+            if len(_TEXTS) < _TEXTS_LIMIT:
+                _TEXTS[cents] = text
+        return text
 
     def __repr__(self) -> str:
         return f"Money('{self}', '{self.currency}')"
