@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
+_NEGATIVE_EXPONENT = re.compile(rb"[0-9]e-[0-9]")
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -27,9 +29,12 @@ class JSONRenderer(renderers.JSONRenderer):
 
     orjson is several times faster on a quote's breakdown. It takes the plain JSON types only:
     dates, Decimals, dataclasses, lazy strings and the like raise, and DRF's encoder renders
-    them as it always did; so do indented (browsable) responses and any output holding
-    U+2028/U+2029, which DRF escapes. (drf-orjson-renderer was considered: it serialises dates
-    and Decimals its own way, which would change what the API sends.)
+    them as it always did; so do indented (browsable) responses, any output holding
+    U+2028/U+2029 (which DRF escapes) and any holding what may be a float's negative
+    exponent ("5e-7": Python writes it "5e-07"). The one difference left: a NaN or infinite
+    float, which DRF refuses with an error, comes out as null. (drf-orjson-renderer was
+    considered: it serialises dates and Decimals its own way, which would change what the API
+    sends.)
     """
 
     def render(
@@ -45,7 +50,9 @@ class JSONRenderer(renderers.JSONRenderer):
             except TypeError:
                 pass
             else:
-                if not any(separator in content for separator in _LINE_SEPARATORS):
+                # Python writes 1.5e-07 where orjson writes 1.5e-7 (the same number).
+                exponent = _NEGATIVE_EXPONENT.search(content)
+                if exponent is None and not any(s in content for s in _LINE_SEPARATORS):
                     return content
         return super().render(data, accepted_media_type, renderer_context)
 
