@@ -21,7 +21,17 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
-_NEGATIVE_EXPONENT = re.compile(rb"[0-9]e-[0-9]")
+# Starts with a literal, so the search skips ahead fast; the digit before is checked per match.
+_NEGATIVE_EXPONENT = re.compile(rb"e-[0-9]")
+
+
+def _float_exponent(content: bytes) -> bool:
+    """Whether `content` may hold a float with a negative exponent: Python writes 1.5e-07
+    where orjson writes 1.5e-7 (the same number)."""
+    for match in _NEGATIVE_EXPONENT.finditer(content):
+        if content[match.start() - 1 : match.start()].isdigit():
+            return True
+    return False
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -50,9 +60,9 @@ class JSONRenderer(renderers.JSONRenderer):
             except TypeError:
                 pass
             else:
-                # Python writes 1.5e-07 where orjson writes 1.5e-7 (the same number).
-                exponent = _NEGATIVE_EXPONENT.search(content)
-                if exponent is None and not any(s in content for s in _LINE_SEPARATORS):
+                if not _float_exponent(content) and not any(
+                    separator in content for separator in _LINE_SEPARATORS
+                ):
                     return content
         return super().render(data, accepted_media_type, renderer_context)
 

@@ -38,7 +38,7 @@ from kits.rules import KitInfo, RoutineInfo
 from .catalog_listener import catalog_listener
 from .catalog_version import catalog_token
 from .models import Product
-from .pricing import Item, Part
+from .pricing import Item, Part, Tier
 from .selectors import PRODUCT_INFO_FIELDS, ProductInfo
 
 
@@ -61,12 +61,13 @@ class CatalogSnapshot:
 @dataclass(frozen=True, slots=True)
 class Made:
     """Pricing objects made from one snapshot: items by (currency, product slug), kit
-    components and gifts by (currency, kit slug)."""
+    components and gifts by (currency, kit slug), routine tiers by routine slug."""
 
     items: dict[tuple[str, str], Item] = field(default_factory=dict)
     kit_parts: dict[tuple[str, str], tuple[tuple[Part, ...], tuple[Part, ...]]] = field(
         default_factory=dict
     )
+    tiers: dict[str, tuple[Tier, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

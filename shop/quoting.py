@@ -53,6 +53,11 @@ MAX_QUANTITY = 99
 MAX_SELECTIONS = 50
 MAX_SLUG_LENGTH = 120
 KINDS = ("product", "kit", "routine")
+_FIELDS = {
+    "product": frozenset({"product", "quantity"}),
+    "kit": frozenset({"kit", "quantity"}),
+    "routine": frozenset({"routine", "quantity", "selections"}),
+}
 
 Line = ProductLine | KitLine | RoutineLine
 
@@ -128,31 +133,34 @@ def _is_count(value: object) -> bool:
 
 
 def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteItem | None:
-    where = f"items.{index}"
     if not isinstance(raw, dict):
-        errors[where] = ["Each item must be an object naming a product, kit or routine."]
+        errors[f"items.{index}"] = ["Each item must be an object naming a product, kit or routine."]
         return None
     kinds = [kind for kind in KINDS if kind in raw]
     if len(kinds) != 1:
-        errors[where] = ['Name exactly one of "product", "kit" or "routine".']
+        errors[f"items.{index}"] = ['Name exactly one of "product", "kit" or "routine".']
         return None
     kind = kinds[0]
     ok = True
-    allowed = {kind, "quantity"} | ({"selections"} if kind == "routine" else set())
-    for key in raw:
-        if key not in allowed:
-            name = str(key)[:40]
-            errors[f"{where}.{name}"] = (
-                ["Only routines take selections."] if key == "selections" else ["Unknown field."]
-            )
-            ok = False
+    allowed = _FIELDS[kind]
+    if not raw.keys() <= allowed:
+        for key in raw:
+            if key not in allowed:
+                errors[f"items.{index}.{str(key)[:40]}"] = (
+                    ["Only routines take selections."]
+                    if key == "selections"
+                    else ["Unknown field."]
+                )
+                ok = False
     slug = raw[kind]
-    if not isinstance(slug, str) or not slug.strip() or len(slug) > MAX_SLUG_LENGTH:
-        errors[f"{where}.{kind}"] = [f"Give the {kind}'s slug as text (at most 120 characters)."]
+    if not isinstance(slug, str) or len(slug) > MAX_SLUG_LENGTH or not slug.strip():
+        errors[f"items.{index}.{kind}"] = [
+            f"Give the {kind}'s slug as text (at most 120 characters)."
+        ]
         ok = False
     quantity = raw.get("quantity", 1)
     if not _is_count(quantity) or not 1 <= quantity <= MAX_QUANTITY:
-        errors[f"{where}.quantity"] = [
+        errors[f"items.{index}.quantity"] = [
             f"Quantity must be a whole number from 1 to {MAX_QUANTITY}, not {_shown(quantity)}."
         ]
         ok = False
@@ -164,12 +172,12 @@ def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteI
             or not raw_selections
             or not all(isinstance(s, str) and 0 < len(s) <= MAX_SLUG_LENGTH for s in raw_selections)
         ):
-            errors[f"{where}.selections"] = [
+            errors[f"items.{index}.selections"] = [
                 "Choose the routine's products: a non-empty list of product slugs."
             ]
             ok = False
         elif len(raw_selections) > MAX_SELECTIONS:
-            errors[f"{where}.selections"] = [f"Choose at most {MAX_SELECTIONS} products."]
+            errors[f"items.{index}.selections"] = [f"Choose at most {MAX_SELECTIONS} products."]
             ok = False
         else:
             selections = tuple(raw_selections)
@@ -251,6 +259,14 @@ class ItemMaker:
             self._items[key] = item
         return item
 
+    def tiers(self, routine: RoutineInfo) -> tuple[Tier, ...]:
+        """The routine's discount tiers for pricing."""
+        tiers = self.made.tiers.get(routine.slug)
+        if tiers is None:
+            tiers = tuple(Tier(t.min_items, t.percent_off) for t in routine.tiers)
+            self.made.tiers[routine.slug] = tiers
+        return tiers
+
     def kit_parts(self, kit: KitInfo) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
         """The kit's components and gifts as pricing Parts."""
         key = (self.currency, kit.slug)
@@ -312,7 +328,7 @@ def routine_line(
         slug=routine.slug,
         name=routine.name,
         selections=tuple(make(product) for product in products),
-        tiers=tuple(Tier(t.min_items, t.percent_off) for t in routine.tiers),
+        tiers=make.tiers(routine),
         quantity=quantity,
     )
 
@@ -322,34 +338,30 @@ def quote_lines_build(
 ) -> tuple[tuple[Line, ...], dict[int, Selection]]:
     """Pricing lines for the items; raises InvalidItems for unknown, unsold or invalid ones."""
     errors: dict[str, list[str]] = {}
-    labels: dict[str, str] = {}
     lines: list[Line] = []
     selections: dict[int, Selection] = {}
     for index, item in enumerate(items):
-        where = f"items.{index}"
-        labels[where] = f'{where} ({item.kind} "{item.slug}")'
         line_id = item.id or str(index)
-        field = f"{where}.{item.kind}"
         if item.kind == "product":
             product = catalog.products.get(item.slug)
             if product is None:
-                errors[field] = [f'No product is called "{item.slug}".']
+                errors[f"items.{index}.product"] = [f'No product is called "{item.slug}".']
             elif not product.active:
-                errors[field] = [f"{product.name} is no longer sold."]
+                errors[f"items.{index}.product"] = [f"{product.name} is no longer sold."]
             else:
                 lines.append(ProductLine(line_id, make(product), item.quantity))
         elif item.kind == "kit":
             kit = catalog.kits.get(item.slug)
             problem = f'No kit is called "{item.slug}".' if kit is None else kit_problem(kit)
             if problem is not None:
-                errors[field] = [problem]
+                errors[f"items.{index}.kit"] = [problem]
             else:
                 assert kit is not None
                 lines.append(kit_line(kit, quantity=item.quantity, id=line_id, make=make))
         else:
             routine = catalog.routines.get(item.slug)
             if routine is None or not routine.active or not routine.slots:
-                errors[field] = [
+                errors[f"items.{index}.routine"] = [
                     f'No routine is called "{item.slug}".'
                     if routine is None
                     else f"{routine.name} is not available."
@@ -359,7 +371,7 @@ def quote_lines_build(
                 routine=routine, products=catalog.products, selections=item.selections
             )
             if not selection.valid:
-                errors[f"{where}.selections"] = [p.message for p in selection.problems]
+                errors[f"items.{index}.selections"] = [p.message for p in selection.problems]
                 continue
             selections[index] = selection
             lines.append(
@@ -368,6 +380,7 @@ def quote_lines_build(
                 )
             )
     if errors:
+        labels = {f"items.{i}": f'items.{i} ({it.kind} "{it.slug}")' for i, it in enumerate(items)}
         raise InvalidItems(errors, labels)
     return tuple(lines), selections
 
