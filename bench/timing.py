@@ -17,7 +17,32 @@ def measure(fn: Callable[[], Any], *, repeat: int = 200, warmup: int = 20) -> di
         started = time.perf_counter_ns()
         fn()
         samples.append((time.perf_counter_ns() - started) / 1000)
-    samples.sort()
+    return summary(samples)
+
+
+def measure_against(
+    floor: Callable[[], Any], fn: Callable[[], Any], *, repeat: int = 300, warmup: int = 30
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Time `floor` and `fn` alternately, call by call: (floor timing, fn timing).
+
+    On a shared machine the load drifts within seconds; measured one after the other, the two
+    would see different machines and their ratio would say more about the drift than the code.
+    """
+    for _ in range(warmup):
+        floor()
+        fn()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for target, into in ((floor, samples[0]), (fn, samples[1])):
+            started = time.perf_counter_ns()
+            target()
+            into.append((time.perf_counter_ns() - started) / 1000)
+    return summary(samples[0]), summary(samples[1])
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Median, p95 and count of samples in microseconds."""
+    samples = sorted(samples)
     return {
         "median_us": round(statistics.median(samples), 2),
         "p95_us": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2),

@@ -26,3 +26,16 @@ def test_the_quote_benchmark_prices_a_real_code_and_never_meets_the_guess_thrott
         assert response.status_code == 200, response.content[:300]
     applied: list[dict[str, Any]] = response.json()["applied"]
     assert any(a["source"] == "promo" and a["rule"] == CODE for a in applied), applied
+
+
+def test_floor_and_subject_are_timed_call_by_call_in_turn() -> None:
+    """`measure_against` alternates the two, so load that comes and goes hits both alike."""
+    from bench.timing import measure_against
+
+    calls: list[str] = []
+    floor, subject = measure_against(
+        lambda: calls.append("floor"), lambda: calls.append("subject"), repeat=5, warmup=2
+    )
+    assert calls == ["floor", "subject"] * 7
+    assert floor["n"] == subject["n"] == 5
+    assert floor["median_us"] >= 0 and subject["p95_us"] >= subject["median_us"] >= 0
