@@ -364,3 +364,39 @@ def test_a_quote_with_a_code_costs_three_more_queries_whatever_the_cart(
     assert queries({"items": one, **coded}) == queries({"items": many, **coded}) == plain + 3
     unknown = {"promo_code": "nosuchcode", "email": "jane@example.com"}
     assert queries({"items": many, **unknown}) == plain + 3
+
+
+def test_the_compiled_lookup_gives_the_rule_the_model_gives(demo: None) -> None:
+    """promo_codes_lookup reads codes through one compiled values query; promo_rule_of (the
+    admin's way) reads model instances. Every field of every rule must agree: gift codes,
+    limits on the code and on the promotion, minimums, dates, scopes, inactive promotions."""
+    from promotions.models import PromoCode
+    from promotions.selectors import _scopes, promo_rule_of
+
+    step = StepFactory(slug="renew-x", position=9)
+    gift = ProductFactory(slug="gift-x", step=step, price_amount=Decimal("12.50"))
+    now = timezone.now()
+    PromoCodeFactory(
+        code="GIFTX",
+        max_uses=3,
+        promotion=PromotionFactory(
+            kind="gift",
+            gift_product=gift,
+            usage_limit=10,
+            uses=9,
+            min_subtotal_amount=Decimal("40.00"),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=1),
+            active=False,
+        ),
+    )
+    codes = list(PromoCode.objects.values_list("code", flat=True))
+    assert len(codes) > 2
+    scopes = _scopes(codes)
+    for found in promo_codes_lookup(codes=codes, email=None, now=now):
+        row = PromoCode.objects.select_related("promotion", "promotion__gift_product__step").get(
+            code=found.code
+        )
+        expected = promo_rule_of(row, scope=scopes.get(row.promotion_id))
+        assert found.rule == expected, found.code
+        assert found.public == row.public
