@@ -31,7 +31,6 @@ with probability 1.2e-11.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -43,7 +42,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
-from config.counters import counter_hit
+from config.counters import counter_give_back, counter_hit
 from shop.pricing import PromoRule, UnknownCode
 
 from .selectors import CodeLookup, promo_codes_lookup
@@ -99,8 +98,7 @@ def _take(key: str, timeout: int) -> int:
 
 
 def _give_back(key: str) -> None:
-    with contextlib.suppress(ValueError):  # the window ended: nothing left to give back
-        cache.decr(key)
+    counter_give_back(key)
 
 
 def promo_attempt_begin(
