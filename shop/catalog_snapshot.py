@@ -81,7 +81,7 @@ _held: dict[str, CatalogSnapshot | _TooLarge] = {}
 
 
 def catalog_snapshot_load(*, token: str, generation: int | None = None) -> CatalogSnapshot | None:
-    """Load the whole catalog (four queries); None when it has more products than the limit."""
+    """Load the whole catalog (six queries); None when it has more products than the limit."""
     limit = int(settings.SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS)
     rows = Product.objects.order_by().values_list(*PRODUCT_INFO_FIELDS)[: limit + 1]
     products = {row[1]: ProductInfo(*row) for row in rows}
