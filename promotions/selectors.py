@@ -150,6 +150,13 @@ _SCOPES = (
 )
 
 
+def _column(meta: Options[Any], name: str) -> str:
+    """The quoted column of the model field `name`, for statements written by hand."""
+    field = meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column)
+
+
 @functools.lru_cache(maxsize=16)
 def _scope_sql(count: int) -> str:
     """One UNION ALL statement for the scope of the promotions of `count` codes.
@@ -160,22 +167,17 @@ def _scope_sql(count: int) -> str:
     """
     q = connection.ops.quote_name
 
-    def column(meta: Options[Any], name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, Field) and field.column
-        return q(field.column)
-
     meta = PromoCode._meta
-    owner, code, table = column(meta, "promotion"), column(meta, "code"), q(meta.db_table)
+    owner, code, table = _column(meta, "promotion"), _column(meta, "code"), q(meta.db_table)
     marks = ", ".join(["%s"] * count)
     owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
     parts = []
     for _, relation, kind in _SCOPES:
         through = relation.through._meta
         target = relation.field.related_model._meta
-        own = column(through, "promotion")
-        other = column(through, relation.field.m2m_reverse_field_name())
-        slug, key = column(target, "slug"), column(target, target.pk.name)
+        own = _column(through, "promotion")
+        other = _column(through, relation.field.m2m_reverse_field_name())
+        slug, key = _column(target, "slug"), _column(target, target.pk.name)
         joined = f"{q(through.db_table)} x JOIN {q(target.db_table)} t ON t.{key} = x.{other}"
         parts.append(
             f"SELECT x.{own}, '{kind}', t.{slug} FROM {joined} WHERE x.{own} IN ({owners})"  # noqa: S608
@@ -207,21 +209,16 @@ def _customer_uses_sql(count: int) -> str:
     q = connection.ops.quote_name
     code, redemption = PromoCode._meta, Redemption._meta
 
-    def column(meta: Options[Any], name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, Field) and field.column
-        return q(field.column)
-
     marks = ", ".join(["%s"] * count)
     owners = (
-        f"SELECT {column(code, 'promotion')} FROM {q(code.db_table)} "  # noqa: S608
-        f"WHERE {column(code, 'code')} IN ({marks})"
+        f"SELECT {_column(code, 'promotion')} FROM {q(code.db_table)} "  # noqa: S608
+        f"WHERE {_column(code, 'code')} IN ({marks})"
     )
-    promotion = column(redemption, "promotion")
+    promotion = _column(redemption, "promotion")
     return (
         f"SELECT {promotion}, COUNT(*) FROM {q(redemption.db_table)} "  # noqa: S608
-        f"WHERE {promotion} IN ({owners}) AND {column(redemption, 'customer_email')} = %s "
-        f"AND {column(redemption, 'released_at')} IS NULL GROUP BY {promotion}"
+        f"WHERE {promotion} IN ({owners}) AND {_column(redemption, 'customer_email')} = %s "
+        f"AND {_column(redemption, 'released_at')} IS NULL GROUP BY {promotion}"
     )
 
 

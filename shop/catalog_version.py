@@ -62,8 +62,8 @@ def _trigger(table: str, event: str = "") -> str:
 def watch_sql(vendor: str, table: str, columns: Sequence[str] = ()) -> list[str]:
     """Statements that make every write to `table` (to `columns` only, for updates) change the
     token."""
+    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
     if vendor == "postgresql":
-        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
         return [
             _POSTGRES_FUNCTION,
             f"DROP TRIGGER IF EXISTS {_trigger(table)} ON {table}",
@@ -71,7 +71,6 @@ def watch_sql(vendor: str, table: str, columns: Sequence[str] = ()) -> list[str]
             f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
         ]
     if vendor == "sqlite":
-        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
         statements = []
         for event, clause in (("insert", "INSERT"), ("update", update), ("delete", "DELETE")):
             name = _trigger(table, event)
