@@ -138,10 +138,11 @@ def promo_attempt_end(attempt: Attempt, *, failed: bool) -> None:
 
 
 def promo_attempts_used(
-    *, client: str, cart: str | None = None, surface: str = "cart"
+    *, client: str, cart: str | None = None, surface: str = "cart", now: float | None = None
 ) -> dict[str, int]:
-    """Failed attempts counted in the current window (for admin and tests)."""
-    slot = int(time.time() // _window())
+    """Failed attempts counted in the window of `now` (default: the current one), for admin
+    and tests."""
+    slot = int((time.time() if now is None else now) // _window())
     scope = "quote" if surface == "quote" else "client"
     out = {scope: int(cache.get(f"promo-attempts:{scope}:{client}:{slot}", 0))}
     if cart is not None:
