@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from shop.pricing.allocate import allocate_units, largest_remainder
 from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
-from shop.pricing.intake import GIFT_LINE_PREFIX, LineState, read_request, whole_cents
+from shop.pricing.intake import GIFT_LINE_PREFIX, Group, LineState, read_request, whole_cents
 from shop.pricing.money import (
     Money,
     MoneyCache,
@@ -74,10 +74,10 @@ __all__ = ["price"]
 def price(request: PricingRequest) -> Breakdown:
     """Price a cart: the one function that computes a price in the shop.
 
-    Deterministic, and pure as far as a caller can tell: it remembers immutable Money objects
-    and label texts between calls, nothing that changes a result. Raises PricingError (a
-    ValueError) for input that breaks the rules listed in `shop.pricing.intake`; promo codes
-    that do not apply are never errors, they are reported in `Breakdown.rejected`.
+    Deterministic, and pure as far as a caller can tell: it remembers immutable Money objects,
+    component shares and label texts between calls, nothing that changes a result. Raises
+    PricingError (a ValueError) for input that breaks the rules listed in `shop.pricing.intake`;
+    promo codes that do not apply are never errors, they are reported in `Breakdown.rejected`.
     """
     lines = read_request(request)  # step 1
     rejected: list[Rejection] = []
@@ -378,21 +378,6 @@ def _finish(
 
 def _priced(line: LineState, money: MoneyCache) -> PricedLine:
     """The output line, its total allocated over its units (step 5)."""
-    components: list[ComponentShare] = []
-    parts = line.parts
-    for (slug, _, units, _), cents in zip(parts, allocate_units(line.total, parts), strict=True):
-        allocated = money[cents]
-        if units == 1:
-            unit_allocations: tuple[Money, ...] = (allocated,)
-        else:
-            # Units of one product tie on weight: the odd cents go to the first units.
-            base, extra = divmod(cents, units)
-            unit_allocations = (money[base + 1],) * extra + (money[base],) * (units - extra)
-        components.append(new_component_share(slug, units, allocated, False, unit_allocations))
-    if line.gifts:
-        zero = money[0]
-        for slug, units in line.gifts:
-            components.append(new_component_share(slug, units, zero, True, (zero,) * units))
     adjustments: tuple[Adjustment, ...] = ()
     if line.adjustments:
         adjustments = tuple(
@@ -409,6 +394,42 @@ def _priced(line: LineState, money: MoneyCache) -> PricedLine:
         money[line.subtotal],
         adjustments,
         money[line.total],
-        tuple(components),
+        _components(line.total, line.parts, line.gifts, money),
         False,
     )
+
+
+# Component shares by what decides them. Lines repeat from quote to quote (a product at a
+# quantity, a kit at its price) and shares are immutable, so like the Money in them they are made
+# once and shared; the memo starts afresh when full, so it never grows without bound.
+_ComponentsKey = tuple[str, int, tuple[Group, ...], tuple[tuple[str, int], ...]]
+_COMPONENTS: dict[_ComponentsKey, tuple[ComponentShare, ...]] = {}
+_COMPONENTS_LIMIT = 4096
+
+
+def _components(
+    total: int, parts: tuple[Group, ...], gifts: tuple[tuple[str, int], ...], money: MoneyCache
+) -> tuple[ComponentShare, ...]:
+    """`total` allocated over the units of `parts`, then the gifts at 0.00."""
+    key = (money.currency, total, parts, gifts)
+    components = _COMPONENTS.get(key)
+    if components is not None:
+        return components
+    shares: list[ComponentShare] = []
+    for (slug, _, units, _), cents in zip(parts, allocate_units(total, parts), strict=True):
+        allocated = money[cents]
+        if units == 1:
+            unit_allocations: tuple[Money, ...] = (allocated,)
+        else:
+            # Units of one product tie on weight: the odd cents go to the first units.
+            base, extra = divmod(cents, units)
+            unit_allocations = (money[base + 1],) * extra + (money[base],) * (units - extra)
+        shares.append(new_component_share(slug, units, allocated, False, unit_allocations))
+    if gifts:
+        zero = money[0]
+        for slug, units in gifts:
+            shares.append(new_component_share(slug, units, zero, True, (zero,) * units))
+    if len(_COMPONENTS) >= _COMPONENTS_LIMIT:
+        _COMPONENTS.clear()
+    components = _COMPONENTS[key] = tuple(shares)
+    return components

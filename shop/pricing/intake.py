@@ -42,6 +42,7 @@ __all__ = [
     "GIFT_LINE_PREFIX",
     "MAX_QUANTITY",
     "PROMO_KINDS",
+    "Group",
     "LineState",
     "read_request",
     "whole_cents",
@@ -88,7 +89,7 @@ class LineState:
         ref: str,
         name: str,
         step: str | None,
-        parts: list[Group],
+        parts: tuple[Group, ...],
         unit: int,
     ) -> None:
         self.source = source
@@ -100,7 +101,7 @@ class LineState:
         self.step = step
         self.bundle = step is None
         self.parts = parts
-        self.gifts: list[tuple[str, int]] = []
+        self.gifts: tuple[tuple[str, int], ...] = ()
         self.gift_value = 0
         self.unit = unit
         self.subtotal = self.total = unit * source.quantity
@@ -188,7 +189,7 @@ def _line_id(line: object) -> str:
     return line_id
 
 
-def _ordinals(parts: list[Group]) -> list[Group]:
+def _ordinals(parts: Sequence[Group]) -> tuple[Group, ...]:
     # Number the entries of a product listed more than once (0, 1, ...), so that its units
     # keep distinct tie-break keys; see allocate_units.
     seen: dict[str, int] = {}
@@ -197,7 +198,7 @@ def _ordinals(parts: list[Group]) -> list[Group]:
         ordinal = seen.get(slug, 0)
         seen[slug] = ordinal + 1
         numbered.append((slug, ordinal, units, cents))
-    return numbered
+    return tuple(numbered)
 
 
 class _Reader:
@@ -236,7 +237,9 @@ class _Reader:
         cents = self.prices[id(item)] = self.money(item.price, f"{name} ({item.slug}) price")
         return cents
 
-    def parts(self, parts: Sequence[Part], quantity: int, name: str) -> tuple[list[Group], int]:
+    def parts(
+        self, parts: Sequence[Part], quantity: int, name: str
+    ) -> tuple[tuple[Group, ...], int]:
         """The groups of a kit's parts for `quantity` kits, and the price of one kit."""
         groups: list[Group] = []
         unit = 0
@@ -256,8 +259,8 @@ class _Reader:
             groups.append((item.slug, 0, count * quantity, cents))
             unit += cents * count
         if len({group[0] for group in groups}) != len(groups):
-            groups = _ordinals(groups)
-        return groups, unit
+            return _ordinals(groups), unit
+        return tuple(groups), unit
 
     def line(self, line: ProductLine | KitLine | RoutineLine) -> LineState:
         quantity = line.quantity
@@ -266,8 +269,8 @@ class _Reader:
         if isinstance(line, ProductLine):
             item = line.item
             each = self.price(item, "item")
-            groups = [(item.slug, 0, quantity, each)]
-            return LineState(line, "product", item.slug, item.name, item.step, groups, each)
+            group = ((item.slug, 0, quantity, each),)
+            return LineState(line, "product", item.slug, item.name, item.step, group, each)
         if isinstance(line, KitLine):
             self.money(line.price, "kit price")
             if not line.components:
@@ -276,25 +279,24 @@ class _Reader:
             state = LineState(line, "kit", line.slug, line.name, None, groups, unit)
             if line.gifts:
                 gifts, gift_unit = self.parts(line.gifts, quantity, "gifts")
-                state.gifts = [(slug, units) for slug, _, units, _ in gifts]
+                state.gifts = tuple([(slug, units) for slug, _, units, _ in gifts])
                 state.gift_value = gift_unit * quantity
             return state
         if not line.selections:
             raise PricingError(f"routine {line.slug!r} has no selections")
-        groups = []
+        chosen: list[Group] = []
         unit = 0
         prices = self.prices
         for item in line.selections:
             cents = prices.get(id(item))
             if cents is None:
                 cents = self.price(item, "selection")
-            groups.append((item.slug, 0, quantity, cents))
+            chosen.append((item.slug, 0, quantity, cents))
             unit += cents
-        if len({group[0] for group in groups}) != len(groups):
-            groups = _ordinals(groups)
         if line.tiers and id(line.tiers) not in self.tier_sets:
             self.tiers(line.tiers)
             self.tier_sets.add(id(line.tiers))
+        groups = _ordinals(chosen) if len({g[0] for g in chosen}) != len(chosen) else tuple(chosen)
         return LineState(line, "routine", line.slug, line.name, None, groups, unit)
 
     def tiers(self, tiers: Sequence[Tier]) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "CurrencyMismatch",
     "Money",
     "MoneyCache",
+    "cents_text",
     "format_money",
     "percent_of_cents",
     "round_cents",
@@ -103,9 +104,28 @@ def _check_currency(currency: object) -> str:
     return currency
 
 
-# "95.00" by cents: a breakdown writes some fifty amounts, most of them the same few.
-_TEXTS: dict[int, str] = {}
 _TEXTS_LIMIT = 100_000
+
+
+class _CentsTexts(dict[int, str]):
+    """ "95.00" by cents: a breakdown writes some fifty amounts, most of them the same few, so
+    each text is made once (up to `_TEXTS_LIMIT` of them; others are made every time)."""
+
+    __slots__ = ()
+
+    def __missing__(self, cents: int) -> str:
+        if cents < 0:
+            text = f"-{-cents // 100}.{-cents % 100:02d}"
+        else:
+            text = f"{cents // 100}.{cents % 100:02d}"
+        if len(self) < _TEXTS_LIMIT:
+            self[cents] = text
+        return text
+
+
+_TEXTS = _CentsTexts()
+cents_text: Final[Callable[[int], str]] = _TEXTS.__getitem__
+"""`cents_text(9500)` is "95.00", what `str(Money)` gives: for code that writes many amounts."""
 
 
 class Money:
@@ -185,16 +205,7 @@ class Money:
         return self.cents != 0
 
     def __str__(self) -> str:
-        cents = self.cents
-        text = _TEXTS.get(cents)
-        if text is None:
-            if cents < 0:
-                text = f"-{-cents // 100}.{-cents % 100:02d}"
-            else:
-                text = f"{cents // 100}.{cents % 100:02d}"
-            if len(_TEXTS) < _TEXTS_LIMIT:
-                _TEXTS[cents] = text
-        return text
+        return _TEXTS[self.cents]
 
     def __repr__(self) -> str:
         return f"Money('{self}', '{self.currency}')"

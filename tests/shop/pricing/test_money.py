@@ -11,6 +11,7 @@ from shop.pricing.money import (
     CurrencyMismatch,
     Money,
     MoneyCache,
+    cents_text,
     format_money,
     percent_of_cents,
     round_cents,
@@ -175,6 +176,14 @@ def test_zero_and_formatting() -> None:
     assert str(usd("1234567.5")) == "1234567.50"
     assert repr(usd("95")) == "Money('95.00', 'USD')"
     assert str(Money.from_cents(-5, "USD")) == "-0.05"
+
+
+@pytest.mark.parametrize("cents", [0, 1, -1, 5, -5, 99, 100, -100, 9500, -123456, 10**15])
+def test_cents_text_is_the_text_of_money(cents: int) -> None:
+    expected = str(Money.of(Decimal(cents).scaleb(-2), "USD"))
+    assert cents_text(cents) == expected
+    assert cents_text(cents) == expected  # remembered the first time, the same the second
+    assert str(Money.from_cents(cents, "USD")) == expected
 
 
 @pytest.mark.parametrize(

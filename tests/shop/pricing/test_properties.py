@@ -24,6 +24,7 @@ from shop.pricing import (
     ShippingPolicy,
     Tier,
     UnknownCode,
+    engine,
     price,
 )
 from tests.shop.pricing.builders import CURRENCY, NOW
@@ -295,3 +296,14 @@ def test_a_bigger_percentage_never_raises_the_merchandise_total(
     smaller = price(replace(request, promos=(code,)))
     bigger = price(replace(request, promos=(replace(code, value=high),)))
     assert merchandise(bigger) <= merchandise(smaller)
+
+
+@SETTINGS
+@given(requests())
+def test_remembered_component_shares_change_nothing(request: PricingRequest) -> None:
+    # The engine keeps the component shares it made (they are immutable); a quote priced with
+    # them must equal one priced from nothing, and the memo must stay within its limit.
+    remembered = price(request)
+    engine._COMPONENTS.clear()
+    assert price(request) == remembered
+    assert len(engine._COMPONENTS) <= engine._COMPONENTS_LIMIT
