@@ -33,12 +33,12 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from kits import selectors as kit_selectors
 from kits.models import Kit, Routine
-from kits.rules import KitInfo, RoutineInfo
+from kits.rules import KitInfo, RoutineInfo, Selection
 
 from .catalog_listener import catalog_listener
 from .catalog_version import catalog_token
 from .models import Product
-from .pricing import Item, Part, Tier
+from .pricing import Item, Money, Part, Tier
 from .selectors import PRODUCT_INFO_FIELDS, ProductInfo
 
 
@@ -60,14 +60,16 @@ class CatalogSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class Made:
-    """Pricing objects made from one snapshot: items by (currency, product slug), kit
-    components and gifts by (currency, kit slug), routine tiers by routine slug."""
+    """Pricing objects made from one snapshot: items by (currency, product slug), kit price,
+    components and gifts by (currency, kit slug), routine tiers by routine slug, and checked
+    routine selections by (routine slug, product slugs). See `shop.quoting.ItemMaker`."""
 
     items: dict[tuple[str, str], Item] = field(default_factory=dict)
-    kit_parts: dict[tuple[str, str], tuple[tuple[Part, ...], tuple[Part, ...]]] = field(
+    kit_parts: dict[tuple[str, str], tuple[Money, tuple[Part, ...], tuple[Part, ...]]] = field(
         default_factory=dict
     )
     tiers: dict[str, tuple[Tier, ...]] = field(default_factory=dict)
+    selections: dict[tuple[str, tuple[str, ...]], Selection] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

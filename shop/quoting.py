@@ -52,6 +52,7 @@ MAX_LINES = 200
 MAX_QUANTITY = 99
 MAX_SELECTIONS = 50
 MAX_SLUG_LENGTH = 120
+SELECTIONS_KEPT = 1024  # routine selections a catalog snapshot keeps checked (ItemMaker)
 KINDS = ("product", "kit", "routine")
 _FIELDS = {
     "product": frozenset({"product", "quantity"}),
@@ -187,6 +188,40 @@ def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteI
     return QuoteItem(kind, slug.strip(), quantity, selections, str(index))
 
 
+def _plain_item(index: int, raw: object) -> QuoteItem | None:
+    """The item when it is plainly well formed, as nearly every item is; None sends it to
+    `_parse_item`, which says what is wrong. Accepts only what `_parse_item` accepts, and
+    gives the same QuoteItem for it (a test holds the two to that)."""
+    if type(raw) is not dict:
+        return None
+    if "product" in raw:
+        kind = "product"
+    elif "kit" in raw:
+        kind = "kit"
+    elif "routine" in raw:
+        kind = "routine"
+    else:
+        return None
+    if not raw.keys() <= _FIELDS[kind]:  # also refuses a second kind
+        return None
+    slug = raw[kind]
+    if type(slug) is not str or len(slug) > MAX_SLUG_LENGTH:
+        return None
+    slug = slug.strip()
+    quantity = raw.get("quantity", 1)
+    if not slug or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        return None
+    if kind != "routine":
+        return QuoteItem(kind, slug, quantity, (), str(index))
+    chosen = raw.get("selections")
+    if type(chosen) is not list or not 0 < len(chosen) <= MAX_SELECTIONS:
+        return None
+    for choice in chosen:
+        if type(choice) is not str or not 0 < len(choice) <= MAX_SLUG_LENGTH:
+            return None
+    return QuoteItem(kind, slug, quantity, tuple(chosen), str(index))
+
+
 def quote_items_parse(*, items: object) -> list[QuoteItem]:
     """Check the shape of the `items` of a quote; raises InvalidItems naming every bad one."""
     if not isinstance(items, list):
@@ -195,6 +230,14 @@ def quote_items_parse(*, items: object) -> list[QuoteItem]:
         raise InvalidItems({"items": ["Add at least one item."]}, {})
     if len(items) > MAX_LINES:
         raise InvalidItems({"items": [f"A quote holds at most {MAX_LINES} items."]}, {})
+    plain: list[QuoteItem] = []
+    for index, raw in enumerate(items):
+        item = _plain_item(index, raw)
+        if item is None:
+            break
+        plain.append(item)
+    else:
+        return plain
     errors: dict[str, list[str]] = {}
     parsed = [_parse_item(index, raw, errors) for index, raw in enumerate(items)]
     if errors:
@@ -239,9 +282,10 @@ def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> Q
 
 class ItemMaker:
     """Pricing Items from ProductInfo, one object per product (pricing checks each object once),
-    and a kit's parts.
+    a kit's price and parts, a routine's tiers, and checked routine selections.
 
-    `shared` keeps them beyond one quote: the catalog snapshot's (`QuoteCatalog.made`).
+    `shared` keeps them beyond one quote: the catalog snapshot's (`QuoteCatalog.made`), which
+    everything here is a function of.
     """
 
     def __init__(self, currency: str, shared: Made | None = None) -> None:
@@ -267,17 +311,35 @@ class ItemMaker:
             self.made.tiers[routine.slug] = tiers
         return tiers
 
-    def kit_parts(self, kit: KitInfo) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
-        """The kit's components and gifts as pricing Parts."""
+    def kit_parts(self, kit: KitInfo) -> tuple[Money, tuple[Part, ...], tuple[Part, ...]]:
+        """The kit's price, and its components and gifts as pricing Parts."""
         key = (self.currency, kit.slug)
         parts = self.made.kit_parts.get(key)
         if parts is None:
             parts = (
+                Money.of(kit.price, self.currency),
                 tuple(Part(self(p.product), p.quantity) for p in kit.components),
                 tuple(Part(self(p.product), p.quantity) for p in kit.gifts),
             )
             self.made.kit_parts[key] = parts
         return parts
+
+    def selection(
+        self, routine: RoutineInfo, products: Mapping[str, ProductInfo], chosen: tuple[str, ...]
+    ) -> Selection:
+        """`selection_check` of a flat selection, checked once per catalog snapshot.
+
+        `products` must be the catalog `routine` comes from: the one `made` belongs to.
+        """
+        key = (routine.slug, chosen)
+        selections = self.made.selections
+        selection = selections.get(key)
+        if selection is None or selection.routine is not routine:
+            selection = selection_check(routine=routine, products=products, selections=chosen)
+            if len(selections) >= SELECTIONS_KEPT:
+                selections.clear()
+            selections[key] = selection
+        return selection
 
 
 def currency() -> str:
@@ -303,12 +365,12 @@ def _shipping_policy(code: str, flat: str, free_over: str | None) -> ShippingPol
 
 
 def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
-    components, gifts = make.kit_parts(kit)
+    price, components, gifts = make.kit_parts(kit)
     return KitLine(
         id=id,
         slug=kit.slug,
         name=kit.name,
-        price=Money.of(kit.price, make.currency),
+        price=price,
         components=components,
         gifts=gifts,
         quantity=quantity,
@@ -367,9 +429,7 @@ def quote_lines_build(
                     else f"{routine.name} is not available."
                 ]
                 continue
-            selection = selection_check(
-                routine=routine, products=catalog.products, selections=item.selections
-            )
+            selection = make.selection(routine, catalog.products, item.selections)
             if not selection.valid:
                 errors[f"items.{index}.selections"] = [p.message for p in selection.problems]
                 continue
