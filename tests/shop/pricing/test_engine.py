@@ -857,3 +857,38 @@ def test_a_product_listed_twice_in_a_routine_is_two_components() -> None:
         ("foundation-primer", 2),
     ]
     assert sum(c.allocated.cents for c in line.components) == line.total.cents
+
+
+def test_an_item_or_kit_checked_before_is_checked_again_in_another_currency() -> None:
+    # Checked items and kit parts are remembered by object, with the currency they passed in.
+    kit = seven_piece()
+    in_usd = request(product("a", POWDER), kit)
+    price(in_usd)
+    euro = Money.of("5.00", "EUR")
+    in_eur = replace(in_usd, currency="EUR", shipping=ShippingPolicy(euro, None))
+    with pytest.raises(PricingError, match="line 'a': item \\(finishing-powder\\) price is in USD"):
+        price(in_eur)
+    only_kit = replace(in_eur, lines=(kit,))
+    with pytest.raises(PricingError, match="kit price is in USD"):
+        price(only_kit)
+    kit_in_eur = replace(kit, price=Money.of("95.00", "EUR"))
+    with pytest.raises(PricingError, match="components \\(citrus-facial-wash\\) price is in USD"):
+        price(replace(only_kit, lines=(kit_in_eur,)))
+
+
+def test_kit_parts_given_as_a_list_are_checked_every_time() -> None:
+    parts = [Part(POWDER, 1), Part(PRIMER, 1)]
+    kit = replace(seven_piece(), components=parts, gifts=())
+    assert str(price(request(kit)).lines[0].total) == "42.00"
+    parts[1] = Part(PRIMER, 0)
+    with pytest.raises(PricingError, match="quantity must be at least 1"):
+        price(request(kit))
+
+
+def test_tiers_given_as_a_list_are_checked_every_time() -> None:
+    tiers = [Tier(2, Decimal(5))]
+    line = routine("r", [POWDER, PRIMER], tiers=tiers)  # type: ignore[arg-type]
+    assert str(price(request(line)).lines[0].total) == "39.90"
+    tiers.append(Tier(2, Decimal(9)))
+    with pytest.raises(PricingError, match="two tiers start at 2"):
+        price(request(line))

@@ -25,6 +25,7 @@ from shop.pricing import (
     Tier,
     UnknownCode,
     engine,
+    intake,
     price,
 )
 from tests.shop.pricing.builders import CURRENCY, NOW
@@ -300,10 +301,15 @@ def test_a_bigger_percentage_never_raises_the_merchandise_total(
 
 @SETTINGS
 @given(requests())
-def test_remembered_component_shares_change_nothing(request: PricingRequest) -> None:
-    # The engine keeps the component shares it made (they are immutable); a quote priced with
-    # them must equal one priced from nothing, and the memo must stay within its limit.
+def test_remembered_checks_and_component_shares_change_nothing(request: PricingRequest) -> None:
+    # The engine keeps the items and kit parts it checked and the component shares it made
+    # (all immutable); a quote priced with them must equal one priced from nothing, and the
+    # memos must stay within their limits.
     remembered = price(request)
     engine._COMPONENTS.clear()
+    intake._CHECKED_ITEMS.clear()
+    intake._CHECKED_PARTS.clear()
+    intake._CHECKED_TIERS.clear()
     assert price(request) == remembered
     assert len(engine._COMPONENTS) <= engine._COMPONENTS_LIMIT
+    assert len(intake._CHECKED_ITEMS) <= intake._CHECKED_LIMIT
