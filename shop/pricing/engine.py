@@ -7,8 +7,8 @@
 5. Allocation of every line's total to its products, unit by unit.
 
 All arithmetic runs on integer cents; `Money` is built only for the output. Rounding to the cent
-happens only in `shop.pricing.money.round_cents` (through `percent_of_cents`); everything else is
-exact integer arithmetic or largest-remainder allocation.
+happens only in `shop.pricing.money.percent_of_cents` (half-up, as `round_cents` rounds);
+everything else is exact integer arithmetic or largest-remainder allocation.
 
 Decisions where the contract and the brief are silent:
 
@@ -75,7 +75,8 @@ def price(request: PricingRequest) -> Breakdown:
     """Price a cart: the one function that computes a price in the shop.
 
     Deterministic, and pure as far as a caller can tell: it remembers immutable Money objects,
-    component shares and label texts between calls, nothing that changes a result. Raises
+    component shares, label texts and the frozen inputs that passed their checks between calls,
+    nothing that changes a result. Raises
     PricingError (a ValueError) for input that breaks the rules listed in `shop.pricing.intake`;
     promo codes that do not apply are never errors, they are reported in `Breakdown.rejected`.
     """

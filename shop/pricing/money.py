@@ -5,7 +5,8 @@ Design decisions (the brief left these open):
 * Every amount held by a `Money` is a whole number of cents. `Money(...)` and `Money.of(...)`
   refuse a value with a fraction of a cent (ValueError) instead of rounding it silently;
   `Money.rounded(...)` is the one constructor that accepts one, and it rounds through
-  `round_cents`, the single place where this package rounds money.
+  `round_cents`. Money is rounded nowhere else but in `percent_of_cents`, which rounds the
+  same way in exact integers.
 * Multiplying by a `Decimal` can produce a fraction of a cent; the product is rounded half-up
   through `round_cents`. Multiplying by an `int` is exact. There is no division: split amounts
   with `shop.pricing.allocate.allocate` so the parts always add up to the whole.
@@ -322,13 +323,43 @@ def format_money(money: Money) -> str:
     return f"{sign}{symbol}{digits}"
 
 
-def percent_of_cents(cents: int, percent: Decimal) -> int:
-    """`percent` % of an amount given in cents, rounded half-up to the cent by `round_cents`.
+def percent_of_cents(cents: int, percent: Decimal | int) -> int:
+    """`percent` % of an amount given in cents, rounded half-up to the cent.
 
     `percent_of_cents(1250, Decimal("15"))` is 188 (15 % of 12.50 is 1.875, rounded to 1.88).
+    It runs on every bundle and code, so it works in exact integers (the percentage as a ratio
+    of two) and rounds exactly as `round_cents` would round the exact value (a test holds the
+    two equal).
     """
-    exact = _CONTEXT.divide(_CONTEXT.multiply(Decimal(cents), percent), Decimal(10000))
-    return int(round_cents(exact).scaleb(2, _CONTEXT))
+    # Only a Decimal or an int may look its ratio up: 1.0 and True are equal keys to 1.
+    kind = type(percent)
+    ratio = _PERCENT_RATIOS.get(percent) if kind is Decimal or kind is int else None
+    if ratio is None:
+        ratio = _percent_ratio(percent)
+    numerator, denominator = ratio
+    exact = cents * numerator  # over denominator
+    whole, rest = divmod(abs(exact), denominator)
+    if 2 * rest >= denominator:  # half a cent or more: up, away from zero
+        whole += 1
+    return -whole if exact < 0 else whole
+
+
+# Percentages as (numerator, denominator of a hundredth): a shop has a handful of them.
+_PERCENT_RATIOS: dict[Decimal | int, tuple[int, int]] = {}
+
+
+def _percent_ratio(percent: Decimal | int) -> tuple[int, int]:
+    if isinstance(percent, float):
+        raise TypeError("percentages refuse floats: use Decimal")
+    if isinstance(percent, bool) or not isinstance(percent, Decimal | int):
+        raise TypeError(f"a percentage must be a Decimal, not {type(percent).__name__}")
+    if isinstance(percent, Decimal) and not percent.is_finite():
+        raise ValueError(f"cannot take {percent} percent")
+    numerator, denominator = percent.as_integer_ratio()
+    if len(_PERCENT_RATIOS) > 1024:
+        _PERCENT_RATIOS.clear()
+    ratio = _PERCENT_RATIOS[percent] = (numerator, denominator * 100)
+    return ratio
 
 
 class MoneyCache(dict[int, Money]):

@@ -6,6 +6,8 @@ from dataclasses import FrozenInstanceError
 from decimal import Decimal, localcontext
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shop.pricing.money import (
     CurrencyMismatch,
@@ -233,3 +235,34 @@ def test_from_cents_and_the_money_cache() -> None:
 )
 def test_percent_of_cents_rounds_half_up(cents: int, percent: str, expected: int) -> None:
     assert percent_of_cents(cents, Decimal(percent)) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.integers(-(10**12), 10**12),
+    st.decimals(-1000, 1000, places=4, allow_nan=False) | st.integers(0, 100),
+)
+def test_percent_of_cents_rounds_as_round_cents_does(cents: int, percent: Decimal | int) -> None:
+    # The exact value, in dollars, rounded by the package's reference rounding.
+    with localcontext(prec=80):
+        exact = Decimal(cents) * Decimal(percent) / Decimal(10000)
+    expected = int(round_cents(exact).scaleb(2))
+    assert percent_of_cents(cents, percent) == expected
+    assert percent_of_cents(cents, percent) == expected  # the remembered ratio gives the same
+
+
+@pytest.mark.parametrize(
+    ("percent", "error"),
+    [
+        (1.0, TypeError),
+        (1.5, TypeError),
+        (True, TypeError),
+        ("10", TypeError),
+        (Decimal("NaN"), ValueError),
+        (Decimal("Infinity"), ValueError),
+    ],
+)
+def test_percent_of_cents_refuses_what_is_no_percentage(percent: object, error: type) -> None:
+    assert percent_of_cents(100, 1) == percent_of_cents(100, Decimal(1)) == 1  # remembered
+    with pytest.raises(error):
+        percent_of_cents(100, percent)  # type: ignore[arg-type]
