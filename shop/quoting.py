@@ -13,12 +13,13 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.utils import timezone
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from kits import selectors as kit_selectors
 from kits.rules import (
@@ -78,9 +79,12 @@ class InvalidItems(ValueError):
         super().__init__(" ".join(parts) if parts else "The items are not valid.")
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteItem:
-    """One parsed cart item. `id` becomes the pricing line id (default: its index)."""
+class QuoteItem(NamedTuple):
+    """One parsed cart item. `id` becomes the pricing line id (default: its index).
+
+    A named tuple rather than a frozen dataclass: a quote makes one per item, and a tuple is
+    made in a third of the time.
+    """
 
     kind: str
     slug: str
@@ -342,26 +346,47 @@ class ItemMaker:
         return selection
 
 
+@dataclass(frozen=True, slots=True)
+class _ShopPricing:
+    """The shop's pricing settings, read once: settings reads cost a microsecond each."""
+
+    currency: str
+    shipping: ShippingPolicy
+    no_shipping: ShippingPolicy
+
+
+_PRICING_SETTINGS = frozenset({"SHOP_CURRENCY", "SHOP_SHIPPING", "SHOP_FREE_SHIPPING_OVER"})
+
+
+@functools.cache
+def _shop_pricing() -> _ShopPricing:
+    code = str(settings.SHOP_CURRENCY)
+    free_over = settings.SHOP_FREE_SHIPPING_OVER
+    return _ShopPricing(
+        currency=code,
+        shipping=ShippingPolicy(
+            flat=Money.of(Decimal(str(settings.SHOP_SHIPPING)), code),
+            free_over=None if free_over is None else Money.of(Decimal(str(free_over)), code),
+        ),
+        no_shipping=ShippingPolicy(flat=Money.zero(code), free_over=None),
+    )
+
+
+@receiver(setting_changed)
+def _pricing_settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in _PRICING_SETTINGS:
+        _shop_pricing.cache_clear()
+
+
 def currency() -> str:
-    return str(settings.SHOP_CURRENCY)
+    """The shop's currency (`SHOP_CURRENCY`)."""
+    return _shop_pricing().currency
 
 
 def shipping_policy(*, free: bool = False) -> ShippingPolicy:
     """The shop's shipping from settings; `free=True` for figures that leave shipping out."""
-    if free:
-        return _shipping_policy(currency(), "0", None)
-    free_over = settings.SHOP_FREE_SHIPPING_OVER
-    return _shipping_policy(
-        currency(), str(settings.SHOP_SHIPPING), None if free_over is None else str(free_over)
-    )
-
-
-@functools.lru_cache(maxsize=16)
-def _shipping_policy(code: str, flat: str, free_over: str | None) -> ShippingPolicy:
-    return ShippingPolicy(
-        flat=Money.of(Decimal(flat), code),
-        free_over=None if free_over is None else Money.of(Decimal(free_over), code),
-    )
+    pricing = _shop_pricing()
+    return pricing.no_shipping if free else pricing.shipping
 
 
 def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
@@ -459,7 +484,7 @@ def pricing_request(
         currency=currency(),
         lines=tuple(lines),
         shipping=shipping_policy(free=free_shipping),
-        now=now or timezone.now(),
+        now=now or datetime.now(UTC),
         promos=tuple(promos),
     )
 
@@ -479,7 +504,7 @@ def quote_prepare(
     throttled lookup, or previewed in the admin simulator) and replace `promo_codes`.
     `cached=True` takes the catalog from the snapshot (see `quote_catalog_load`).
     """
-    now = now or timezone.now()
+    now = now or datetime.now(UTC)  # what timezone.now() gives with USE_TZ, which pricing needs
     catalog = quote_catalog_load(items=items, cached=cached)
     make = ItemMaker(currency(), catalog.made)
     lines, selections = quote_lines_build(items=items, catalog=catalog, make=make)
