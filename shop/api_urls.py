@@ -3,11 +3,12 @@ from django.urls import path
 from . import api, checkout_api
 
 urlpatterns = [
+    # The busiest endpoint first: URL resolution tries the patterns in order.
+    path("quote/", api.QuoteApi.as_view(), name="api-quote"),
     path("steps/", api.StepListApi.as_view(), name="api-steps"),
     path("products/", api.ProductListCreateApi.as_view(), name="api-products"),
     path("products/<str:slug>/", api.ProductDetailApi.as_view(), name="api-product"),
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
-    path("quote/", api.QuoteApi.as_view(), name="api-quote"),
     # Carts, checkout and orders (ids are checked in the views: a malformed one is a 404).
     path("carts/", checkout_api.CartCreateApi.as_view(), name="api-carts"),
     path("carts/<str:cart_id>/", checkout_api.CartDetailApi.as_view(), name="api-cart"),
