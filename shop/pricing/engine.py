@@ -336,10 +336,14 @@ def _finish(
 ) -> Breakdown:
     shipping = _shipping(request, lines, promos, applied)
     money = shared_money_cache(request.currency)
-    priced = [_priced(line, money) for line in lines]
-    subtotal = sum(line.subtotal for line in lines)
-    merchandise = sum(line.total for line in lines)
-    gift_value = sum(line.gift_value for line in lines)
+    adjustments = _adjustments_of(request.currency)
+    priced = []
+    subtotal = merchandise = gift_value = 0
+    for line in lines:
+        priced.append(_priced(line, money, adjustments))
+        subtotal += line.subtotal
+        merchandise += line.total
+        gift_value += line.gift_value
     zero = money[0]
     for code, gift in promos.gift_lines:
         gift_value += gift.price.cents
@@ -370,20 +374,21 @@ def _finish(
         value=money[value],
         savings=money[value - merchandise],
         applied=tuple(
-            new_adjustment(source, rule, applied.labels[source, rule], money[cents])
-            for (source, rule), cents in applied.cents.items()
+            [
+                _adjustment((source, rule, applied.labels[source, rule], cents), money, adjustments)
+                for (source, rule), cents in applied.cents.items()
+            ]
         ),
         rejected=tuple(rejected),
     )
 
 
-def _priced(line: LineState, money: MoneyCache) -> PricedLine:
+def _priced(line: LineState, money: MoneyCache, made: _Adjustments) -> PricedLine:
     """The output line, its total allocated over its units (step 5)."""
     adjustments: tuple[Adjustment, ...] = ()
     if line.adjustments:
         adjustments = tuple(
-            new_adjustment(source, rule, label, money[cents])
-            for source, rule, label, cents in line.adjustments
+            [made.get(taken) or _adjustment(taken, money, made) for taken in line.adjustments]
         )
     return new_priced_line(
         line.id,
@@ -398,6 +403,31 @@ def _priced(line: LineState, money: MoneyCache) -> PricedLine:
         _components(line.total, line.parts, line.gifts, money),
         False,
     )
+
+
+# Adjustments by (source, rule, label, cents), per currency: immutable, and the same few
+# recur (a kit's price, a tier, a code on a product), so they are made once like shares below.
+_Taken = tuple[str, str, str, int]
+_Adjustments = dict[_Taken, Adjustment]
+_ADJUSTMENTS: dict[str, _Adjustments] = {}
+_ADJUSTMENTS_LIMIT = 4096
+
+
+def _adjustments_of(currency: str) -> _Adjustments:
+    made = _ADJUSTMENTS.get(currency)
+    if made is None:
+        made = _ADJUSTMENTS.setdefault(currency, {})
+    return made
+
+
+def _adjustment(taken: _Taken, money: MoneyCache, made: _Adjustments) -> Adjustment:
+    adjustment = made.get(taken)
+    if adjustment is None:
+        source, rule, label, cents = taken
+        if len(made) >= _ADJUSTMENTS_LIMIT:
+            made.clear()
+        adjustment = made[taken] = new_adjustment(source, rule, label, money[cents])
+    return adjustment
 
 
 # Component shares by what decides them. Lines repeat from quote to quote (a product at a

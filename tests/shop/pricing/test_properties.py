@@ -301,12 +301,13 @@ def test_a_bigger_percentage_never_raises_the_merchandise_total(
 
 @SETTINGS
 @given(requests())
-def test_remembered_checks_and_component_shares_change_nothing(request: PricingRequest) -> None:
-    # The engine keeps the items and kit parts it checked and the component shares it made
-    # (all immutable); a quote priced with them must equal one priced from nothing, and the
-    # memos must stay within their limits.
+def test_remembered_checks_and_outputs_change_nothing(request: PricingRequest) -> None:
+    # The engine keeps the items and kit parts it checked and the adjustments and component
+    # shares it made (all immutable); a quote priced with them must equal one priced from
+    # nothing, and the memos must stay within their limits.
     remembered = price(request)
     engine._COMPONENTS.clear()
+    engine._ADJUSTMENTS.clear()
     intake._CHECKED_ITEMS.clear()
     intake._CHECKED_PARTS.clear()
     intake._CHECKED_TIERS.clear()
