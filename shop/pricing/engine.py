@@ -45,7 +45,14 @@ from decimal import Decimal
 
 from shop.pricing.allocate import allocate_units, largest_remainder
 from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
-from shop.pricing.intake import GIFT_LINE_PREFIX, Group, LineState, read_request, whole_cents
+from shop.pricing.intake import (
+    GIFT_LINE_PREFIX,
+    Group,
+    LineState,
+    checked_forget,
+    read_request,
+    whole_cents,
+)
 from shop.pricing.money import (
     Money,
     MoneyCache,
@@ -68,7 +75,7 @@ from shop.pricing.types import (
     UnknownCode,
 )
 
-__all__ = ["price"]
+__all__ = ["price", "price_forget"]
 
 
 def price(request: PricingRequest) -> Breakdown:
@@ -86,6 +93,15 @@ def price(request: PricingRequest) -> Breakdown:
     _apply_bundles(request, lines, applied, rejected)
     promos = _apply_promos(request, lines, applied, rejected)
     return _finish(request, lines, promos, applied, rejected)
+
+
+def price_forget() -> None:
+    """Forget what `price` remembers between calls: component shares, adjustments, and which
+    inputs passed their checks. Results never depend on it; benchmarks of a cart seen for the
+    first time and tests call it."""
+    _COMPONENTS.clear()
+    _ADJUSTMENTS.clear()
+    checked_forget()
 
 
 # -- internal state -------------------------------------------------------------------------

@@ -45,6 +45,7 @@ __all__ = [
     "PROMO_KINDS",
     "Group",
     "LineState",
+    "checked_forget",
     "read_request",
     "whole_cents",
 ]
@@ -212,6 +213,13 @@ _CHECKED_ITEMS: dict[int, _CheckedItem] = {}
 _CHECKED_PARTS: dict[tuple[int, int], _CheckedParts] = {}
 _CHECKED_TIERS: dict[int, Sequence[Tier]] = {}
 _CHECKED_LIMIT = 4096
+
+
+def checked_forget() -> None:
+    """Forget which items, kit parts and tiers passed their checks (see `price_forget`)."""
+    _CHECKED_ITEMS.clear()
+    _CHECKED_PARTS.clear()
+    _CHECKED_TIERS.clear()
 
 
 class _Reader:

@@ -27,6 +27,7 @@ from shop.pricing import (
     engine,
     intake,
     price,
+    price_forget,
 )
 from tests.shop.pricing.builders import CURRENCY, NOW
 
@@ -306,11 +307,7 @@ def test_remembered_checks_and_outputs_change_nothing(request: PricingRequest) -
     # shares it made (all immutable); a quote priced with them must equal one priced from
     # nothing, and the memos must stay within their limits.
     remembered = price(request)
-    engine._COMPONENTS.clear()
-    engine._ADJUSTMENTS.clear()
-    intake._CHECKED_ITEMS.clear()
-    intake._CHECKED_PARTS.clear()
-    intake._CHECKED_TIERS.clear()
+    price_forget()
     assert price(request) == remembered
     assert len(engine._COMPONENTS) <= engine._COMPONENTS_LIMIT
     assert len(intake._CHECKED_ITEMS) <= intake._CHECKED_LIMIT
