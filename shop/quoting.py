@@ -45,6 +45,7 @@ from shop.pricing import (
     UnknownCode,
     price,
 )
+from shop.pricing.build import new_kit_line, new_product_line, new_routine_line
 
 from .catalog_snapshot import Made, catalog_snapshot
 from .selectors import ProductInfo, product_infos
@@ -391,15 +392,7 @@ def shipping_policy(*, free: bool = False) -> ShippingPolicy:
 
 def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
     price, components, gifts = make.kit_parts(kit)
-    return KitLine(
-        id=id,
-        slug=kit.slug,
-        name=kit.name,
-        price=price,
-        components=components,
-        gifts=gifts,
-        quantity=quantity,
-    )
+    return new_kit_line(id, kit.slug, kit.name, price, components, gifts, quantity)
 
 
 def routine_line(
@@ -410,13 +403,9 @@ def routine_line(
     id: str,
     make: ItemMaker,
 ) -> RoutineLine:
-    return RoutineLine(
-        id=id,
-        slug=routine.slug,
-        name=routine.name,
-        selections=tuple(make(product) for product in products),
-        tiers=make.tiers(routine),
-        quantity=quantity,
+    selections = tuple([make(product) for product in products])
+    return new_routine_line(
+        id, routine.slug, routine.name, selections, make.tiers(routine), quantity
     )
 
 
@@ -436,7 +425,7 @@ def quote_lines_build(
             elif not product.active:
                 errors[f"items.{index}.product"] = [f"{product.name} is no longer sold."]
             else:
-                lines.append(ProductLine(line_id, make(product), item.quantity))
+                lines.append(new_product_line(line_id, make(product), item.quantity))
         elif item.kind == "kit":
             kit = catalog.kits.get(item.slug)
             problem = f'No kit is called "{item.slug}".' if kit is None else kit_problem(kit)

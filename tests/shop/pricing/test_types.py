@@ -1,11 +1,29 @@
 """The output types: fast constructors build equal objects, frozen and slotted like the rest."""
 
 from dataclasses import FrozenInstanceError, fields
+from decimal import Decimal
 
 import pytest
 
-from shop.pricing import Adjustment, ComponentShare, Item, PricedLine
-from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
+from shop.pricing import (
+    Adjustment,
+    ComponentShare,
+    Item,
+    KitLine,
+    Part,
+    PricedLine,
+    ProductLine,
+    RoutineLine,
+    Tier,
+)
+from shop.pricing.build import (
+    new_adjustment,
+    new_component_share,
+    new_kit_line,
+    new_priced_line,
+    new_product_line,
+    new_routine_line,
+)
 from tests.shop.pricing.builders import usd
 
 
@@ -24,6 +42,24 @@ def test_fast_constructors_build_the_same_objects_as_the_dataclasses() -> None:
             setattr(built, fields(built)[0].name, "changed")
         assert not hasattr(built, "__dict__")
     assert hash(line) == hash(PricedLine(*args))
+
+
+def test_fast_line_constructors_build_the_same_lines_as_the_dataclasses() -> None:
+    item = Item("wash", "Wash", usd("1.00"), "cleanse")
+    product = new_product_line("0", item, 2)
+    assert product == ProductLine("0", item, 2)
+    kit_args = ("1", "kit", "Kit", usd("3.00"), (Part(item, 2),), (Part(item, 1),), 1)
+    kit = new_kit_line(*kit_args)
+    assert kit == KitLine(*kit_args)
+    routine_args = ("2", "routine", "Routine", (item,), (Tier(1, Decimal(5)),), 3)
+    routine = new_routine_line(*routine_args)
+    assert routine == RoutineLine(*routine_args)
+    for built in (product, kit, routine):
+        assert all(hasattr(built, field.name) for field in fields(built))
+        with pytest.raises(FrozenInstanceError):
+            setattr(built, fields(built)[0].name, "changed")
+        assert not hasattr(built, "__dict__")
+    assert hash(kit) == hash(KitLine(*kit_args))
 
 
 def test_inputs_are_frozen_and_slotted() -> None:
