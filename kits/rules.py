@@ -170,8 +170,8 @@ def _products(count: int) -> str:
 
 
 def _count_problem(slot: SlotInfo, count: int) -> SelectionProblem | None:
-    label = _label(slot)
     if count > slot.max_items:
+        label = _label(slot)
         return SelectionProblem(
             slot.step,
             "too_many",
@@ -179,6 +179,7 @@ def _count_problem(slot: SlotInfo, count: int) -> SelectionProblem | None:
         )
     if count >= slot.min_items or (count == 0 and not slot.required):
         return None
+    label = _label(slot)
     if slot.min_items == 1:
         message = f"Choose one {label}" if slot.max_items == 1 else f"Choose at least one {label}"
     elif slot.min_items == slot.max_items:
@@ -260,8 +261,9 @@ def selection_check(
         problem = _count_problem(slot, len(chosen[slot.step]))
         if problem is not None:
             problems.append(problem)
-    order = {slot.step: index for index, slot in enumerate(routine.slots)}
-    problems.sort(key=lambda p: order.get(p.slot, len(order)) if p.slot else len(order))
+    if len(problems) > 1:
+        order = {slot.step: index for index, slot in enumerate(routine.slots)}
+        problems.sort(key=lambda p: order.get(p.slot, len(order)) if p.slot else len(order))
     return Selection(
         routine=routine,
         chosen={step: tuple(items) for step, items in chosen.items()},
