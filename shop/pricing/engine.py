@@ -451,7 +451,7 @@ def _adjustment(taken: _Taken, money: MoneyCache, made: _Adjustments) -> Adjustm
 # once and shared; the memo starts afresh when full, so it never grows without bound.
 _ComponentsKey = tuple[str, int, tuple[Group, ...], tuple[tuple[str, int], ...]]
 _COMPONENTS: dict[_ComponentsKey, tuple[ComponentShare, ...]] = {}
-_COMPONENTS_LIMIT = 4096
+_COMPONENTS_LIMIT = 1024  # a 99-kit line's shares are ~8 KB: at most ~9 MB
 
 
 def _components(
