@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from shop.pricing.money import Money
+from shop.pricing.money import Money, exact_ratio
 
 __all__ = [
     "SupportsLessThan",
@@ -57,15 +57,10 @@ def _integer_weights(weights: Sequence[Decimal]) -> list[int]:
     # Scale every weight by one common denominator so that remainders compare exactly.
     ratios: list[tuple[int, int]] = []
     for weight in weights:
-        if isinstance(weight, float):
-            raise TypeError("allocation weights refuse floats: use Decimal")
-        if isinstance(weight, bool) or not isinstance(weight, Decimal | int):
-            raise TypeError(f"allocation weights must be Decimal, not {type(weight).__name__}")
-        if isinstance(weight, Decimal) and not weight.is_finite():
-            raise ValueError(f"allocation weight {weight} is not finite")
-        if weight < 0:
+        ratio = exact_ratio(weight, "an allocation weight")
+        if ratio[0] < 0:
             raise ValueError(f"allocation weight {weight} is negative")
-        ratios.append(weight.as_integer_ratio())
+        ratios.append(ratio)
     denominator = math.lcm(*(d for _, d in ratios)) if ratios else 1
     return [n * (denominator // d) for n, d in ratios]
 

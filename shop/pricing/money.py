@@ -32,6 +32,7 @@ __all__ = [
     "Money",
     "MoneyCache",
     "cents_text",
+    "exact_ratio",
     "format_money",
     "percent_of_cents",
     "round_cents",
@@ -348,14 +349,20 @@ def percent_of_cents(cents: int, percent: Decimal | int) -> int:
 _PERCENT_RATIOS: dict[Decimal | int, tuple[int, int]] = {}
 
 
+def exact_ratio(value: Decimal | int, what: str) -> tuple[int, int]:
+    """A finite Decimal or int as (numerator, denominator), refusing floats, bools and
+    anything else (TypeError) and NaN or infinities (ValueError); `what` names it in errors."""
+    if isinstance(value, float):
+        raise TypeError(f"{what} refuses floats: use Decimal")
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"{what} {value} is not finite")
+    return value.as_integer_ratio()
+
+
 def _percent_ratio(percent: Decimal | int) -> tuple[int, int]:
-    if isinstance(percent, float):
-        raise TypeError("percentages refuse floats: use Decimal")
-    if isinstance(percent, bool) or not isinstance(percent, Decimal | int):
-        raise TypeError(f"a percentage must be a Decimal, not {type(percent).__name__}")
-    if isinstance(percent, Decimal) and not percent.is_finite():
-        raise ValueError(f"cannot take {percent} percent")
-    numerator, denominator = percent.as_integer_ratio()
+    numerator, denominator = exact_ratio(percent, "a percentage")
     if len(_PERCENT_RATIOS) > 1024:
         _PERCENT_RATIOS.clear()
     ratio = _PERCENT_RATIOS[percent] = (numerator, denominator * 100)

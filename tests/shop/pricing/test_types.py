@@ -2,6 +2,7 @@
 
 from dataclasses import FrozenInstanceError, fields
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,13 @@ from shop.pricing.build import (
 from tests.shop.pricing.builders import usd
 
 
+def check_frozen_and_slotted(built: Any) -> None:
+    assert all(hasattr(built, field.name) for field in fields(built))
+    with pytest.raises(FrozenInstanceError):
+        setattr(built, fields(built)[0].name, "changed")
+    assert not hasattr(built, "__dict__")
+
+
 def test_fast_constructors_build_the_same_objects_as_the_dataclasses() -> None:
     money = usd("1.00")
     adjustment = new_adjustment("promo", "TEN", "TEN: 10% off", money)
@@ -37,10 +45,7 @@ def test_fast_constructors_build_the_same_objects_as_the_dataclasses() -> None:
     line = new_priced_line(*args)
     assert line == PricedLine(*args)
     for built in (adjustment, share, line):
-        assert all(hasattr(built, field.name) for field in fields(built))
-        with pytest.raises(FrozenInstanceError):
-            setattr(built, fields(built)[0].name, "changed")
-        assert not hasattr(built, "__dict__")
+        check_frozen_and_slotted(built)
     assert hash(line) == hash(PricedLine(*args))
 
 
@@ -55,10 +60,7 @@ def test_fast_line_constructors_build_the_same_lines_as_the_dataclasses() -> Non
     routine = new_routine_line(*routine_args)
     assert routine == RoutineLine(*routine_args)
     for built in (product, kit, routine):
-        assert all(hasattr(built, field.name) for field in fields(built))
-        with pytest.raises(FrozenInstanceError):
-            setattr(built, fields(built)[0].name, "changed")
-        assert not hasattr(built, "__dict__")
+        check_frozen_and_slotted(built)
     assert hash(kit) == hash(KitLine(*kit_args))
 
 
