@@ -65,7 +65,7 @@ class Made:
     routine selections by (routine slug, product slugs). See `shop.quoting.ItemMaker`."""
 
     items: dict[tuple[str, str], Item] = field(default_factory=dict)
-    kit_parts: dict[tuple[str, str], tuple[Money, tuple[Part, ...], tuple[Part, ...]]] = field(
+    kit_pricing: dict[tuple[str, str], tuple[Money, tuple[Part, ...], tuple[Part, ...]]] = field(
         default_factory=dict
     )
     tiers: dict[str, tuple[Tier, ...]] = field(default_factory=dict)

@@ -316,17 +316,17 @@ class ItemMaker:
             self.made.tiers[routine.slug] = tiers
         return tiers
 
-    def kit_parts(self, kit: KitInfo) -> tuple[Money, tuple[Part, ...], tuple[Part, ...]]:
+    def kit_pricing(self, kit: KitInfo) -> tuple[Money, tuple[Part, ...], tuple[Part, ...]]:
         """The kit's price, and its components and gifts as pricing Parts."""
         key = (self.currency, kit.slug)
-        parts = self.made.kit_parts.get(key)
+        parts = self.made.kit_pricing.get(key)
         if parts is None:
             parts = (
                 Money.of(kit.price, self.currency),
                 tuple(Part(self(p.product), p.quantity) for p in kit.components),
                 tuple(Part(self(p.product), p.quantity) for p in kit.gifts),
             )
-            self.made.kit_parts[key] = parts
+            self.made.kit_pricing[key] = parts
         return parts
 
     def selection(
@@ -391,7 +391,7 @@ def shipping_policy(*, free: bool = False) -> ShippingPolicy:
 
 
 def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
-    price, components, gifts = make.kit_parts(kit)
+    price, components, gifts = make.kit_pricing(kit)
     return new_kit_line(id, kit.slug, kit.name, price, components, gifts, quantity)
 
 

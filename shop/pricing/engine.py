@@ -81,11 +81,11 @@ __all__ = ["price", "price_forget"]
 def price(request: PricingRequest) -> Breakdown:
     """Price a cart: the one function that computes a price in the shop.
 
-    Deterministic, and pure as far as a caller can tell: it remembers immutable Money objects,
-    component shares, label texts and the frozen inputs that passed their checks between calls,
-    nothing that changes a result. Raises
-    PricingError (a ValueError) for input that breaks the rules listed in `shop.pricing.intake`;
-    promo codes that do not apply are never errors, they are reported in `Breakdown.rejected`.
+    Deterministic, and pure as far as a caller can tell: between calls it remembers immutable
+    Money objects, adjustments, component shares, label texts and which frozen inputs passed
+    their checks, nothing that changes a result (`price_forget` empties it). Raises PricingError
+    (a ValueError) for input that breaks the rules listed in `shop.pricing.intake`; promo codes
+    that do not apply are never errors, they are reported in `Breakdown.rejected`.
     """
     lines = read_request(request)  # step 1
     rejected: list[Rejection] = []
@@ -403,9 +403,7 @@ def _priced(line: LineState, money: MoneyCache, made: _Adjustments) -> PricedLin
     """The output line, its total allocated over its units (step 5)."""
     adjustments: tuple[Adjustment, ...] = ()
     if line.adjustments:
-        adjustments = tuple(
-            [made.get(taken) or _adjustment(taken, money, made) for taken in line.adjustments]
-        )
+        adjustments = tuple([_adjustment(taken, money, made) for taken in line.adjustments])
     return new_priced_line(
         line.id,
         line.kind,
