@@ -121,7 +121,7 @@ def _first_sight(post: Callable[[str, str], Any], body: str) -> list[dict[str, A
         return post("/api/quote/", body)
 
     floor, quote = measure_against(lambda: post("/bench/floor/", body), first_sight)
-    floor = record("floor POST 7 lines (mixed body)", floor)
+    floor = record("floor POST 7 lines (mixed body), first-sight run", floor)
     return [floor, record("api.quote 7 lines (mixed), seen for the first time", quote, floor=floor)]
 
 
