@@ -15,6 +15,7 @@ from tests.factories import ProductFactory, StepFactory
 from tests.shop.checkout_helpers import ROUTINE_ITEM, Catalog, check_out, new_cart, problem
 
 pytestmark = pytest.mark.django_db
+UNKNOWN_CART = uuid.UUID("6f1c2b7e-0d4a-4c57-9a3e-5b8d2f0e7c41")
 
 
 def cart(client: APIClient, cart_id: str) -> dict[str, Any]:
@@ -200,10 +201,11 @@ def test_unknown_or_malformed_items_are_400_naming_the_field(
     [
         "/api/carts/not-a-uuid/",
         "/api/carts/12345/items/",
-        f"/api/carts/{uuid.uuid4()}/",
-        f"/api/carts/{uuid.uuid4()}/items/",
-        f"/api/carts/{uuid.uuid4()}/promo/",
-        f"/api/carts/{uuid.uuid4()}/checkout/",
+        # Fixed ids, not uuid4(): test ids must be the same in every process (pytest-xdist).
+        f"/api/carts/{UNKNOWN_CART}/",
+        f"/api/carts/{UNKNOWN_CART}/items/",
+        f"/api/carts/{UNKNOWN_CART}/promo/",
+        f"/api/carts/{UNKNOWN_CART}/checkout/",
     ],
 )
 def test_unknown_or_malformed_cart_ids_are_404(
