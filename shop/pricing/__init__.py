@@ -1,7 +1,7 @@
 """The pricing service: pure-Python cart pricing (no Django), frozen dataclasses in and out."""
 
 from shop.pricing.allocate import allocate
-from shop.pricing.engine import price, price_forget
+from shop.pricing.engine import price
 from shop.pricing.errors import PricingError
 from shop.pricing.intake import MAX_QUANTITY
 from shop.pricing.money import CurrencyMismatch, Money, format_money, round_cents
@@ -46,6 +46,5 @@ __all__ = [
     "allocate",
     "format_money",
     "price",
-    "price_forget",
     "round_cents",
 ]

@@ -44,12 +44,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from shop.pricing.allocate import allocate_units, largest_remainder
-from shop.pricing.build import new_adjustment, new_component_share, new_priced_line
 from shop.pricing.intake import (
     GIFT_LINE_PREFIX,
     Group,
     LineState,
-    checked_forget,
     read_request,
     whole_cents,
 )
@@ -75,15 +73,13 @@ from shop.pricing.types import (
     UnknownCode,
 )
 
-__all__ = ["price", "price_forget"]
+__all__ = ["price"]
 
 
 def price(request: PricingRequest) -> Breakdown:
     """Price a cart: the one function that computes a price in the shop.
 
-    Deterministic, and pure as far as a caller can tell: between calls it remembers immutable
-    Money objects, adjustments, component shares, label texts and which frozen inputs passed
-    their checks, nothing that changes a result (`price_forget` empties it). Raises PricingError
+    Deterministic and pure: it remembers nothing between calls. Raises PricingError
     (a ValueError) for input that breaks the rules listed in `shop.pricing.intake`; promo codes
     that do not apply are never errors, they are reported in `Breakdown.rejected`.
     """
@@ -93,15 +89,6 @@ def price(request: PricingRequest) -> Breakdown:
     _apply_bundles(request, lines, applied, rejected)
     promos = _apply_promos(request, lines, applied, rejected)
     return _finish(request, lines, promos, applied, rejected)
-
-
-def price_forget() -> None:
-    """Forget what `price` remembers between calls: component shares, adjustments, and which
-    inputs passed their checks. Results never depend on it; benchmarks of a cart seen for the
-    first time and tests call it."""
-    _COMPONENTS.clear()
-    _ADJUSTMENTS.clear()
-    checked_forget()
 
 
 # -- internal state -------------------------------------------------------------------------
@@ -131,17 +118,9 @@ class _PromoOutcome:
 # -- step 2: bundles ------------------------------------------------------------------------
 
 
-_PERCENT_TEXTS: dict[Decimal | int, str] = {}
-
-
 def _percent_text(percent: Decimal | int) -> str:
-    """10 for Decimal("10.00"), 12.5 for Decimal("12.50") (remembered: labels repeat)."""
-    text = _PERCENT_TEXTS.get(percent)
-    if text is None:
-        if len(_PERCENT_TEXTS) > 1024:
-            _PERCENT_TEXTS.clear()
-        text = _PERCENT_TEXTS[percent] = f"{Decimal(percent).normalize():f}"
-    return text
+    """10 for Decimal("10.00"), 12.5 for Decimal("12.50")."""
+    return f"{Decimal(percent).normalize():f}"
 
 
 def _more_products(count: int) -> str:
@@ -352,31 +331,29 @@ def _finish(
 ) -> Breakdown:
     shipping = _shipping(request, lines, promos, applied)
     money = shared_money_cache(request.currency)
-    adjustments = _adjustments_of(request.currency)
     priced = []
     subtotal = merchandise = gift_value = 0
     for line in lines:
-        priced.append(_priced(line, money, adjustments))
+        priced.append(_priced(line, money))
         subtotal += line.subtotal
         merchandise += line.total
         gift_value += line.gift_value
     zero = money[0]
     for code, gift in promos.gift_lines:
         gift_value += gift.price.cents
-        share = new_component_share(gift.slug, 1, zero, True, (zero,))
         priced.append(
-            new_priced_line(
-                f"{GIFT_LINE_PREFIX}{code}",
-                "product",
-                gift.slug,
-                gift.name,
-                1,
-                zero,
-                zero,
-                (),
-                zero,
-                (share,),
-                True,
+            PricedLine(
+                id=f"{GIFT_LINE_PREFIX}{code}",
+                kind="product",
+                ref=gift.slug,
+                name=gift.name,
+                quantity=1,
+                unit_price=zero,
+                subtotal=zero,
+                adjustments=(),
+                total=zero,
+                components=(_gift_share(gift.slug, 1, zero),),
+                gift=True,
             )
         )
     value = subtotal + gift_value
@@ -390,91 +367,55 @@ def _finish(
         value=money[value],
         savings=money[value - merchandise],
         applied=tuple(
-            [
-                _adjustment((source, rule, applied.labels[source, rule], cents), money, adjustments)
-                for (source, rule), cents in applied.cents.items()
-            ]
+            Adjustment(source, rule, applied.labels[source, rule], money[cents])
+            for (source, rule), cents in applied.cents.items()
         ),
         rejected=tuple(rejected),
     )
 
 
-def _priced(line: LineState, money: MoneyCache, made: _Adjustments) -> PricedLine:
+def _priced(line: LineState, money: MoneyCache) -> PricedLine:
     """The output line, its total allocated over its units (step 5)."""
-    adjustments: tuple[Adjustment, ...] = ()
-    if line.adjustments:
-        adjustments = tuple([_adjustment(taken, money, made) for taken in line.adjustments])
-    return new_priced_line(
-        line.id,
-        line.kind,
-        line.ref,
-        line.name,
-        line.quantity,
-        money[line.unit],
-        money[line.subtotal],
-        adjustments,
-        money[line.total],
-        _components(line.total, line.parts, line.gifts, money),
-        False,
+    return PricedLine(
+        id=line.id,
+        kind=line.kind,
+        ref=line.ref,
+        name=line.name,
+        quantity=line.quantity,
+        unit_price=money[line.unit],
+        subtotal=money[line.subtotal],
+        adjustments=tuple(
+            Adjustment(source, rule, label, money[cents])
+            for source, rule, label, cents in line.adjustments
+        ),
+        total=money[line.total],
+        components=_components(line.total, line.parts, line.gifts, money),
+        gift=False,
     )
-
-
-# Adjustments by (source, rule, label, cents), per currency: immutable, and the same few
-# recur (a kit's price, a tier, a code on a product), so they are made once like shares below.
-_Taken = tuple[str, str, str, int]
-_Adjustments = dict[_Taken, Adjustment]
-_ADJUSTMENTS: dict[str, _Adjustments] = {}
-_ADJUSTMENTS_LIMIT = 4096
-
-
-def _adjustments_of(currency: str) -> _Adjustments:
-    made = _ADJUSTMENTS.get(currency)
-    if made is None:
-        made = _ADJUSTMENTS.setdefault(currency, {})
-    return made
-
-
-def _adjustment(taken: _Taken, money: MoneyCache, made: _Adjustments) -> Adjustment:
-    adjustment = made.get(taken)
-    if adjustment is None:
-        source, rule, label, cents = taken
-        if len(made) >= _ADJUSTMENTS_LIMIT:
-            made.clear()
-        adjustment = made[taken] = new_adjustment(source, rule, label, money[cents])
-    return adjustment
-
-
-# Component shares by what decides them. Lines repeat from quote to quote (a product at a
-# quantity, a kit at its price) and shares are immutable, so like the Money in them they are made
-# once and shared; the memo starts afresh when full, so it never grows without bound.
-_ComponentsKey = tuple[str, int, tuple[Group, ...], tuple[tuple[str, int], ...]]
-_COMPONENTS: dict[_ComponentsKey, tuple[ComponentShare, ...]] = {}
-_COMPONENTS_LIMIT = 1024  # a 99-kit line's shares are ~8 KB: at most ~9 MB
 
 
 def _components(
     total: int, parts: tuple[Group, ...], gifts: tuple[tuple[str, int], ...], money: MoneyCache
 ) -> tuple[ComponentShare, ...]:
     """`total` allocated over the units of `parts`, then the gifts at 0.00."""
-    key = (money.currency, total, parts, gifts)
-    components = _COMPONENTS.get(key)
-    if components is not None:
-        return components
     shares: list[ComponentShare] = []
     for (slug, _, units, _), cents in zip(parts, allocate_units(total, parts), strict=True):
-        allocated = money[cents]
-        if units == 1:
-            unit_allocations: tuple[Money, ...] = (allocated,)
-        else:
-            # Units of one product tie on weight: the odd cents go to the first units.
-            base, extra = divmod(cents, units)
-            unit_allocations = (money[base + 1],) * extra + (money[base],) * (units - extra)
-        shares.append(new_component_share(slug, units, allocated, False, unit_allocations))
-    if gifts:
-        zero = money[0]
-        for slug, units in gifts:
-            shares.append(new_component_share(slug, units, zero, True, (zero,) * units))
-    if len(_COMPONENTS) >= _COMPONENTS_LIMIT:
-        _COMPONENTS.clear()
-    components = _COMPONENTS[key] = tuple(shares)
-    return components
+        # Units of one product tie on weight: the odd cents go to the first units.
+        base, extra = divmod(cents, units)
+        shares.append(
+            ComponentShare(
+                product=slug,
+                quantity=units,
+                allocated=money[cents],
+                gift=False,
+                unit_allocations=(money[base + 1],) * extra + (money[base],) * (units - extra),
+            )
+        )
+    shares.extend(_gift_share(slug, units, money[0]) for slug, units in gifts)
+    return tuple(shares)
+
+
+def _gift_share(slug: str, units: int, zero: Money) -> ComponentShare:
+    return ComponentShare(
+        product=slug, quantity=units, allocated=zero, gift=True, unit_allocations=(zero,) * units
+    )

@@ -2,9 +2,8 @@
 
 The Django side validates carts before pricing them; this is the last line of defence, so that
 nothing that slipped through can produce a wrong or negative price. Checking and reading happen
-in the same pass over the lines (pricing runs on every page view; two passes cost twice), and an
-Item, a kit's parts or a routine's tiers, all frozen, are checked once per object, not per use.
-Every violation raises `PricingError` naming the line, code or field and the rule:
+in the same pass over the lines, on every call. Every violation raises `PricingError` naming
+the line, code or field and the rule:
 
 * the request currency is three upper-case letters and every amount (prices, kit prices, the
   shipping policy, minimum subtotals, gifts) is Money in that currency and not negative;
@@ -45,7 +44,6 @@ __all__ = [
     "PROMO_KINDS",
     "Group",
     "LineState",
-    "checked_forget",
     "read_request",
     "whole_cents",
 ]
@@ -203,27 +201,8 @@ def _ordinals(parts: Sequence[Group]) -> tuple[Group, ...]:
     return tuple(numbered)
 
 
-# Items, kit parts and routine tiers that passed their checks, by object: a shop prices the
-# same catalog objects (the catalog snapshot's) quote after quote, and they are frozen, so a
-# check holds for as long as the object lives. Each entry holds its object, so its id cannot be
-# reused while the entry is there; a memo starts afresh when full.
-_CheckedItem = tuple[Item, str, int]  # item, currency, price in cents
-_CheckedParts = tuple[Sequence[Part], str, tuple[Group, ...], int]  # parts, currency, groups, unit
-_CHECKED_ITEMS: dict[int, _CheckedItem] = {}
-_CHECKED_PARTS: dict[tuple[int, int], _CheckedParts] = {}
-_CHECKED_TIERS: dict[int, Sequence[Tier]] = {}
-_CHECKED_LIMIT = 4096
-
-
-def checked_forget() -> None:
-    """Forget which items, kit parts and tiers passed their checks (see `price_forget`)."""
-    _CHECKED_ITEMS.clear()
-    _CHECKED_PARTS.clear()
-    _CHECKED_TIERS.clear()
-
-
 class _Reader:
-    """Reads one request's lines; an Item or a kit's parts are checked once, not per use.
+    """Reads one request's lines, checking each as it goes.
 
     Its messages start with the field ("kit price ..."); `read_request` puts the line or code
     first.
@@ -245,28 +224,17 @@ class _Reader:
         return cents
 
     def price(self, item: object, name: str) -> int:
-        """The price of `item` in cents, after checking it (once per object)."""
-        checked = _CHECKED_ITEMS.get(id(item))
-        if checked is not None and checked[0] is item and checked[1] == self.currency:
-            return checked[2]
+        """The price of `item` in cents, after checking it."""
         if not isinstance(item, Item):
             raise PricingError(f"{name} must be an Item, not {type(item).__name__}")
         if not isinstance(item.slug, str) or not item.slug:
             raise PricingError(f"{name} has no slug")
-        cents = self.money(item.price, f"{name} ({item.slug}) price")
-        if len(_CHECKED_ITEMS) >= _CHECKED_LIMIT:
-            _CHECKED_ITEMS.clear()
-        _CHECKED_ITEMS[id(item)] = (item, self.currency, cents)
-        return cents
+        return self.money(item.price, f"{name} ({item.slug}) price")
 
     def parts(
         self, parts: Sequence[Part], quantity: int, name: str
     ) -> tuple[tuple[Group, ...], int]:
         """The groups of a kit's parts for `quantity` kits, and the price of one kit."""
-        key = (id(parts), quantity)
-        checked = _CHECKED_PARTS.get(key)
-        if checked is not None and checked[0] is parts and checked[1] == self.currency:
-            return checked[2], checked[3]
         groups: list[Group] = []
         unit = 0
         for part in parts:
@@ -281,15 +249,7 @@ class _Reader:
                 )
             groups.append((item.slug, 0, count * quantity, cents))
             unit += cents * count
-        numbered = (
-            _ordinals(groups) if len({group[0] for group in groups}) != len(groups) else groups
-        )
-        result = tuple(numbered)
-        if type(parts) is tuple:  # a list could change under its entry
-            if len(_CHECKED_PARTS) >= _CHECKED_LIMIT:
-                _CHECKED_PARTS.clear()
-            _CHECKED_PARTS[key] = (parts, self.currency, result, unit)
-        return result, unit
+        return _ordinals(groups), unit
 
     def line(self, line: ProductLine | KitLine | RoutineLine) -> LineState:
         quantity = line.quantity
@@ -319,15 +279,8 @@ class _Reader:
             cents = self.price(item, "selection")
             chosen.append((item.slug, 0, quantity, cents))
             unit += cents
-        tiers = line.tiers
-        if tiers and _CHECKED_TIERS.get(id(tiers)) is not tiers:
-            self.tiers(tiers)
-            if type(tiers) is tuple:  # a list could change under its entry
-                if len(_CHECKED_TIERS) >= _CHECKED_LIMIT:
-                    _CHECKED_TIERS.clear()
-                _CHECKED_TIERS[id(tiers)] = tiers
-        groups = _ordinals(chosen) if len({g[0] for g in chosen}) != len(chosen) else tuple(chosen)
-        return LineState(line, "routine", line.slug, line.name, None, groups, unit)
+        self.tiers(line.tiers)
+        return LineState(line, "routine", line.slug, line.name, None, _ordinals(chosen), unit)
 
     def tiers(self, tiers: Sequence[Tier]) -> None:
         minimums: set[int] = set()

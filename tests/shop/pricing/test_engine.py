@@ -859,8 +859,7 @@ def test_a_product_listed_twice_in_a_routine_is_two_components() -> None:
     assert sum(c.allocated.cents for c in line.components) == line.total.cents
 
 
-def test_an_item_or_kit_checked_before_is_checked_again_in_another_currency() -> None:
-    # Checked items and kit parts are remembered by object, with the currency they passed in.
+def test_an_item_or_kit_priced_before_is_checked_again_in_another_currency() -> None:
     kit = seven_piece()
     in_usd = request(product("a", POWDER), kit)
     price(in_usd)

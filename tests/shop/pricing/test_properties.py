@@ -24,10 +24,7 @@ from shop.pricing import (
     ShippingPolicy,
     Tier,
     UnknownCode,
-    engine,
-    intake,
     price,
-    price_forget,
 )
 from tests.shop.pricing.builders import CURRENCY, NOW
 
@@ -302,12 +299,5 @@ def test_a_bigger_percentage_never_raises_the_merchandise_total(
 
 @SETTINGS
 @given(requests())
-def test_remembered_checks_and_outputs_change_nothing(request: PricingRequest) -> None:
-    # The engine keeps the items and kit parts it checked and the adjustments and component
-    # shares it made (all immutable); a quote priced with them must equal one priced from
-    # nothing, and the memos must stay within their limits.
-    remembered = price(request)
-    price_forget()
-    assert price(request) == remembered
-    assert len(engine._COMPONENTS) <= engine._COMPONENTS_LIMIT
-    assert len(intake._CHECKED_ITEMS) <= intake._CHECKED_LIMIT
+def test_pricing_the_same_request_twice_gives_equal_breakdowns(request: PricingRequest) -> None:
+    assert price(request) == price(request)

@@ -1,4 +1,4 @@
-"""The output types: fast constructors build equal objects, frozen and slotted like the rest."""
+"""The pricing dataclasses, inputs and outputs alike, are frozen, slotted and compared by value."""
 
 from dataclasses import FrozenInstanceError, fields
 from decimal import Decimal
@@ -17,14 +17,6 @@ from shop.pricing import (
     RoutineLine,
     Tier,
 )
-from shop.pricing.build import (
-    new_adjustment,
-    new_component_share,
-    new_kit_line,
-    new_priced_line,
-    new_product_line,
-    new_routine_line,
-)
 from tests.shop.pricing.builders import usd
 
 
@@ -35,29 +27,29 @@ def check_frozen_and_slotted(built: Any) -> None:
     assert not hasattr(built, "__dict__")
 
 
-def test_fast_constructors_build_the_same_objects_as_the_dataclasses() -> None:
+def test_outputs_are_frozen_slotted_and_equal_by_value() -> None:
     money = usd("1.00")
-    adjustment = new_adjustment("promo", "TEN", "TEN: 10% off", money)
+    adjustment = Adjustment("promo", "TEN", "TEN: 10% off", money)
     assert adjustment == Adjustment("promo", "TEN", "TEN: 10% off", money)
-    share = new_component_share("wash", 2, money, False, (money, usd("0")))
+    share = ComponentShare("wash", 2, money, False, (money, usd("0")))
     assert share == ComponentShare("wash", 2, money, False, (money, usd("0")))
     args = ("a", "product", "wash", "Wash", 1, money, money, (adjustment,), money, (share,), False)
-    line = new_priced_line(*args)
+    line = PricedLine(*args)
     assert line == PricedLine(*args)
     for built in (adjustment, share, line):
         check_frozen_and_slotted(built)
     assert hash(line) == hash(PricedLine(*args))
 
 
-def test_fast_line_constructors_build_the_same_lines_as_the_dataclasses() -> None:
+def test_cart_lines_are_frozen_slotted_and_equal_by_value() -> None:
     item = Item("wash", "Wash", usd("1.00"), "cleanse")
-    product = new_product_line("0", item, 2)
+    product = ProductLine("0", item, 2)
     assert product == ProductLine("0", item, 2)
     kit_args = ("1", "kit", "Kit", usd("3.00"), (Part(item, 2),), (Part(item, 1),), 1)
-    kit = new_kit_line(*kit_args)
+    kit = KitLine(*kit_args)
     assert kit == KitLine(*kit_args)
     routine_args = ("2", "routine", "Routine", (item,), (Tier(1, Decimal(5)),), 3)
-    routine = new_routine_line(*routine_args)
+    routine = RoutineLine(*routine_args)
     assert routine == RoutineLine(*routine_args)
     for built in (product, kit, routine):
         check_frozen_and_slotted(built)
