@@ -79,8 +79,8 @@ def _post(port: int, path: str, body: str, headers: dict[str, str]) -> tuple[int
 def _prepare(attempts: int) -> tuple[list[str], dict[int, int]]:
     """Carts holding the kit, and the stock set on each component (by product id)."""
     from kits.models import KitComponent
-    from shop import cart as carts
-    from shop.models import Product
+    from shop.cart import services as carts
+    from shop.catalog.models import Product
 
     component_ids = list(
         KitComponent.objects.filter(kit__slug=KIT).values_list("product_id", flat=True)
@@ -99,7 +99,8 @@ def _oversold(stock_before: dict[int, int], since: int) -> int:
     """Units taken beyond the stock there was, over the kit's products (must be 0)."""
     from django.db.models import Sum
 
-    from shop.models import OrderLineComponent, Product
+    from shop.catalog.models import Product
+    from shop.checkout.models import OrderLineComponent
 
     taken = dict(
         OrderLineComponent.objects.filter(
@@ -127,7 +128,7 @@ def _time_the_hot_section() -> Any:
     """Wrap checkout's stock_reserve so each order records its lock-holding time at commit."""
     from django.db import transaction
 
-    from shop import checkout as checkout_module
+    from shop.checkout import services as checkout_module
 
     original = checkout_module.stock_reserve
 
@@ -142,7 +143,7 @@ def _time_the_hot_section() -> Any:
 
 
 def _level(port: int, buyers: int, attempts: int) -> dict[str, Any]:
-    from shop.models import Order
+    from shop.checkout.models import Order
 
     HOT_MS.clear()
 
@@ -211,7 +212,7 @@ def run() -> list[dict[str, Any]]:
         )
         return []
     from config.celery import app as celery_app
-    from shop import checkout as checkout_module
+    from shop.checkout import services as checkout_module
 
     # The confirmation's send task is queued (Redis, or the in-memory broker without REDIS_URL)
     # as in production, not run inside the request; the queue is purged afterwards.

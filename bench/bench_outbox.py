@@ -98,9 +98,10 @@ def run() -> list[dict[str, Any]]:
     from django.utils import timezone
 
     from config.celery import app
-    from promotions import emails
-    from promotions.giveaways import giveaway_create
-    from promotions.models import Entry, OutboxMessage
+    from promotions.giveaways import emails
+    from promotions.giveaways.models import Entry
+    from promotions.giveaways.services import giveaway_create
+    from promotions.messaging.models import OutboxMessage
 
     app.control.purge()
     giveaway = giveaway_create(

@@ -27,11 +27,13 @@ GENERATE = int(os.environ.get("BENCH_PROMO_GENERATE", "10000"))
 def _race(concurrency: int, attempts: int) -> dict[str, Any]:
     from django.db import connection
 
-    from promotions.models import PromoCode, Promotion, Redemption
-    from promotions.services import PromoUnavailable
-    from shop import cart as carts
-    from shop.checkout import CheckoutDetails, order_place
-    from shop.models import Cart, Order, Product
+    from promotions.codes.models import PromoCode, Promotion, Redemption
+    from promotions.codes.services import PromoUnavailable
+    from shop.cart import services as carts
+    from shop.cart.models import Cart
+    from shop.catalog.models import Product
+    from shop.checkout.models import Order
+    from shop.checkout.services import CheckoutDetails, order_place
 
     limit = attempts // 2
     promotion = Promotion.objects.create(
@@ -117,9 +119,9 @@ def _race(concurrency: int, attempts: int) -> dict[str, Any]:
 def run() -> list[dict[str, Any]]:
     from django.db import connection
 
-    from promotions import services
-    from promotions.models import PromoCode, Promotion
-    from promotions.selectors import promo_rules_for
+    from promotions.codes import services
+    from promotions.codes.models import PromoCode, Promotion
+    from promotions.codes.selectors import promo_rules_for
 
     postgres = connection.vendor == "postgresql"
     rows: list[dict[str, Any]] = []

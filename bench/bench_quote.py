@@ -23,10 +23,10 @@ from django.db.models import F
 from django.test import Client, override_settings
 
 from bench.timing import count_queries, measure_against, record, summary
-from shop.catalog_listener import catalog_listener
-from shop.catalog_snapshot import catalog_snapshot
-from shop.models import Product
+from shop.catalog.listener import catalog_listener
+from shop.catalog.models import Product
 from shop.pricing import price_forget
+from shop.quoting.snapshot import catalog_snapshot
 
 ROUTINE = {
     "routine": "three-steps-to-refined-pores",

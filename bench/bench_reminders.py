@@ -28,7 +28,7 @@ N = int(os.environ.get("BENCH_REMINDERS_N", "10000"))
 def _setup(now: Any) -> None:
     from datetime import time as clock
 
-    from promotions.models import Reminder, Subscription
+    from promotions.reminders.models import Reminder, Subscription
 
     Subscription.objects.bulk_create(
         (
@@ -64,7 +64,8 @@ def _setup(now: Any) -> None:
 
 
 def _cleanup() -> None:
-    from promotions.models import OutboxMessage, Reminder, Subscription
+    from promotions.messaging.models import OutboxMessage
+    from promotions.reminders.models import Reminder, Subscription
 
     OutboxMessage.objects.filter(purpose="reminder").delete()
     Reminder.objects.filter(email__startswith="bench").delete()
@@ -76,7 +77,8 @@ def run() -> list[dict[str, Any]]:
     from django.db import connection
     from django.utils import timezone
 
-    from promotions import outbox, reminders
+    from promotions.messaging import outbox
+    from promotions.reminders import services as reminders
 
     now = timezone.now()
     _setup(now)
@@ -118,7 +120,7 @@ def run() -> list[dict[str, Any]]:
 def _send(ids: list[int]) -> dict[str, Any]:
     from bench.bench_outbox import OUTBOX_ID, _start_worker
     from config.celery import app
-    from promotions.models import OutboxMessage
+    from promotions.messaging.models import OutboxMessage
     from promotions.tasks import outbox_send_batch
 
     app.control.purge()

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
-from .api import is_api_request, problem_response
+from config.api import is_api_request, problem_response
 
 
 class RejectNulBytesMiddleware:

@@ -5,11 +5,10 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import views
 from kits import api_urls as kits_api_urls
 from promotions import api_urls as promotions_api_urls
 from shop import api_urls as shop_api_urls
-
-from . import views
 
 admin.site.site_header = f"{settings.SHOP_NAME} admin"
 admin.site.site_title = f"{settings.SHOP_NAME} admin"

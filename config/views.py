@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
-from .api import is_api_request, problem_response
+from config.api import is_api_request, problem_response
 
 
 def _check(fn: Any) -> dict[str, Any]:

@@ -15,10 +15,8 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from shop.selectors import ProductInfo
-
-from . import selectors
-from .models import (
+from kits import selectors
+from kits.models import (
     IngredientConflict,
     Kit,
     KitComponent,
@@ -27,7 +25,8 @@ from .models import (
     RoutineSlot,
     RoutineTier,
 )
-from .prices import KitFigures, kit_figures, routine_preview
+from kits.prices import KitFigures, kit_figures, routine_preview
+from shop.catalog.selectors import ProductInfo
 
 
 class KitComponentInline(admin.TabularInline[KitComponent, Kit]):

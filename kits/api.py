@@ -18,12 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError
-from shop.models import Product, Step
-from shop.quoting import currency
-
-from . import selectors, services
-from .models import Kit, Routine
-from .prices import kit_figures
+from kits import selectors, services
+from kits.models import Kit, Routine
+from kits.prices import kit_figures
+from shop.catalog.models import Product, Step
+from shop.quoting.services import currency
 
 # -- output ------------------------------------------------------------------------------------
 

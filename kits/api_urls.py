@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from kits import api
 
 urlpatterns = [
     path("kits/", api.KitListCreateApi.as_view(), name="api-kits"),

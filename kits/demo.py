@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shop.models import Ingredient, Product, Step
-
-from .models import (
+from kits.models import (
     IngredientConflict,
     Kit,
     KitComponent,
@@ -16,6 +14,7 @@ from .models import (
     RoutineSlot,
     RoutineTier,
 )
+from shop.catalog.models import Ingredient, Product, Step
 
 SEVEN_PIECE_SLUG = "seven-piece-collection"
 SEVEN_PIECE_COMPONENTS = [

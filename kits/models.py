@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
-from shop.models import Ingredient, Product, Step
+from shop.catalog.models import Ingredient, Product, Step
 
 # A line of a quote may hold at most 99 of anything; a kit part stays well inside that.
 MAX_PART_QUANTITY = 99

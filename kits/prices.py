@@ -12,11 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from shop.pricing import Breakdown, Money, format_money, price
-from shop.quoting import ItemMaker, currency, kit_line, pricing_request, routine_line
-from shop.selectors import ProductInfo
-
-from .rules import (
+from kits.rules import (
     ConflictInfo,
     ConflictWarning,
     KitInfo,
@@ -28,6 +24,9 @@ from .rules import (
     kit_stock,
     selection_check,
 )
+from shop.catalog.selectors import ProductInfo
+from shop.pricing import Breakdown, Money, format_money, price
+from shop.quoting.services import ItemMaker, currency, kit_line, pricing_request, routine_line
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from shop.selectors import ProductInfo
+from shop.catalog.selectors import ProductInfo
 
 
 @dataclass(frozen=True, slots=True)

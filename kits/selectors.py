@@ -16,10 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from config.prepared import PreparedQuery
-from shop.models import Product, ProductIngredient
-from shop.selectors import PRODUCT_INFO_FIELDS, ProductInfo, is_slug, slugs_only
-
-from .models import (
+from kits.models import (
     IngredientConflict,
     Kit,
     KitComponent,
@@ -28,7 +25,9 @@ from .models import (
     RoutineSlot,
     RoutineTier,
 )
-from .rules import ConflictInfo, KitInfo, PartInfo, RoutineInfo, SlotInfo, TierInfo
+from kits.rules import ConflictInfo, KitInfo, PartInfo, RoutineInfo, SlotInfo, TierInfo
+from shop.catalog.models import Product, ProductIngredient
+from shop.catalog.selectors import PRODUCT_INFO_FIELDS, ProductInfo, is_slug, slugs_only
 
 # -- models, prefetched ------------------------------------------------------------------------
 

@@ -10,9 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from shop.models import Product, Step
-
-from .models import Kit, KitComponent, KitGift, Routine, RoutineSlot, RoutineTier
+from kits.models import Kit, KitComponent, KitGift, Routine, RoutineSlot, RoutineTier
+from shop.catalog.models import Product, Step
 
 
 def _clean(obj: Any, prefix: str, parent: str) -> None:

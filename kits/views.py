@@ -14,12 +14,11 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
-from shop.selectors import ProductInfo, product_infos
-
-from . import selectors
-from .models import Routine
-from .prices import BuilderResult, kit_figures, routine_build
-from .rules import RoutineInfo
+from kits import selectors
+from kits.models import Routine
+from kits.prices import BuilderResult, kit_figures, routine_build
+from kits.rules import RoutineInfo
+from shop.catalog.selectors import ProductInfo, product_infos
 
 
 def kit_list(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import api, promo_api, reminder_api
+from promotions.codes import api as promo_api
+from promotions.giveaways import api
+from promotions.reminders import api as reminder_api
 
 urlpatterns = [
     path("giveaways/", api.GiveawayListApi.as_view(), name="api-giveaways"),

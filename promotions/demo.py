@@ -17,10 +17,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kits.models import Kit
-from shop.identity import normalize_email
-
-from . import giveaways, services, spam
-from .models import Entry, Giveaway, PromoCode, Promotion
+from promotions.codes import services
+from promotions.codes.models import PromoCode, Promotion
+from promotions.giveaways import services as giveaways
+from promotions.giveaways import spam
+from promotions.giveaways.models import Entry, Giveaway
+from promotions.messaging.identity import normalize_email
 
 SLUG = "seven-piece-collection"
 RULES = """One entry per person; entries are confirmed by email.

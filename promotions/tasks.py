@@ -6,7 +6,11 @@ from typing import Any
 
 from celery import shared_task
 
-from . import giveaways, outbox, reminders, replenishment, services
+from promotions.codes import services
+from promotions.giveaways import services as giveaways
+from promotions.messaging import outbox
+from promotions.reminders import replenishment
+from promotions.reminders import services as reminders
 
 
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
@@ -56,7 +60,7 @@ def reminders_sweep() -> dict[str, Any]:
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def replenishment_schedule(order_id: int) -> int:
     """An order was paid: schedule its products' replenishment reminders (once per order)."""
-    from shop.models import Order
+    from shop.checkout.models import Order
 
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != Order.Status.PAID:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import reminder_views, views
+from promotions.giveaways import views
+from promotions.reminders import views as reminder_views
 
 app_name = "promotions"
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api, checkout_api
+from shop.catalog import api
+from shop.checkout import api as checkout_api
 
 urlpatterns = [
     # The busiest endpoint first: URL resolution tries the patterns in order.

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import checkout_views, views
+from shop.catalog import views
+from shop.checkout import views as checkout_views
 
 app_name = "shop"
 

@@ -15,7 +15,7 @@ from kits.models import (
     RoutineSlot,
     RoutineTier,
 )
-from shop.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
 class StepFactory(factory.django.DjangoModelFactory):

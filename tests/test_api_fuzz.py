@@ -64,7 +64,8 @@ def test_api_stateful_sequences_never_500(api_schema: Any, staff_token: str) -> 
     base = api_schema.as_state_machine()
     from django.core.cache import cache
 
-    from promotions.models import Entry, Giveaway, OutboxMessage
+    from promotions.giveaways.models import Entry, Giveaway
+    from promotions.messaging.models import OutboxMessage
 
     last_giveaway = Giveaway.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_entry = Entry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -115,7 +115,7 @@ def test_celery_broker_round_trips_through_redis() -> None:
 
 @pytest.mark.django_db
 def test_api_500_is_problem_json(client: Client, monkeypatch: Any) -> None:
-    from shop import selectors
+    from shop.catalog import selectors
 
     def boom(**kwargs: Any) -> Any:
         raise RuntimeError("boom")

@@ -20,8 +20,11 @@ from django.core import mail
 from django.test import Client
 
 from kits.models import Kit, Routine
-from promotions.models import Entry, Giveaway, OutboxMessage, Promotion
-from shop.models import Order, Product
+from promotions.codes.models import Promotion
+from promotions.giveaways.models import Entry, Giveaway
+from promotions.messaging.models import OutboxMessage
+from shop.catalog.models import Product
+from shop.checkout.models import Order
 
 pytestmark = pytest.mark.django_db
 

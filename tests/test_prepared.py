@@ -9,7 +9,7 @@ from django.db.models import Value
 from django.db.models.expressions import RawSQL
 
 from config.prepared import PreparedQuery
-from shop.models import Product
+from shop.catalog.models import Product
 from tests.factories import ProductFactory, StepFactory
 
 pytestmark = pytest.mark.django_db

@@ -124,7 +124,7 @@ def test_an_order_is_shown_only_with_its_token_its_session_or_to_staff(
     number gets (so order numbers cannot be probed), and shows it to the rightful viewer."""
     from rest_framework.test import APIClient
 
-    from shop.models import Order
+    from shop.checkout.models import Order
     from tests.shop.checkout_helpers import make_catalog
 
     make_catalog()

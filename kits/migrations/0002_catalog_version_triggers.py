@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from shop.catalog_version import unwatch, watch
+from shop.catalog.version import unwatch, watch
 
 # Frozen here: a later change to what is watched gets a migration of its own.
 TABLES = [

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import promotions.models.giveaways
+import promotions.giveaways.models
 from django.db import migrations, models
 
 
@@ -34,11 +34,11 @@ class Migration(migrations.Migration):
                 ('spam_reasons', models.JSONField(blank=True, default=list)),
                 ('spam_blocked', models.BooleanField(default=False, help_text='Pingback or link markup: can never be approved or win.')),
                 ('ip_hash', models.CharField(blank=True, max_length=64)),
-                ('confirm_token', models.CharField(default=promotions.models.giveaways.new_token, editable=False, max_length=64, unique=True)),
+                ('confirm_token', models.CharField(default=promotions.giveaways.models.new_token, editable=False, max_length=64, unique=True)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),
                 ('draw_position', models.PositiveSmallIntegerField(blank=True, null=True)),
                 ('claim', models.CharField(blank=True, choices=[('', '-'), ('awaiting', 'awaiting claim'), ('claimed', 'claimed'), ('expired', 'expired')], default='', max_length=10)),
-                ('claim_token', models.CharField(default=promotions.models.giveaways.new_token, editable=False, max_length=64, unique=True)),
+                ('claim_token', models.CharField(default=promotions.giveaways.models.new_token, editable=False, max_length=64, unique=True)),
                 ('claim_deadline', models.DateTimeField(blank=True, null=True)),
                 ('claimed_at', models.DateTimeField(blank=True, null=True)),
                 ('claim_details', models.JSONField(blank=True, default=dict)),
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('alternates_count', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='alternates')),
                 ('min_age', models.PositiveSmallIntegerField(default=18, help_text='0: no age limit.', validators=[django.core.validators.MaxValueValidator(120)])),
                 ('countries', models.JSONField(blank=True, default=list, help_text='ISO country codes, e.g. ["US", "CA"]; empty: anywhere.')),
-                ('seed', models.CharField(default=promotions.models.giveaways.new_seed, editable=False, max_length=64)),
+                ('seed', models.CharField(default=promotions.giveaways.models.new_seed, editable=False, max_length=64)),
                 ('seed_commitment', models.CharField(editable=False, max_length=64)),
                 ('drawn_at', models.DateTimeField(blank=True, null=True)),
                 ('proof', models.JSONField(blank=True, editable=False, null=True)),

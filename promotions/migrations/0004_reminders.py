@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import promotions.models.reminders
+import promotions.reminders.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('routine_morning', 'Morning routine'), ('routine_evening', 'Evening routine'), ('replenish', 'Running out (replenishment)'), ('giveaway_news', 'Giveaways closing soon')], max_length=20)),
                 ('local_time', models.TimeField(help_text="When to send, on the person's own clock.")),
                 ('timezone', models.CharField(help_text='IANA name, e.g. Europe/Paris.', max_length=64)),
-                ('confirm_token', models.CharField(default=promotions.models.reminders.new_token, editable=False, max_length=64, unique=True)),
+                ('confirm_token', models.CharField(default=promotions.reminders.models.new_token, editable=False, max_length=64, unique=True)),
                 ('confirm_sent_at', models.DateTimeField(blank=True, null=True)),
                 ('confirm_emails', models.PositiveSmallIntegerField(default=0)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),

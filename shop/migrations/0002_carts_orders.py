@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import shop.order_models
+import shop.checkout.models
 import uuid
 from decimal import Decimal
 from django.db import migrations, models
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('number', models.CharField(editable=False, max_length=10, unique=True)),
-                ('access_salt', models.CharField(default=shop.order_models.access_salt_new, editable=False, help_text='Mixed into the guest access token; changing it revokes the old token.', max_length=32)),
+                ('access_salt', models.CharField(default=shop.checkout.models.access_salt_new, editable=False, help_text='Mixed into the guest access token; changing it revokes the old token.', max_length=32)),
                 ('status', models.CharField(choices=[('placed', 'placed'), ('paid', 'paid'), ('cancelled', 'cancelled'), ('refunded', 'refunded')], default='placed', max_length=10)),
                 ('idempotency_key', models.CharField(blank=True, max_length=255, null=True, unique=True)),
                 ('request_hash', models.CharField(blank=True, max_length=64)),

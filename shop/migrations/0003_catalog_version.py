@@ -4,7 +4,7 @@ import secrets
 
 from django.db import migrations, models
 
-from shop.catalog_version import unwatch, watch
+from shop.catalog.version import unwatch, watch
 
 # Frozen here: a later change to what is watched gets a migration of its own.
 TABLES = [

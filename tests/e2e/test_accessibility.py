@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from promotions.models import Entry
+from promotions.giveaways.models import Entry
 from tests.e2e.axe import Auditor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +134,7 @@ def enter_giveaway(page: Any, auditor: Auditor) -> None:
 
 
 def claim_and_unsubscribe(page: Any, auditor: Auditor) -> None:
-    from promotions.outbox import unsubscribe_url
+    from promotions.messaging.outbox import unsubscribe_url
 
     entry = Entry.objects.get(email="rosa.vidal@example.com")
     Entry.objects.filter(pk=entry.pk).update(
@@ -149,10 +149,10 @@ def claim_and_unsubscribe(page: Any, auditor: Auditor) -> None:
 
 
 def remind(page: Any, auditor: Auditor) -> None:
-    from promotions import subscriptions
-    from promotions.models import Subscription
-    from promotions.replenishment import restock_token
-    from shop.models import Product
+    from promotions.reminders import subscriptions
+    from promotions.reminders.models import Subscription
+    from promotions.reminders.replenishment import restock_token
+    from shop.catalog.models import Product
 
     visit(page, auditor, "reminders, subscribe", "/reminders/")
     page.get_by_label("Email").fill("not-an-email")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from shop.models import Cart, Order
+from shop.cart.models import Cart
+from shop.checkout.models import Order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

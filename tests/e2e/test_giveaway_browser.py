@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from promotions.models import Entry
+from promotions.giveaways.models import Entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

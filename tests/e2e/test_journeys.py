@@ -24,8 +24,10 @@ import pytest
 from django.core import mail
 
 from kits.models import Kit
-from promotions.models import OutboxMessage, PromoCode, Promotion
-from shop.models import Order, Product
+from promotions.codes.models import PromoCode, Promotion
+from promotions.messaging.models import OutboxMessage
+from shop.catalog.models import Product
+from shop.checkout.models import Order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from promotions.models import Reminder, Subscription
+from promotions.reminders.models import Reminder, Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

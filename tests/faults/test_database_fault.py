@@ -26,9 +26,12 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from promotions.models import OutboxMessage, PromoCode, Promotion, Redemption
-from shop import checkout
-from shop.models import Cart, Order, OrderLine, OrderLineComponent, Payment, Product
+from promotions.codes.models import PromoCode, Promotion, Redemption
+from promotions.messaging.models import OutboxMessage
+from shop.cart.models import Cart
+from shop.catalog.models import Product
+from shop.checkout import services as checkout
+from shop.checkout.models import Order, OrderLine, OrderLineComponent, Payment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@
 - Redis restart: a private redis-server (no persistence, its own free port) is killed and
   started again while the worker is mid-send, so every queued send task is lost with it; the
   worker reconnects, the sweep re-queues what was lost, and every confirmation still arrives
-  exactly once. (tests/promotions/test_reminder_worker.py does the same for reminders.)
+  exactly once. (tests/promotions/reminders/test_worker.py does the same for reminders.)
 
 Reuses the worker harness (tests/workers.py: Worker, PrivateRedis, broker) with a gated email
 backend (tests/faults/gate_backend.py) that stops on cue; each email carries X-Outbox-Id, so
@@ -25,9 +25,9 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from promotions import outbox
-from promotions.models import OutboxMessage
-from shop.models import Order
+from promotions.messaging import outbox
+from promotions.messaging.models import OutboxMessage
+from shop.checkout.models import Order
 from tests.shop.checkout_helpers import check_out, make_catalog, new_cart
 from tests.workers import PrivateRedis, Worker, broker, deliveries
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kits.models import IngredientConflict, Kit, KitComponent, KitGift, Routine, RoutineSlot
-from shop.models import Ingredient, Product, Step
+from shop.catalog.models import Ingredient, Product, Step
 
 pytestmark = pytest.mark.django_db
 

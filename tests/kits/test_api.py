@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from kits.models import Kit, KitComponent, Routine
-from shop.models import Product
+from shop.catalog.models import Product
 from tests.factories import (
     KitComponentFactory,
     KitFactory,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from kits.prices import kit_figures, routine_build, routine_preview
 from kits.rules import ConflictInfo, KitInfo, PartInfo, RoutineInfo, SlotInfo, TierInfo
-from shop.selectors import ProductInfo
+from shop.catalog.selectors import ProductInfo
 
 _ids = iter(range(1, 10_000))
 

@@ -19,7 +19,7 @@ from kits.rules import (
     kit_stock,
     selection_check,
 )
-from shop.selectors import ProductInfo
+from shop.catalog.selectors import ProductInfo
 
 _ids = iter(range(1, 10_000))
 

@@ -8,8 +8,8 @@ import pytest
 
 from kits import selectors
 from kits.models import Kit
-from shop.models import Product
-from shop.selectors import product_infos
+from shop.catalog.models import Product
+from shop.catalog.selectors import product_infos
 from tests.factories import (
     KitComponentFactory,
     KitFactory,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kits.models import Kit
-from shop.models import Product
+from shop.catalog.models import Product
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from promotions.models import Entry, Giveaway, OutboxMessage
+from promotions.giveaways.models import Entry, Giveaway
+from promotions.messaging.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from promotions import guard
+    from promotions.codes import guard
 
     allowed = refused = 0
     time.sleep(max(0.0, start_at - time.time()))

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from kits.models import Kit, Routine
-from shop.models import Product
+from shop.catalog.models import Product
 from tests.factories import (
     KitComponentFactory,
     KitFactory,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from config.celery import app as celery_app
-from shop.payments import TestGateway
+from shop.checkout.payments import TestGateway
 from tests.shop.checkout_helpers import Catalog, make_catalog
 
 

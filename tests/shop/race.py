@@ -10,7 +10,9 @@ from typing import Any
 from django.db import connection
 from rest_framework.test import APIClient
 
-from shop.models import Cart, Order, OrderLineComponent, Product
+from shop.cart.models import Cart
+from shop.catalog.models import Product
+from shop.checkout.models import Order, OrderLineComponent
 from tests.shop.checkout_helpers import checkout_body, make_catalog, new_cart, stock
 
 

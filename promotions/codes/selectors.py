@@ -1,0 +1,537 @@
+"""Read-side queries for promotions: promo codes as pricing rules, giveaways, the outbox."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Field,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.options import Options
+from django.utils import timezone
+
+from config.prepared import PreparedQuery
+from kits.models import KitComponent, KitGift
+from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
+from promotions.giveaways.models import Entry, Giveaway
+from promotions.messaging.identity import normalize_email
+from promotions.messaging.models import OutboxMessage
+from shop.pricing import Item, Money, PromoRule, UnknownCode
+
+RECENTLY_CLOSED = timedelta(days=30)
+
+
+def _with_counts(queryset: QuerySet[Giveaway]) -> QuerySet[Giveaway]:
+    """Entries counted the way the public sees them: everything but rejected entries (held
+    entries too, so a spammer cannot tell they were held)."""
+    counted = (
+        Entry.objects.filter(giveaway=OuterRef("pk"))
+        .exclude(status=Entry.Status.REJECTED)
+        .order_by()
+        .values("giveaway")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        entry_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    ).prefetch_related(
+        "prize_products",
+        Prefetch("prize_kit__components", queryset=KitComponent.objects.select_related("product")),
+        Prefetch("prize_kit__gifts", queryset=KitGift.objects.select_related("product")),
+    )
+
+
+def giveaway_list_public(*, now: datetime | None = None) -> QuerySet[Giveaway]:
+    """Open giveaways and those closed in the last 30 days, soonest closing first."""
+    now = now or timezone.now()
+    return _with_counts(
+        Giveaway.objects.filter(opens_at__lte=now, closes_at__gte=now - RECENTLY_CLOSED)
+    ).order_by("closes_at", "pk")
+
+
+def giveaway_get(*, slug: str) -> Giveaway | None:
+    """One giveaway with its public entry count and prize products."""
+    return _with_counts(Giveaway.objects.filter(slug=slug)).first()
+
+
+def giveaway_entry_count(*, giveaway: Giveaway) -> int:
+    return Entry.objects.filter(giveaway=giveaway).exclude(status=Entry.Status.REJECTED).count()
+
+
+def prize_value(giveaway: Giveaway) -> Decimal:
+    """The regular price of everything won: the prize kit's components and gifts and the prize
+    products (all prefetched by the giveaway selectors)."""
+    value = sum((p.price_amount for p in giveaway.prize_products.all()), start=Decimal("0.00"))
+    if giveaway.prize_kit is not None:
+        kit = giveaway.prize_kit
+        for part in [*kit.components.all(), *kit.gifts.all()]:
+            value += part.product.price_amount * part.quantity
+    return value
+
+
+def entry_list(*, giveaway: Giveaway, status: str = "") -> QuerySet[Entry]:
+    queryset = Entry.objects.filter(giveaway=giveaway)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("pk")
+
+
+def entry_emails(*, entries: list[Entry]) -> dict[int, list[OutboxMessage]]:
+    """The outbox rows about each entry, in one query."""
+    refs = {entry.ref: entry.pk for entry in entries}
+    out: dict[int, list[OutboxMessage]] = {pk: [] for pk in refs.values()}
+    for message in OutboxMessage.objects.filter(object_ref__in=list(refs)).order_by("created_at"):
+        out[refs[message.object_ref]].append(message)
+    return out
+
+
+# -- promo codes -------------------------------------------------------------------------------
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def promo_code_normalise(code: str) -> str:
+    """The form a code is stored and matched in: " pores 15 " is PORES15.
+
+    Whitespace anywhere is dropped (codes never contain any) and ASCII letters are upper-cased.
+    A code with any other character is left as typed: stored codes are ASCII, so a look-alike
+    (a Cyrillic О in PORES15) can never match, and `str.upper()` cannot turn a ligature such
+    as "ﬁ" into a real code's "FI".
+    """
+    text = _WHITESPACE.sub("", code)
+    return text.upper() if text.isascii() else text
+
+
+def promo_codes_normalise(codes: Sequence[str]) -> list[str]:
+    """Normalised, non-empty, each once, in the order typed."""
+    seen: dict[str, None] = {}
+    for code in codes:
+        normalised = promo_code_normalise(code)
+        if normalised:
+            seen.setdefault(normalised, None)
+    return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLookup:
+    """A typed code and what it is: the pricing rule (UnknownCode when no such code), and
+    whether it is an advertised code whose reasons anyone may be told (see `promotions.guard`)."""
+
+    code: str
+    rule: PromoRule | UnknownCode
+    public: bool
+
+
+_SCOPES = (
+    ("products", Promotion.products, "products"),
+    ("kits", Promotion.kits, "kits"),
+    ("routines", Promotion.routines, "kits"),
+    ("steps", Promotion.steps, "steps"),
+)
+
+
+def _column(meta: Options[Any], name: str) -> str:
+    """The quoted column of the model field `name`, for statements written by hand."""
+    field = meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column)
+
+
+@functools.lru_cache(maxsize=16)
+def _scope_sql(count: int) -> str:
+    """One UNION ALL statement for the scope of the promotions of `count` codes.
+
+    Written once per number of codes from the models' own table and column names: compiling
+    four ORM querysets and their union cost three times what the database takes to answer.
+    Identifiers come from model metadata, quoted; every value is a query parameter.
+    """
+    q = connection.ops.quote_name
+
+    meta = PromoCode._meta
+    owner, code, table = _column(meta, "promotion"), _column(meta, "code"), q(meta.db_table)
+    marks = ", ".join(["%s"] * count)
+    owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
+    parts = []
+    for _, relation, kind in _SCOPES:
+        through = relation.through._meta
+        target = relation.field.related_model._meta
+        own = _column(through, "promotion")
+        other = _column(through, relation.field.m2m_reverse_field_name())
+        slug, key = _column(target, "slug"), _column(target, target.pk.name)
+        joined = f"{q(through.db_table)} x JOIN {q(target.db_table)} t ON t.{key} = x.{other}"
+        parts.append(
+            f"SELECT x.{own}, '{kind}', t.{slug} FROM {joined} WHERE x.{own} IN ({owners})"  # noqa: S608
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _scopes(codes: Sequence[str]) -> dict[int, dict[str, set[str]]]:
+    """Products, kits (with routines) and steps of the promotions of `codes`, in one query.
+
+    The query runs whatever the codes are, so an unknown code costs what a known one costs.
+    """
+    scopes: dict[int, dict[str, set[str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(len(codes)), list(codes) * len(_SCOPES))
+        for promotion_id, kind, slug in cursor.fetchall():
+            scope = scopes.setdefault(
+                promotion_id, {"products": set(), "kits": set(), "steps": set()}
+            )
+            scope[kind].add(slug)
+    return scopes
+
+
+@functools.lru_cache(maxsize=16)
+def _customer_uses_sql(count: int) -> str:
+    """This customer's unreleased redemptions per promotion of `count` codes, as one statement
+    written from the models' table and column names (like `_scope_sql`, and for the same
+    reason: compiling the ORM's subquery cost more than running it)."""
+    q = connection.ops.quote_name
+    code, redemption = PromoCode._meta, Redemption._meta
+
+    marks = ", ".join(["%s"] * count)
+    owners = (
+        f"SELECT {_column(code, 'promotion')} FROM {q(code.db_table)} "  # noqa: S608
+        f"WHERE {_column(code, 'code')} IN ({marks})"
+    )
+    promotion = _column(redemption, "promotion")
+    return (
+        f"SELECT {promotion}, COUNT(*) FROM {q(redemption.db_table)} "  # noqa: S608
+        f"WHERE {promotion} IN ({owners}) AND {_column(redemption, 'customer_email')} = %s "
+        f"AND {_column(redemption, 'released_at')} IS NULL GROUP BY {promotion}"
+    )
+
+
+def _customer_uses(codes: Sequence[str], email: str | None) -> dict[int, int]:
+    """This customer's unreleased redemptions per promotion of `codes` (keyed on the normalised
+    email: the account is known only at checkout, where the limit is enforced)."""
+    if not email:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_customer_uses_sql(len(codes)), [*codes, normalize_email(email)])
+        return {promotion_id: count for promotion_id, count in cursor.fetchall()}
+
+
+def _limit(
+    promotion_limit: int | None, promotion_uses: int, code_limit: int | None, code_uses: int
+) -> tuple[int | None, int]:
+    """The tighter of the promotion's total limit and the code's own, as (limit, uses)."""
+    limits: list[tuple[int, int, int]] = []
+    if promotion_limit is not None:
+        limits.append((promotion_limit - promotion_uses, promotion_limit, promotion_uses))
+    if code_limit is not None:
+        limits.append((code_limit - code_uses, code_limit, code_uses))
+    if not limits:
+        return None, 0
+    _, limit, uses = min(limits)
+    return limit, uses
+
+
+def promo_rule_of(
+    code: PromoCode,
+    *,
+    scope: dict[str, set[str]] | None = None,
+    customer_uses: int = 0,
+    currency: str | None = None,
+) -> PromoRule:
+    """The pricing service's view of one code (its promotion and gift product loaded)."""
+    promotion = code.promotion
+    product = promotion.gift_product
+    return _rule(
+        (
+            code.code,
+            code.public,
+            code.max_uses,
+            code.uses,
+            promotion.pk,
+            promotion.name,
+            promotion.kind,
+            promotion.value,
+            None if product is None else product.slug,
+            None if product is None else product.name,
+            None if product is None else product.price_amount,
+            None if product is None else product.step.slug,
+            promotion.min_subtotal_amount,
+            promotion.applies_to_bundles,
+            promotion.starts_at,
+            promotion.ends_at,
+            promotion.usage_limit,
+            promotion.uses,
+            promotion.per_customer_limit,
+            promotion.combinable,
+            promotion.active,
+        ),
+        scope=scope or {},
+        customer_uses=customer_uses,
+        currency=currency or str(settings.SHOP_CURRENCY),
+    )
+
+
+# What a code's rule is made of, one row per code: `_rule` reads them by position.
+_CODE_FIELDS = (
+    "code",
+    "public",
+    "max_uses",
+    "uses",
+    "promotion_id",
+    "promotion__name",
+    "promotion__kind",
+    "promotion__value",
+    "promotion__gift_product__slug",
+    "promotion__gift_product__name",
+    "promotion__gift_product__price_amount",
+    "promotion__gift_product__step__slug",
+    "promotion__min_subtotal_amount",
+    "promotion__applies_to_bundles",
+    "promotion__starts_at",
+    "promotion__ends_at",
+    "promotion__usage_limit",
+    "promotion__uses",
+    "promotion__per_customer_limit",
+    "promotion__combinable",
+    "promotion__active",
+)
+
+# Every code typed into a cart or a quote runs this: compiled once per shape (config.prepared);
+# compiling it with its three joins cost about twice what building the rules does.
+_CODE_ROWS = PreparedQuery(
+    "promo_codes",
+    lambda codes: PromoCode.objects.filter(code__in=codes).order_by().values_list(*_CODE_FIELDS),
+    placeholder=lambda index: f"\x00code-{index}",
+)
+
+
+def _rule(
+    row: tuple[Any, ...], *, scope: dict[str, set[str]], customer_uses: int, currency: str
+) -> PromoRule:
+    (
+        code,
+        _public,
+        max_uses,
+        code_uses,
+        _promotion_id,
+        name,
+        kind,
+        value,
+        gift_slug,
+        gift_name,
+        gift_price,
+        gift_step,
+        minimum,
+        applies_to_bundles,
+        starts_at,
+        ends_at,
+        usage_limit,
+        promotion_uses,
+        per_customer_limit,
+        combinable,
+        active,
+    ) = row
+    gift: Item | None = None
+    if gift_slug is not None:
+        gift = Item(gift_slug, gift_name, Money.of(gift_price, currency), gift_step)
+    limit, uses = _limit(usage_limit, promotion_uses, max_uses, code_uses)
+    return PromoRule(
+        code=code,
+        name=name,
+        kind=kind,
+        value=value,
+        gift=gift,
+        products=frozenset(scope.get("products", ())),
+        kits=frozenset(scope.get("kits", ())),
+        steps=frozenset(scope.get("steps", ())),
+        applies_to_bundles=applies_to_bundles,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        usage_limit=limit,
+        uses=uses,
+        per_customer_limit=per_customer_limit,
+        customer_uses=customer_uses,
+        min_subtotal=None if minimum is None else Money.of(minimum, currency),
+        combinable=combinable,
+        active=active,
+    )
+
+
+def promo_codes_lookup(
+    *, codes: Sequence[str], email: str | None, now: datetime
+) -> tuple[CodeLookup, ...]:
+    """Every typed code (normalised, blanks dropped, each once, in order) with its rule.
+
+    A fixed number of queries whatever the number of codes, and the same queries for codes
+    that exist and codes that do not: three with an email, two without, none without codes.
+    `now` is accepted for the callers' symmetry; validity is judged by the pricing service.
+    """
+    wanted = promo_codes_normalise(codes)
+    if not wanted:
+        return ()
+    # A code too long or with control characters (a NUL, which PostgreSQL refuses in text)
+    # cannot be stored, so it is not sent; "" (never a code) keeps the queries the same.
+    searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
+    rows = {row[0]: row for row in _CODE_ROWS.fetch(searched)}
+    scopes = _scopes(searched)
+    uses = _customer_uses(searched, email)
+    currency = str(settings.SHOP_CURRENCY)
+    found: list[CodeLookup] = []
+    for code in wanted:
+        row = rows.get(code)
+        if row is None:
+            found.append(CodeLookup(code, UnknownCode(code), False))
+            continue
+        rule = _rule(
+            row,
+            scope=scopes.get(row[4], {}),
+            customer_uses=uses.get(row[4], 0),
+            currency=currency,
+        )
+        found.append(CodeLookup(code, rule, row[1]))
+    return tuple(found)
+
+
+def promo_rules_for(
+    *, codes: Sequence[str], email: str | None, now: datetime
+) -> tuple[PromoRule | UnknownCode, ...]:
+    """The pricing rules for the codes a shopper typed, in the order typed (see
+    `promo_codes_lookup`); a code that matches nothing is an UnknownCode."""
+    return tuple(found.rule for found in promo_codes_lookup(codes=codes, email=email, now=now))
+
+
+def promotion_list_with_figures() -> QuerySet[Promotion]:
+    """Promotions with their code count and the money given away by unreleased redemptions."""
+    live = Redemption.objects.filter(promotion=OuterRef("pk"), released_at__isnull=True).order_by()
+    money = DecimalField(max_digits=14, decimal_places=2)
+    given = (
+        live.values("promotion")
+        .annotate(
+            total=Sum(
+                F("discount_amount") + F("shipping_amount") + F("gift_value"), output_field=money
+            )
+        )
+        .values("total")
+    )
+    codes = PromoCode.objects.filter(promotion=OuterRef("pk")).order_by().values("promotion")
+    return Promotion.objects.annotate(
+        given_away=Coalesce(
+            Subquery(given, output_field=money), Value(Decimal("0.00")), output_field=money
+        ),
+        code_count=Coalesce(
+            Subquery(codes.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+    )
+
+
+def promotion_given_away(*, promotion: Promotion) -> dict[str, Decimal]:
+    """Money given away by a promotion's unreleased redemptions, by kind, and in total."""
+    totals = Redemption.objects.filter(promotion=promotion, released_at__isnull=True).aggregate(
+        discount=Sum("discount_amount"), shipping=Sum("shipping_amount"), gifts=Sum("gift_value")
+    )
+    out = {key: value or Decimal("0.00") for key, value in totals.items()}
+    out["total"] = out["discount"] + out["shipping"] + out["gifts"]
+    return out
+
+
+CSV_HEADER = [
+    "code",
+    "promotion",
+    "public",
+    "max_uses",
+    "uses",
+    "remaining",
+    "batch",
+    "created_at",
+    "last_used_at",
+]
+
+
+def promo_code_export_rows(
+    *,
+    promotions: Sequence[int] | None = None,
+    codes: Sequence[int] | None = None,
+    batch: int | None = None,
+) -> Iterator[list[str]]:
+    """CSV rows (header first) of codes and their use, streamed in chunks of 2,000."""
+    queryset = PromoCode.objects.all()
+    if promotions is not None:
+        queryset = queryset.filter(promotion_id__in=promotions)
+    if codes is not None:
+        queryset = queryset.filter(pk__in=codes)
+    if batch is not None:
+        queryset = queryset.filter(batch_id=batch)
+    last_used = (
+        Redemption.objects.filter(code=OuterRef("pk"), released_at__isnull=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    rows = (
+        queryset.annotate(last_used_at=Subquery(last_used))
+        .order_by("promotion_id", "pk")
+        .values_list(
+            "code",
+            "promotion__name",
+            "public",
+            "max_uses",
+            "uses",
+            "batch_id",
+            "created_at",
+            "last_used_at",
+        )
+    )
+    yield CSV_HEADER
+    for code, name, public, max_uses, uses, batch_id, created_at, last_used_at in rows.iterator(
+        chunk_size=2000
+    ):
+        yield [
+            code,
+            _csv_safe(name),
+            "yes" if public else "no",
+            "" if max_uses is None else str(max_uses),
+            str(uses),
+            "" if max_uses is None else str(max(max_uses - uses, 0)),
+            "" if batch_id is None else str(batch_id),
+            created_at.isoformat(),
+            "" if last_used_at is None else last_used_at.isoformat(),
+        ]
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection through a name)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def promotion_preview_rule(
+    *, promotion: Promotion, code: str = "PREVIEW", email: str | None = None
+) -> PromoRule:
+    """The rule a code of `promotion` would be, for the admin simulator: works for a promotion
+    without codes yet (the code is named `code`). Five queries."""
+    scope = {
+        "products": set(promotion.products.values_list("slug", flat=True)),
+        "kits": set(promotion.kits.values_list("slug", flat=True))
+        | set(promotion.routines.values_list("slug", flat=True)),
+        "steps": set(promotion.steps.values_list("slug", flat=True)),
+    }
+    uses = 0
+    if email:
+        uses = Redemption.objects.filter(
+            promotion=promotion, customer_email=normalize_email(email), released_at__isnull=True
+        ).count()
+    return promo_rule_of(PromoCode(code=code, promotion=promotion), scope=scope, customer_uses=uses)

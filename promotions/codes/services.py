@@ -1,0 +1,576 @@
+"""Promo code services: creating promotions and codes, redeeming them with hard limits at
+checkout, giving uses back, and the giveaway's consolation codes.
+
+Redemption (called by checkout inside its transaction, after stock is reserved and before
+payment) takes every limit with a guarded UPDATE:
+
+    UPDATE promotion SET uses = uses + 1 WHERE id = ? AND active AND <window> AND uses < limit
+    UPDATE promo code SET uses = uses + 1 WHERE id = ? AND uses < max_uses
+
+An UPDATE that matches no row means the limit is reached: `PromoUnavailable` is raised and the
+savepoint around the redemption undoes whatever it had taken. The promotion's UPDATE always
+runs (also without a total limit), so it also locks the promotion's row until the checkout
+transaction ends: the per-customer count is read after it, under the lock, where no other
+checkout of the same promotion can add a redemption. Locks are taken in (promotion, code) id
+order, so two checkouts never wait on each other in a circle. A declined payment rolls the
+whole transaction back, uses included; a cancelled order calls `promo_codes_release`. Counters
+therefore always equal the number of unreleased Redemption rows.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kits.models import Kit, Routine
+from promotions.codes.models import (
+    BATCH_MAX,
+    CODE_ALPHABET,
+    CODE_MAX_LENGTH,
+    CODE_MIN_LENGTH,
+    GENERATED_LENGTH_MAX,
+    GENERATED_LENGTH_MIN,
+    GENERATED_PREFIX_MAX,
+    CodeBatch,
+    PromoCode,
+    Promotion,
+    Redemption,
+    code_validator,
+)
+from promotions.codes.selectors import promo_code_normalise
+from promotions.messaging.identity import normalize_email
+from shop.catalog.models import Product, Step
+from shop.pricing import Breakdown
+
+if TYPE_CHECKING:
+    from promotions.giveaways.models import Entry, Giveaway
+
+# Codes are inserted and checked for collisions this many at a time (well under SQLite's limit
+# on query parameters), and a batch reports progress after each chunk.
+CHUNK = 500
+GIFT_LINE_PREFIX = "gift:"  # shop.pricing names a promo gift line "gift:<CODE>"
+THRESHOLD_RULE = "free_shipping_over"  # shop.pricing's rule for the free-shipping threshold
+
+REASONS = {
+    "promo_not_found": "{code} isn't a valid promo code.",
+    "promo_min_subtotal": "Your cart no longer reaches the minimum for {code}.",
+    "promo_not_applicable": "{code} doesn't apply to anything in your cart.",
+    "promo_not_combinable": "{code} can't be combined with the other codes.",
+    "promo_not_started": "{code} can't be used yet.",
+    "promo_expired": "{code} has expired.",
+    "promo_exhausted": "{code} has been fully redeemed.",
+    "promo_customer_limit": "You've already used {code} as many times as it allows.",
+}
+
+
+class PromoUnavailable(Exception):
+    """A code in the order can no longer be redeemed; `reason` is a contract rejection code
+    (promo_exhausted, promo_customer_limit, ...) and `message` says it to a shopper."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        self.message = REASONS.get(reason, "{code} can't be used.").format(code=code)
+        super().__init__(self.message)
+
+
+class OrderLike(Protocol):
+    """What redemption needs of an order: its id, and the account when there is one."""
+
+    pk: Any
+
+
+# -- codes -------------------------------------------------------------------------------------
+
+
+def promo_code_problem(code: str) -> str | None:
+    """Why a (normalised) code cannot be stored, or None."""
+    if not code:
+        return "Enter a code."
+    if len(code) > CODE_MAX_LENGTH:
+        return f"A code has at most {CODE_MAX_LENGTH} characters."
+    if len(code) < CODE_MIN_LENGTH:
+        return f"A code has at least {CODE_MIN_LENGTH} characters."
+    try:
+        code_validator(code)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+def _prefix_problem(prefix: str) -> str | None:
+    if not prefix:
+        return None
+    if len(prefix) > GENERATED_PREFIX_MAX:
+        return f"A prefix has at most {GENERATED_PREFIX_MAX} characters."
+    try:
+        code_validator(prefix)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+def promo_codes_generate_check(*, count: object, prefix: object, length: object) -> dict[str, str]:
+    """Field errors for a bulk generation request (empty when it is fine)."""
+    errors: dict[str, str] = {}
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= BATCH_MAX:
+        errors["count"] = f"Give a whole number of codes from 1 to {BATCH_MAX:,}."
+    if not isinstance(prefix, str):
+        errors["prefix"] = "Give the prefix as text."
+    else:
+        problem = _prefix_problem(promo_code_normalise(prefix))
+        if problem:
+            errors["prefix"] = problem
+    if (
+        not isinstance(length, int)
+        or isinstance(length, bool)
+        or not GENERATED_LENGTH_MIN <= length <= GENERATED_LENGTH_MAX
+    ):
+        errors["length"] = (
+            f"Give a length from {GENERATED_LENGTH_MIN} to {GENERATED_LENGTH_MAX} random "
+            "characters (10 gives about 50 bits: guessing is hopeless)."
+        )
+    return errors
+
+
+def _random_code(prefix: str, length: int) -> str:
+    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _taken(codes: set[str]) -> set[str]:
+    return set(PromoCode.objects.filter(code__in=codes).values_list("code", flat=True))
+
+
+def promo_codes_generate(
+    *,
+    promotion: Promotion,
+    count: int,
+    prefix: str = "",
+    length: int = 10,
+    max_uses: int | None = 1,
+    public: bool = False,
+    batch: CodeBatch | None = None,
+    issued_to: str = "",
+) -> list[str]:
+    """Create `count` new unique codes: the prefix, then `length` characters drawn with
+    `secrets` from an alphabet without look-alikes (no 0/O, 1/I/L). Collisions with existing
+    codes are drawn again. Returns the codes; raises ValidationError for a bad request."""
+    errors = promo_codes_generate_check(count=count, prefix=prefix, length=length)
+    if max_uses is not None and max_uses < 1:
+        errors["max_uses"] = "Give at least 1 use per code, or none for no per-code limit."
+    if errors:
+        raise ValidationError(errors)
+    prefix = promo_code_normalise(prefix)
+    made: list[str] = []
+    now = timezone.now()
+    while len(made) < count:
+        need = min(count - len(made), CHUNK)
+        candidates = {_random_code(prefix, length) for _ in range(need)}
+        fresh = sorted(candidates - _taken(candidates))
+        try:
+            with transaction.atomic():
+                PromoCode.objects.bulk_create(
+                    PromoCode(
+                        code=code,
+                        promotion=promotion,
+                        max_uses=max_uses,
+                        public=public,
+                        batch=batch,
+                        issued_to=issued_to,
+                        created_at=now,
+                    )
+                    for code in fresh
+                )
+        except IntegrityError:
+            if issued_to:
+                raise  # the issued code exists already: the caller returns that one
+            continue  # another process inserted one of these just now: draw the chunk again
+        made.extend(fresh)
+    return made
+
+
+def code_batch_create(
+    *,
+    promotion: Promotion,
+    count: int,
+    prefix: str = "",
+    length: int = 10,
+    max_uses: int | None = 1,
+    user: Any = None,
+) -> CodeBatch:
+    """Record a request for `count` codes; `code_batch_run` (a Celery task) makes them."""
+    errors = promo_codes_generate_check(count=count, prefix=prefix, length=length)
+    if max_uses is not None and max_uses < 1:
+        errors["max_uses"] = "Give at least 1 use per code, or none for no per-code limit."
+    if errors:
+        raise ValidationError(errors)
+    return CodeBatch.objects.create(
+        promotion=promotion,
+        count=count,
+        prefix=promo_code_normalise(prefix),
+        length=length,
+        max_uses=max_uses,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def code_batch_run(*, batch_id: int) -> CodeBatch | None:
+    """Generate a batch's missing codes, one committed chunk at a time, updating its progress.
+
+    Safe to run twice, even at once: each chunk locks the batch row and counts the codes that
+    already exist, so a second run only makes what is still missing. None for a batch that no
+    longer exists.
+    """
+    while True:
+        with transaction.atomic():
+            batch = (
+                CodeBatch.objects.select_for_update()
+                .select_related("promotion")
+                .filter(pk=batch_id)
+            ).first()
+            if batch is None:
+                return None
+            if batch.status in (CodeBatch.Status.DONE, CodeBatch.Status.FAILED):
+                return batch
+            made = batch.codes.count()
+            if made >= batch.count:
+                batch.generated = batch.count
+                batch.status = CodeBatch.Status.DONE
+                batch.finished_at = timezone.now()
+                batch.save(update_fields=["generated", "status", "finished_at"])
+                return batch
+            if batch.status == CodeBatch.Status.PENDING:
+                batch.status = CodeBatch.Status.RUNNING
+                batch.started_at = timezone.now()
+            step = min(CHUNK * 4, batch.count - made)
+            promo_codes_generate(
+                promotion=batch.promotion,
+                count=step,
+                prefix=batch.prefix,
+                length=batch.length,
+                max_uses=batch.max_uses,
+                batch=batch,
+            )
+            batch.generated = made + step
+            batch.save(update_fields=["generated", "status", "started_at"])
+
+
+def code_batch_fail(*, batch_id: int, error: str) -> None:
+    CodeBatch.objects.filter(pk=batch_id).exclude(status=CodeBatch.Status.DONE).update(
+        status=CodeBatch.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+# -- promotions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromotionSpec:
+    """A promotion as the staff API describes it: scope and gift by slug, codes as typed."""
+
+    name: str
+    kind: str
+    value: Decimal = Decimal("0")
+    applies_to_bundles: bool = True
+    products: Sequence[str] = ()
+    kits: Sequence[str] = ()
+    routines: Sequence[str] = ()
+    steps: Sequence[str] = ()
+    gift: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    usage_limit: int | None = None
+    per_customer_limit: int | None = None
+    min_subtotal: Decimal | None = None
+    combinable: bool = False
+    active: bool = True
+    codes: Sequence[str] = field(default_factory=tuple)
+
+
+def promo_codes_check(codes: Sequence[str], *, field_name: str = "codes") -> dict[str, list[str]]:
+    """Errors for codes staff want to create: format, repeats in the list, codes taken."""
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    normalised = [promo_code_normalise(code) for code in codes]
+    taken = set(
+        PromoCode.objects.filter(code__in=[c for c in normalised if c]).values_list(
+            "code", flat=True
+        )
+    )
+    for index, code in enumerate(normalised):
+        problem = promo_code_problem(code)
+        if problem is None and code in seen:
+            problem = f"{code} is in the list twice."
+        if problem is None and code in taken:
+            problem = f"{code} already exists."
+        if problem:
+            errors[f"{field_name}.{index}"] = [problem]
+        seen.add(code)
+    return errors
+
+
+def _by_slug(model: Any, slugs: Sequence[str]) -> tuple[list[Any], list[str]]:
+    wanted = list(dict.fromkeys(slugs))
+    found = {obj.slug: obj for obj in model.objects.filter(slug__in=wanted)}
+    return list(found.values()), [slug for slug in wanted if slug not in found]
+
+
+@transaction.atomic
+def promotion_create(*, spec: PromotionSpec) -> Promotion:
+    """Create a promotion with its scope and named (public) codes; raises ValidationError with
+    every problem at once and writes nothing then.
+
+    `kits` may name kits and routines alike (PromoRule.kits holds both); `routines` only
+    routines.
+    """
+    errors: dict[str, list[str]] = {}
+    products, missing = _by_slug(Product, spec.products)
+    if missing:
+        errors["products"] = [f"No product is called {slug!r}." for slug in missing]
+    kits, missing_kits = _by_slug(Kit, spec.kits)
+    routines, missing_routines = _by_slug(Routine, list(spec.kits) + list(spec.routines))
+    missing = [slug for slug in missing_kits if slug in missing_routines]
+    if missing:
+        errors["kits"] = [f"No kit or routine is called {slug!r}." for slug in missing]
+    missing = [slug for slug in spec.routines if slug in missing_routines]
+    if missing:
+        errors["routines"] = [f"No routine is called {slug!r}." for slug in missing]
+    steps, missing = _by_slug(Step, spec.steps)
+    if missing:
+        errors["steps"] = [f"No routine step is called {slug!r}." for slug in missing]
+    gift = None
+    if spec.gift:
+        gift = Product.objects.filter(slug=spec.gift).first()
+        if gift is None:
+            errors["gift"] = [f"No product is called {spec.gift!r}."]
+    promotion = Promotion(
+        name=spec.name.strip(),
+        kind=spec.kind,
+        value=spec.value,
+        gift_product=gift,
+        applies_to_bundles=spec.applies_to_bundles,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        usage_limit=spec.usage_limit,
+        per_customer_limit=spec.per_customer_limit,
+        min_subtotal_amount=spec.min_subtotal,
+        combinable=spec.combinable,
+        active=spec.active,
+    )
+    try:
+        promotion.full_clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            key = {"gift_product": "gift", "min_subtotal_amount": "min_subtotal"}.get(name, name)
+            if key == "gift" and "gift" in errors:
+                continue
+            errors.setdefault(key, []).extend(messages)
+    errors.update(promo_codes_check(spec.codes))
+    if errors:
+        raise ValidationError(errors)
+    promotion.save()
+    promotion.products.set(products)
+    promotion.kits.set(kits)
+    promotion.routines.set(routines)
+    promotion.steps.set(steps)
+    PromoCode.objects.bulk_create(
+        PromoCode(code=promo_code_normalise(code), promotion=promotion, public=True)
+        for code in spec.codes
+    )
+    return promotion
+
+
+# -- redemption --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Given:
+    """What one code gave an order, in cents (gifts are valued at redemption)."""
+
+    discount: int = 0
+    shipping: int = 0
+    gift: bool = False
+
+
+def _given_by_code(breakdown: Breakdown) -> dict[str, _Given]:
+    """Every code that applied in a breakdown, with what it gave.
+
+    Percent and amount codes are `applied` entries with source "promo"; gift codes too (0.00)
+    plus a gift line "gift:<CODE>"; free-shipping codes are the shipping waiver whose rule is
+    the code (the threshold waiver's rule is "free_shipping_over", never a code: codes are
+    stored in upper case).
+    """
+    given: dict[str, _Given] = {}
+    for adjustment in breakdown.applied:
+        if adjustment.source == "promo":
+            given.setdefault(adjustment.rule, _Given()).discount += adjustment.amount.cents
+        elif adjustment.source == "shipping" and adjustment.rule != THRESHOLD_RULE:
+            given.setdefault(adjustment.rule, _Given()).shipping += adjustment.amount.cents
+    for line in breakdown.lines:
+        if line.gift and line.id.startswith(GIFT_LINE_PREFIX):
+            given.setdefault(line.id[len(GIFT_LINE_PREFIX) :], _Given()).gift = True
+    return given
+
+
+def _amount(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def _why_not(promotion_id: int, now: datetime) -> str:
+    """Why the guarded UPDATE of a promotion matched nothing."""
+    row = Promotion.objects.filter(pk=promotion_id).values("active", "starts_at", "ends_at").first()
+    if row is None or not row["active"]:
+        return "promo_not_found"
+    if row["starts_at"] is not None and now < row["starts_at"]:
+        return "promo_not_started"
+    if row["ends_at"] is not None and now >= row["ends_at"]:
+        return "promo_expired"
+    return "promo_exhausted"
+
+
+def _take_use(code: PromoCode, now: datetime) -> None:
+    """Count one use against the promotion and the code, or raise PromoUnavailable."""
+    taken = (
+        Promotion.objects.filter(pk=code.promotion_id, active=True)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .filter(Q(usage_limit__isnull=True) | Q(uses__lt=F("usage_limit")))
+        .update(uses=F("uses") + 1)
+    )
+    if not taken:
+        raise PromoUnavailable(code.code, _why_not(code.promotion_id, now))
+    taken = (
+        PromoCode.objects.filter(pk=code.pk)
+        .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+        .update(uses=F("uses") + 1)
+    )
+    if not taken:
+        raise PromoUnavailable(code.code, "promo_exhausted")
+
+
+def _customer_uses(promotion_id: int, email: str, user_id: int | None) -> int:
+    """Unreleased redemptions of a promotion by this person: same normalised email, or the
+    same account when there is one."""
+    who = Q(customer_email=email)
+    if user_id is not None:
+        who |= Q(user_id=user_id)
+    return Redemption.objects.filter(
+        who, promotion_id=promotion_id, released_at__isnull=True
+    ).count()
+
+
+def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) -> None:
+    """Redeem every code that applied in `breakdown` for `order`; raises PromoUnavailable.
+
+    Called inside the checkout transaction. Runs in a savepoint: when a limit would be
+    exceeded nothing of this call remains. Redeeming the same order again changes nothing.
+
+    A code the breakdown rejected raises too, with its rejection code as the reason (a code
+    used up or expired between the cart and checkout, or over this customer's limit now that
+    the email is known): checkout then stops with that reason instead of charging more than
+    the shopper was shown.
+    """
+    for rejection in breakdown.rejected:
+        if rejection.source == "promo":
+            raise PromoUnavailable(rejection.rule, rejection.code)
+    given = _given_by_code(breakdown)
+    if not given:
+        return
+    customer = normalize_email(email)
+    user_id = getattr(order, "user_id", None)
+    now = timezone.now()
+    with transaction.atomic():
+        codes = {
+            code.code: code
+            for code in PromoCode.objects.filter(code__in=list(given)).select_related(
+                "promotion__gift_product"
+            )
+        }
+        for name in given:
+            if name not in codes:
+                raise PromoUnavailable(name, "promo_not_found")
+        done = set(
+            Redemption.objects.filter(order_id=order.pk, released_at__isnull=True).values_list(
+                "code__code", flat=True
+            )
+        )
+        for code in sorted(codes.values(), key=lambda c: (c.promotion_id, c.pk)):
+            if code.code in done:
+                continue
+            _take_use(code, now)
+            promotion = code.promotion
+            limit = promotion.per_customer_limit
+            # Read under the promotion's row lock, which _take_use's UPDATE now holds.
+            if limit is not None and _customer_uses(promotion.pk, customer, user_id) >= limit:
+                raise PromoUnavailable(code.code, "promo_customer_limit")
+            gave = given[code.code]
+            gift = promotion.gift_product
+            Redemption.objects.create(
+                code=code,
+                promotion=promotion,
+                order_id=order.pk,
+                customer_email=customer,
+                user_id=user_id,
+                discount_amount=_amount(gave.discount),
+                shipping_amount=_amount(gave.shipping),
+                gift_value=gift.price_amount if gave.gift and gift is not None else Decimal("0"),
+                created_at=now,
+            )
+
+
+def promo_codes_release(*, order: OrderLike) -> None:
+    """Give back every use `order` took (a cancelled order). Safe to call twice: only a
+    redemption this call marks released gives its use back."""
+    now = timezone.now()
+    with transaction.atomic():
+        redemptions = list(
+            Redemption.objects.filter(order_id=order.pk, released_at__isnull=True)
+            .order_by("promotion_id", "code_id")
+            .values_list("pk", "promotion_id", "code_id")
+        )
+        for pk, promotion_id, code_id in redemptions:
+            released = Redemption.objects.filter(pk=pk, released_at__isnull=True).update(
+                released_at=now
+            )
+            if released:
+                Promotion.objects.filter(pk=promotion_id, uses__gt=0).update(uses=F("uses") - 1)
+                PromoCode.objects.filter(pk=code_id, uses__gt=0).update(uses=F("uses") - 1)
+
+
+# -- giveaways ---------------------------------------------------------------------------------
+
+
+def consolation_code_issue(*, giveaway: Giveaway, entry: Entry) -> str | None:
+    """A single-use private code of the giveaway's consolation promotion for an entrant who
+    did not win, or None when the giveaway names none (or it is inactive or over: the thanks
+    email then simply has no code). One code per entry: asking again returns the same one."""
+    promotion_id = giveaway.consolation_promotion_id
+    if promotion_id is None:
+        return None
+    promotion = Promotion.objects.filter(pk=promotion_id).first()
+    now = timezone.now()
+    if promotion is None or not promotion.active:
+        return None
+    if promotion.ends_at is not None and now >= promotion.ends_at:
+        return None
+    issued_to = f"promotions.entry:{entry.pk}"
+    existing = PromoCode.objects.filter(issued_to=issued_to).values_list("code", flat=True).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            (code,) = promo_codes_generate(
+                promotion=promotion, count=1, prefix="THANKS", length=10, issued_to=issued_to
+            )
+    except IntegrityError:  # issued at the same moment by another run: that one stands
+        return PromoCode.objects.filter(issued_to=issued_to).values_list("code", flat=True).first()
+    return code

@@ -1,0 +1,278 @@
+"""Storefront pages for reminders: subscribe, confirm, manage (from the signed link in every
+reminder email) and the restock link that fills a cart with what is running out."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from config.counters import counter_hit
+from promotions.giveaways import services as giveaways
+from promotions.reminders import local_time as reminder_time
+from promotions.reminders import replenishment, subscriptions
+from promotions.reminders import services as reminders
+from promotions.reminders.models import DEFAULT_LOCAL_TIMES, ROUTINE_KINDS, Kind, Subscription
+from shop.cart import services as carts
+from shop.checkout.views import SESSION_CART, SESSION_COUNT
+
+SUBSCRIBE_LIMIT_PER_HOUR = 10
+KIND_HELP = {
+    Kind.ROUTINE_MORNING: "Cleanse, tone, renew, then primer and a light foundation.",
+    Kind.ROUTINE_EVENING: "Take your makeup off before bed, then cleanse, tone, renew.",
+    Kind.REPLENISH: "A week before a product you bought runs out, with a cart ready to go.",
+    Kind.GIVEAWAY_NEWS: "A day before a giveaway closes, so you never miss one.",
+}
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box suggesting IANA names from a shared <datalist id="timezones">; the
+    browser's own zone is filled in by reminders.js when the box is empty."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            attrs={
+                "list": "timezones",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-browser-timezone": "1",
+            }
+        )
+
+
+class ReminderTimeFields(forms.Form):
+    local_time = forms.TimeField(
+        label="Time",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        help_text="On your own clock, 24-hour. Leave empty for the usual time.",
+        error_messages={"invalid": "Enter a time like 21:00."},
+    )
+    timezone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        widget=TimeZoneInput(),
+        help_text="Where you are, e.g. Europe/Paris or America/New_York.",
+    )
+
+    def clean_timezone(self) -> str:
+        try:
+            return reminder_time.timezone_parse(self.cleaned_data["timezone"]).key
+        except reminder_time.InvalidTimezone as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class SubscribeForm(ReminderTimeFields):
+    email = forms.EmailField(label="Email", max_length=254)
+    kind = forms.ChoiceField(
+        label="Remind me about", choices=Kind.choices, widget=forms.RadioSelect
+    )
+    field_order = ["email", "kind", "local_time", "timezone"]
+
+
+class ManageForm(ReminderTimeFields):
+    local_time = forms.TimeField(
+        label="Time",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": "Enter a time like 21:00.", "required": "Enter a time."},
+    )
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
+def _too_many(request: HttpRequest) -> bool:
+    key = f"reminder-subscribe-form:{giveaways.ip_hash(_client_ip(request))}"
+    return counter_hit(key, window_seconds=3600) > SUBSCRIBE_LIMIT_PER_HOUR
+
+
+def _timezones() -> list[str]:
+    return sorted(reminder_time.available_timezones())
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_subscribe(request: HttpRequest) -> HttpResponse:
+    wanted = request.GET.get("kind", "")
+    initial = {
+        "kind": wanted if wanted in Kind.values else Kind.ROUTINE_EVENING,
+        "timezone": subscriptions.default_timezone(),
+    }
+    form = SubscribeForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if _too_many(request):
+            form.add_error(None, "Too many requests from your connection; try again in an hour.")
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                cleaned = subscriptions.subscription_clean(
+                    email=data["email"],
+                    kind=data["kind"],
+                    local_time=data["local_time"],
+                    timezone=data["timezone"],
+                )
+            except subscriptions.InvalidSubscription as exc:
+                for name, errors in (exc.errors or {}).items():
+                    for error in errors:
+                        form.add_error(name if name in form.fields else None, error)
+                status = 400
+            else:
+                subscriptions.subscription_request(data=cleaned, user=request.user)
+                return redirect(reverse("promotions:reminder_requested") + f"?kind={cleaned.kind}")
+        else:
+            status = 400
+    return render(
+        request,
+        "promotions/reminder_subscribe.html",
+        {
+            "form": form,
+            "kinds": [
+                {
+                    "value": kind.value,
+                    "label": kind.label,
+                    "help": KIND_HELP[kind],
+                    "default_time": DEFAULT_LOCAL_TIMES[kind].strftime("%H:%M"),
+                }
+                for kind in Kind
+            ],
+            "timezones": _timezones(),
+        },
+        status=status,
+    )
+
+
+def reminder_requested(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    label = Kind(kind).label if kind in Kind.values else ""
+    return render(request, "promotions/reminder_requested.html", {"kind_label": label})
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that follow links confirm nothing); POST confirms."""
+    subscription = Subscription.objects.filter(confirm_token=token).first()
+    if subscription is None:
+        return render(request, "promotions/link_invalid.html", status=404)
+    outcome = ""
+    if request.method == "POST":
+        result = subscriptions.subscription_confirm(token=token)
+        if result is None:
+            return render(request, "promotions/link_invalid.html", status=404)
+        subscription, outcome = result.subscription, result.outcome
+    elif subscription.confirmed_at is not None and subscription.unsubscribed_at is None:
+        outcome = "already_confirmed"
+    return render(
+        request,
+        "promotions/reminder_confirm.html",
+        {
+            "subscription": subscription,
+            "outcome": outcome,
+            "routine": subscription.kind in ROUTINE_KINDS,
+            "manage_url": reverse(
+                "promotions:reminder_manage",
+                args=[subscriptions.manage_token(subscription.email)],
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
+    email = subscriptions.manage_token_email(token)
+    if email is None:
+        return render(request, "promotions/reminder_link_expired.html", status=404)
+    status = 200
+    failed: tuple[int, ManageForm] | None = None
+    if request.method == "POST":
+        subscription = subscriptions.subscription_get_owned(
+            email_normalized=email, pk=request.POST.get("subscription")
+        )
+        action = request.POST.get("action", "")
+        if subscription is None or action not in {"save", "pause", "resume", "unsubscribe"}:
+            messages.error(request, "That reminder is not one of yours; nothing changed.")
+            return redirect(request.path)
+        if action == "save":
+            form = ManageForm(request.POST, auto_id=f"id_s{subscription.pk}_%s")
+            if form.is_valid():
+                subscriptions.subscription_update(
+                    subscription=subscription,
+                    local_time=form.cleaned_data["local_time"],
+                    timezone_key=form.cleaned_data["timezone"],
+                )
+                messages.success(request, f"{subscription.get_kind_display()}: time saved.")
+                return redirect(request.path)
+            failed = (subscription.pk, form)
+            status = 400
+        else:
+            service = {
+                "pause": subscriptions.subscription_pause,
+                "resume": subscriptions.subscription_resume,
+                "unsubscribe": subscriptions.subscription_unsubscribe,
+            }[action]
+            service(subscription=subscription)
+            done = {"pause": "paused", "resume": "resumed", "unsubscribe": "unsubscribed"}[action]
+            messages.success(request, f"{subscription.get_kind_display()}: {done}.")
+            return redirect(request.path)
+    now = timezone.now()
+    rows = []
+    for subscription in subscriptions.subscriptions_of(email_normalized=email):
+        form = (
+            failed[1]
+            if failed and failed[0] == subscription.pk
+            else ManageForm(
+                initial={
+                    "local_time": subscription.local_time,
+                    "timezone": subscription.timezone,
+                },
+                auto_id=f"id_s{subscription.pk}_%s",
+            )
+        )
+        upcoming = reminders.reminders_upcoming(
+            email_normalized=email, kind=subscription.kind, limit=1
+        )
+        rows.append(
+            {
+                "subscription": subscription,
+                "form": form,
+                "routine": subscription.kind in ROUTINE_KINDS,
+                "next": reminders.local_display(upcoming[0].due_at, subscription.timezone)
+                if upcoming and subscription.is_active and upcoming[0].due_at > now
+                else "",
+            }
+        )
+    return render(
+        request,
+        "promotions/reminder_manage.html",
+        {"email": email, "rows": rows, "timezones": _timezones()},
+        status=status,
+    )
+
+
+@require_GET
+def reminder_restock(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a replenishment email: the products go into the session's open cart (a new
+    one if there is none) and the shopper lands on the cart page."""
+    lines = replenishment.restock_token_lines(token)
+    if lines is None:
+        return render(request, "promotions/reminder_link_expired.html", status=404)
+    cart = carts.cart_get(cart_id=request.session.get(SESSION_CART))
+    if cart is None or not cart.is_open:
+        cart = carts.cart_create()
+    result = replenishment.restock_cart_fill(cart=cart, lines=lines)
+    request.session[SESSION_CART] = str(cart.pk)
+    request.session[SESSION_COUNT] = carts.cart_view(cart=cart).count
+    if result.added:
+        messages.success(request, f"Added to your cart: {', '.join(result.added)}.")
+    if result.already:
+        messages.info(request, f"Already in your cart: {', '.join(result.already)}.")
+    if result.unavailable:
+        messages.warning(request, f"Not available right now: {', '.join(result.unavailable)}.")
+    return redirect("shop:cart")

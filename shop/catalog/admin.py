@@ -1,0 +1,83 @@
+"""Catalog admin: what a merchandiser edits every day, fast to scan and bulk-edit."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from shop.catalog import services
+from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+
+
+class ProductIngredientInline(admin.TabularInline[ProductIngredient, Product]):
+    model = ProductIngredient
+    extra = 1
+    autocomplete_fields = ["ingredient"]
+    fields = ["ingredient", "key", "position"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin[Product]):
+    list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
+    list_display_links = ["name"]
+    list_editable = ["stock"]
+    list_filter = ["step", "concerns", "active"]
+    list_select_related = ["step"]
+    search_fields = ["name", "sku", "product_ingredients__ingredient__name"]
+    search_help_text = "Search by name, SKU or ingredient."
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["concerns"]
+    inlines = [ProductIngredientInline]
+    actions = ["activate", "deactivate"]
+    list_per_page = 50
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "sku", "step", "summary", "description", "image"]}),
+        ("Selling", {"fields": ["price_amount", "stock", "active", "days_of_use"]}),
+        ("Skin concerns", {"fields": ["concerns"]}),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.action(description="Activate selected products")
+    def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        changed = services.products_set_active(products=queryset, active=True)
+        self.message_user(request, f"Activated {changed} product(s).", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected products")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        changed = services.products_set_active(products=queryset, active=False)
+        self.message_user(request, f"Deactivated {changed} product(s).", messages.SUCCESS)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Product], search_term: str
+    ) -> tuple[QuerySet[Product], bool]:
+        results, _ = super().get_search_results(request, queryset, search_term)
+        # Searching across ingredients joins a to-many relation; dedupe with a subquery.
+        return queryset.filter(pk__in=results.values("pk")), False
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin[Step]):
+    list_display = ["position", "name", "slug", "optional", "summary"]
+    list_display_links = ["name"]
+    ordering = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Ingredient)
+class IngredientAdmin(admin.ModelAdmin[Ingredient]):
+    list_display = ["name", "slug", "benefit_count"]
+    search_fields = ["name", "benefits"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="Benefits")
+    def benefit_count(self, ingredient: Ingredient) -> int:
+        return len(ingredient.benefit_list)
+
+
+@admin.register(Concern)
+class ConcernAdmin(admin.ModelAdmin[Concern]):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
