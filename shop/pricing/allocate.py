@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from shop.pricing.money import Money, exact_ratio
+from shop.pricing.money import Money, checked_decimal
 
 __all__ = [
     "SupportsLessThan",
@@ -57,7 +57,7 @@ def _integer_weights(weights: Sequence[Decimal]) -> list[int]:
     # Scale every weight by one common denominator so that remainders compare exactly.
     ratios: list[tuple[int, int]] = []
     for weight in weights:
-        ratio = exact_ratio(weight, "an allocation weight")
+        ratio = checked_decimal(weight, "an allocation weight").as_integer_ratio()
         if ratio[0] < 0:
             raise ValueError(f"allocation weight {weight} is negative")
         ratios.append(ratio)

@@ -6,8 +6,8 @@
 4. Shipping.
 5. Allocation of every line's total to its products, unit by unit.
 
-All arithmetic runs on integer cents; `Money` is built only for the output. Rounding to the cent
-happens only in `shop.pricing.money.percent_of_cents` (half-up, as `round_cents` rounds);
+All arithmetic runs on integer cents; `Money` is built only for the output. Only percentages
+round to the cent (`shop.pricing.money.percent_of_cents`, half-up through `round_cents`);
 everything else is exact integer arithmetic or largest-remainder allocation.
 
 Decisions where the contract and the brief are silent:
@@ -41,7 +41,6 @@ Decisions where the contract and the brief are silent:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from shop.pricing.allocate import allocate_units, largest_remainder
 from shop.pricing.intake import (
@@ -51,13 +50,7 @@ from shop.pricing.intake import (
     read_request,
     whole_cents,
 )
-from shop.pricing.money import (
-    Money,
-    MoneyCache,
-    format_money,
-    percent_of_cents,
-    shared_money_cache,
-)
+from shop.pricing.money import Money, format_money, format_percent, percent_of_cents
 from shop.pricing.types import (
     Adjustment,
     Breakdown,
@@ -118,11 +111,6 @@ class _PromoOutcome:
 # -- step 2: bundles ------------------------------------------------------------------------
 
 
-def _percent_text(percent: Decimal | int) -> str:
-    """10 for Decimal("10.00"), 12.5 for Decimal("12.50")."""
-    return f"{Decimal(percent).normalize():f}"
-
-
 def _more_products(count: int) -> str:
     return "1 more product" if count == 1 else f"{count} more products"
 
@@ -145,7 +133,7 @@ def _apply_bundles(
                 cents = percent_of_cents(line.subtotal, reached.percent_off)
                 if cents:
                     rule = f"{source.slug}:{reached.min_items}"
-                    percent = _percent_text(reached.percent_off)
+                    percent = format_percent(reached.percent_off)
                     label = f"Routine {percent}% off ({reached.min_items}+ products)"
                     line.take("bundle", rule, label, cents)
                     applied.add("bundle", rule, label, cents)
@@ -155,7 +143,7 @@ def _apply_bundles(
                     rule=f"{source.slug}:{upcoming.min_items}",
                     code="tier_not_reached",
                     reason=f"Add {_more_products(upcoming.min_items - count)} to reach "
-                    f"{_percent_text(upcoming.percent_off)}% off",
+                    f"{format_percent(upcoming.percent_off)}% off",
                 )
                 if hint not in rejected:
                     rejected.append(hint)
@@ -282,7 +270,7 @@ def _discount(promo: PromoRule, lines: list[LineState], applied: _Applied, curre
     base = sum(weights)
     if promo.kind == "percent":
         cents = percent_of_cents(base, promo.value)
-        label = f"{promo.code}: {_percent_text(promo.value)}% off"
+        label = f"{promo.code}: {format_percent(promo.value)}% off"
     else:
         value = whole_cents(promo.value)
         cents = min(value, base)
@@ -330,15 +318,15 @@ def _finish(
     rejected: list[Rejection],
 ) -> Breakdown:
     shipping = _shipping(request, lines, promos, applied)
-    money = shared_money_cache(request.currency)
+    currency = request.currency
     priced = []
     subtotal = merchandise = gift_value = 0
     for line in lines:
-        priced.append(_priced(line, money))
+        priced.append(_priced(line, currency))
         subtotal += line.subtotal
         merchandise += line.total
         gift_value += line.gift_value
-    zero = money[0]
+    zero = Money.from_cents(0, currency)
     for code, gift in promos.gift_lines:
         gift_value += gift.price.cents
         priced.append(
@@ -360,21 +348,23 @@ def _finish(
     return Breakdown(
         currency=request.currency,
         lines=tuple(priced),
-        subtotal=money[subtotal],
-        discount_total=money[subtotal - merchandise],
-        shipping=money[shipping],
-        total=money[merchandise + shipping],
-        value=money[value],
-        savings=money[value - merchandise],
+        subtotal=Money.from_cents(subtotal, currency),
+        discount_total=Money.from_cents(subtotal - merchandise, currency),
+        shipping=Money.from_cents(shipping, currency),
+        total=Money.from_cents(merchandise + shipping, currency),
+        value=Money.from_cents(value, currency),
+        savings=Money.from_cents(value - merchandise, currency),
         applied=tuple(
-            Adjustment(source, rule, applied.labels[source, rule], money[cents])
+            Adjustment(
+                source, rule, applied.labels[source, rule], Money.from_cents(cents, currency)
+            )
             for (source, rule), cents in applied.cents.items()
         ),
         rejected=tuple(rejected),
     )
 
 
-def _priced(line: LineState, money: MoneyCache) -> PricedLine:
+def _priced(line: LineState, currency: str) -> PricedLine:
     """The output line, its total allocated over its units (step 5)."""
     return PricedLine(
         id=line.id,
@@ -382,20 +372,20 @@ def _priced(line: LineState, money: MoneyCache) -> PricedLine:
         ref=line.ref,
         name=line.name,
         quantity=line.quantity,
-        unit_price=money[line.unit],
-        subtotal=money[line.subtotal],
+        unit_price=Money.from_cents(line.unit, currency),
+        subtotal=Money.from_cents(line.subtotal, currency),
         adjustments=tuple(
-            Adjustment(source, rule, label, money[cents])
+            Adjustment(source, rule, label, Money.from_cents(cents, currency))
             for source, rule, label, cents in line.adjustments
         ),
-        total=money[line.total],
-        components=_components(line.total, line.parts, line.gifts, money),
+        total=Money.from_cents(line.total, currency),
+        components=_components(line.total, line.parts, line.gifts, currency),
         gift=False,
     )
 
 
 def _components(
-    total: int, parts: tuple[Group, ...], gifts: tuple[tuple[str, int], ...], money: MoneyCache
+    total: int, parts: tuple[Group, ...], gifts: tuple[tuple[str, int], ...], currency: str
 ) -> tuple[ComponentShare, ...]:
     """`total` allocated over the units of `parts`, then the gifts at 0.00."""
     shares: list[ComponentShare] = []
@@ -406,12 +396,13 @@ def _components(
             ComponentShare(
                 product=slug,
                 quantity=units,
-                allocated=money[cents],
+                allocated=Money.from_cents(cents, currency),
                 gift=False,
-                unit_allocations=(money[base + 1],) * extra + (money[base],) * (units - extra),
+                unit_allocations=(Money.from_cents(base + 1, currency),) * extra
+                + (Money.from_cents(base, currency),) * (units - extra),
             )
         )
-    shares.extend(_gift_share(slug, units, money[0]) for slug, units in gifts)
+    shares.extend(_gift_share(slug, units, Money.from_cents(0, currency)) for slug, units in gifts)
     return tuple(shares)
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Final, TypeGuard
 
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money, shared_money_cache
+from shop.pricing.money import Money, check_currency
 from shop.pricing.types import (
     Item,
     KitLine,
@@ -121,7 +121,7 @@ def read_request(request: PricingRequest) -> list[LineState]:
     if not isinstance(request.currency, str):
         raise PricingError(f"request currency must be a string, not {request.currency!r}")
     try:
-        shared_money_cache(request.currency)  # checks the currency once per process
+        check_currency(request.currency)
     except ValueError as error:
         raise PricingError(f"request currency: {error}") from None
     if not _is_aware(request.now):

@@ -1,15 +1,15 @@
-"""Money: an immutable amount in whole cents of one currency, over Decimal, that refuses floats.
+"""Money: an immutable amount in whole cents of one currency that refuses floats, and its rounding.
 
 Design decisions (the brief left these open):
 
-* Every amount held by a `Money` is a whole number of cents. `Money(...)` and `Money.of(...)`
-  refuse a value with a fraction of a cent (ValueError) instead of rounding it silently;
-  `Money.rounded(...)` is the one constructor that accepts one, and it rounds through
-  `round_cents`. Money is rounded nowhere else but in `percent_of_cents`, which rounds the
-  same way in exact integers.
-* Multiplying by a `Decimal` can produce a fraction of a cent; the product is rounded half-up
-  through `round_cents`. Multiplying by an `int` is exact. There is no division: split amounts
-  with `shop.pricing.allocate.allocate` so the parts always add up to the whole.
+* Every amount held by a `Money` is a whole number of cents: `Money.from_cents(9500, "USD")`,
+  or `Money(cents=9500, currency="USD")` (keywords only, so that 95 is never read as cents by
+  mistake). `Money.of("95.00", "USD")` refuses an amount with a fraction of a cent (ValueError)
+  instead of rounding it silently; `Money.rounded(...)` accepts one and rounds it.
+* `round_cents` is the only function in the package that rounds money, half-up. What can give a
+  fraction of a cent goes through it: `Money.rounded`, multiplying by a `Decimal`,
+  `percent_of_cents` and `per_unit`. Multiplying by an `int` is exact. To split an amount so
+  that the parts add up to the whole, use `shop.pricing.allocate.allocate`.
 * Every currency has two decimals here (the shop's contract prints money with exactly two).
   A currency is three upper-case ASCII letters (ISO 4217 shape), e.g. "USD".
 * `==` between amounts of different currencies is False (equality must not raise, or dicts,
@@ -22,32 +22,30 @@ Design decisions (the brief left these open):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final
 
 __all__ = [
     "CENT",
     "CurrencyMismatch",
     "Money",
-    "MoneyCache",
-    "cents_text",
-    "exact_ratio",
+    "check_currency",
+    "checked_decimal",
     "format_money",
+    "format_percent",
+    "per_unit",
     "percent_of_cents",
     "round_cents",
-    "shared_money_cache",
 ]
 
 CENT: Final = Decimal("0.01")
 
-# A private context so that rounding never depends on whatever the thread's decimal context is
+# A private context so that results never depend on whatever the thread's decimal context is
 # (Django or a test may change it). 40 digits hold any amount a shop could ever see.
 _CONTEXT: Final = Context(prec=40, rounding=ROUND_HALF_UP)
 _ZERO: Final = Decimal("0.00")
 _SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£"}
-_new = object.__new__
-_set = object.__setattr__
 
 
 class CurrencyMismatch(ValueError):
@@ -72,6 +70,31 @@ def round_cents(value: Decimal) -> Decimal:
     return rounded if rounded else _ZERO  # never "-0.00"
 
 
+def check_currency(currency: object) -> str:
+    """`currency` if it is three upper-case ASCII letters like "USD"; ValueError otherwise."""
+    if not (
+        isinstance(currency, str)
+        and len(currency) == 3
+        and currency.isascii()
+        and currency.isalpha()
+        and currency.isupper()
+    ):
+        raise ValueError(f"currency must be three upper-case letters like 'USD', not {currency!r}")
+    return currency
+
+
+def checked_decimal(value: Decimal | int, what: str) -> Decimal:
+    """A finite Decimal or an int as a Decimal, refusing floats, bools and anything else
+    (TypeError) and NaN or infinities (ValueError); `what` names the value in errors."""
+    if isinstance(value, float):
+        raise TypeError(f"{what} refuses floats: use Decimal")
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"{what} {value} is not finite")
+    return Decimal(value)
+
+
 def _to_decimal(value: object) -> Decimal:
     # bool is an int subclass; True dollars is a bug, not an amount.
     if isinstance(value, float):
@@ -94,42 +117,17 @@ def _to_decimal(value: object) -> Decimal:
     return result
 
 
-def _check_currency(currency: object) -> str:
-    if not (
-        isinstance(currency, str)
-        and len(currency) == 3
-        and currency.isascii()
-        and currency.isalpha()
-        and currency.isupper()
-    ):
-        raise ValueError(f"currency must be three upper-case letters like 'USD', not {currency!r}")
-    return currency
+def _cents_of(whole: Decimal) -> int:
+    """A Decimal in whole cents (as `round_cents` returns it) as a number of cents."""
+    return int(whole.scaleb(2, _CONTEXT))
 
 
-_TEXTS_LIMIT = 100_000
+def _refuse_float(value: object) -> None:
+    if isinstance(value, float):
+        raise TypeError("money refuses floats")
 
 
-class _CentsTexts(dict[int, str]):
-    """ "95.00" by cents: a breakdown writes some fifty amounts, most of them the same few, so
-    each text is made once (up to `_TEXTS_LIMIT` of them; others are made every time)."""
-
-    __slots__ = ()
-
-    def __missing__(self, cents: int) -> str:
-        if cents < 0:
-            text = f"-{-cents // 100}.{-cents % 100:02d}"
-        else:
-            text = f"{cents // 100}.{cents % 100:02d}"
-        if len(self) < _TEXTS_LIMIT:
-            self[cents] = text
-        return text
-
-
-_TEXTS = _CentsTexts()
-cents_text: Final[Callable[[int], str]] = _TEXTS.__getitem__
-"""`cents_text(9500)` is "95.00", what `str(Money)` gives: for code that writes many amounts."""
-
-
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Money:
     """An immutable amount of money in whole cents: `Money.of("95.00", "USD")`.
 
@@ -137,59 +135,44 @@ class Money:
     exactly two decimal places. See the module docstring for the rules it enforces.
     """
 
-    # Only cents and currency are stored: building a Money is the engine's most frequent
-    # operation, and `amount` is cheap to derive when someone asks for it.
+    # Slots written out rather than `slots=True`: on Python 3.11 that option leaves frozen
+    # dataclasses raising TypeError instead of FrozenInstanceError for names that are not fields.
     __slots__ = ("cents", "currency")
+    cents: int
+    currency: str
 
-    if TYPE_CHECKING:
-        # At run time `cents` and `currency` are plain slots (read at C speed, and pricing reads
-        # them a lot); assigning them raises through __setattr__. Type checkers see read-only
-        # properties, so an assignment is caught before it runs.
-
-        @property
-        def cents(self) -> int:
-            """The amount as a whole number of cents (95.00 -> 9500)."""
-
-        @property
-        def currency(self) -> str:
-            """The ISO 4217 currency code."""
-
-    def __init__(self, amount: Decimal | int | str, currency: str) -> None:
-        value = _to_decimal(amount)
-        checked = _check_currency(currency)
-        whole = round_cents(value)
-        if whole != value:
-            raise ValueError(
-                f"{value} has a fraction of a cent; use Money.rounded() to round it half-up"
-            )
-        _set(self, "cents", int(whole.scaleb(2, _CONTEXT)))
-        _set(self, "currency", checked)
+    def __post_init__(self) -> None:
+        if isinstance(self.cents, bool) or not isinstance(self.cents, int):
+            raise TypeError(f"cents must be an int, not {type(self.cents).__name__}")
+        check_currency(self.currency)
 
     # -- constructors -------------------------------------------------------------------------
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: str) -> Money:
         """Money from a str ("95.00"), an int (95) or a Decimal; refuses fractions of a cent."""
-        return cls(amount, currency)
+        value = _to_decimal(amount)
+        whole = round_cents(value)
+        if whole != value:
+            raise ValueError(
+                f"{value} has a fraction of a cent; use Money.rounded() to round it half-up"
+            )
+        return cls(cents=_cents_of(whole), currency=currency)
 
     @classmethod
     def rounded(cls, amount: Decimal | int | str, currency: str) -> Money:
         """Money from any exact value, rounded half-up to the cent through `round_cents`."""
-        return _make(
-            int(round_cents(_to_decimal(amount)).scaleb(2, _CONTEXT)), _check_currency(currency)
-        )
+        return cls(cents=_cents_of(round_cents(_to_decimal(amount))), currency=currency)
 
     @classmethod
     def from_cents(cls, cents: int, currency: str) -> Money:
         """Money from a whole number of cents: `Money.from_cents(9500, "USD")` is 95.00."""
-        if isinstance(cents, bool) or not isinstance(cents, int):
-            raise TypeError(f"cents must be an int, not {type(cents).__name__}")
-        return _make(cents, _check_currency(currency))
+        return cls(cents=cents, currency=currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         """0.00 in `currency`."""
-        return _make(0, _check_currency(currency))
+        return cls(cents=0, currency=currency)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -207,46 +190,41 @@ class Money:
         return self.cents != 0
 
     def __str__(self) -> str:
-        return _TEXTS[self.cents]
+        """The amount with exactly two decimals, as the contract prints it: "95.00", "-0.05"."""
+        sign = "-" if self.cents < 0 else ""
+        whole, cents = divmod(abs(self.cents), 100)
+        return f"{sign}{whole}.{cents:02d}"
 
     def __repr__(self) -> str:
         return f"Money('{self}', '{self.currency}')"
 
-    # -- immutability, hashing, pickling ------------------------------------------------------
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to {name!r}: Money is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete {name!r}: Money is immutable")
-
     def __hash__(self) -> int:
         return hash((self.cents, self.currency))
 
-    def __reduce__(self) -> tuple[type[Money], tuple[Decimal, str]]:
-        return (Money, (self.amount, self.currency))
+    def __reduce__(self) -> tuple[Callable[[int, str], Money], tuple[int, str]]:
+        # Pickle and copy rebuild through the checking constructor, not by assigning slots.
+        return (Money.from_cents, (self.cents, self.currency))
 
     # -- arithmetic ---------------------------------------------------------------------------
 
-    def _same(self, other: Money, operation: str) -> int:
+    def _check_same_currency(self, other: Money, operation: str) -> None:
         if other.currency != self.currency:
             raise CurrencyMismatch(
                 f"cannot {operation} {self.currency} and {other.currency} amounts"
             )
-        return other.cents
 
     def __add__(self, other: Money) -> Money:
         if isinstance(other, Money):
-            return _make(self.cents + self._same(other, "add"), self.currency)
-        if isinstance(other, float):
-            raise TypeError("money refuses floats")
+            self._check_same_currency(other, "add")
+            return Money(cents=self.cents + other.cents, currency=self.currency)
+        _refuse_float(other)
         return NotImplemented
 
     def __sub__(self, other: Money) -> Money:
         if isinstance(other, Money):
-            return _make(self.cents - self._same(other, "subtract"), self.currency)
-        if isinstance(other, float):
-            raise TypeError("money refuses floats")
+            self._check_same_currency(other, "subtract")
+            return Money(cents=self.cents - other.cents, currency=self.currency)
+        _refuse_float(other)
         return NotImplemented
 
     def __mul__(self, factor: int | Decimal) -> Money:
@@ -255,63 +233,45 @@ class Money:
         if isinstance(factor, bool):
             raise TypeError("cannot multiply money by a bool")
         if isinstance(factor, int):
-            return _make(self.cents * factor, self.currency)
+            return Money(cents=self.cents * factor, currency=self.currency)
         if isinstance(factor, Decimal):
             if not factor.is_finite():
                 raise ValueError(f"cannot multiply money by {factor}")
-            product = _CONTEXT.multiply(self.amount, factor)
-            return _make(int(round_cents(product).scaleb(2, _CONTEXT)), self.currency)
+            return Money.rounded(_CONTEXT.multiply(self.amount, factor), self.currency)
         return NotImplemented
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return _make(-self.cents, self.currency)
+        return Money(cents=-self.cents, currency=self.currency)
 
     # -- comparisons --------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Money):
             return self.cents == other.cents and self.currency == other.currency
-        if isinstance(other, float):
-            raise TypeError("money refuses floats")
+        _refuse_float(other)
         return NotImplemented
 
-    def _ordered(self, other: object) -> int | None:
+    def _comparable(self, other: object) -> bool:
+        """True for Money of the same currency; False for what is not Money at all."""
+        _refuse_float(other)
         if isinstance(other, Money):
-            return self._same(other, "compare")
-        if isinstance(other, float):
-            raise TypeError("money refuses floats")
-        return None
+            self._check_same_currency(other, "compare")
+            return True
+        return False
 
     def __lt__(self, other: Money) -> bool:
-        cents = self._ordered(other)
-        return NotImplemented if cents is None else self.cents < cents
+        return self.cents < other.cents if self._comparable(other) else NotImplemented
 
     def __le__(self, other: Money) -> bool:
-        cents = self._ordered(other)
-        return NotImplemented if cents is None else self.cents <= cents
+        return self.cents <= other.cents if self._comparable(other) else NotImplemented
 
     def __gt__(self, other: Money) -> bool:
-        cents = self._ordered(other)
-        return NotImplemented if cents is None else self.cents > cents
+        return self.cents > other.cents if self._comparable(other) else NotImplemented
 
     def __ge__(self, other: Money) -> bool:
-        cents = self._ordered(other)
-        return NotImplemented if cents is None else self.cents >= cents
-
-
-_set_cents: Callable[[Money, int], None] = Money.__dict__["cents"].__set__
-_set_currency: Callable[[Money, str], None] = Money.__dict__["currency"].__set__
-
-
-def _make(cents: int, currency: str) -> Money:
-    # Trusted fast path: callers have already checked both arguments. The slots' own setters
-    # skip Money.__setattr__ (which refuses every assignment) and the attribute-name lookup.
-    money = _new(Money)
-    _set_cents(money, cents)
-    _set_currency(money, currency)
-    return money
+        return self.cents >= other.cents if self._comparable(other) else NotImplemented
 
 
 def format_money(money: Money) -> str:
@@ -324,84 +284,28 @@ def format_money(money: Money) -> str:
     return f"{sign}{symbol}{digits}"
 
 
+def format_percent(percent: Decimal | int) -> str:
+    """A percentage for a label, without trailing zeros: "10" for Decimal("10.00"), "12.5"."""
+    return f"{Decimal(percent).normalize(_CONTEXT):f}"
+
+
 def percent_of_cents(cents: int, percent: Decimal | int) -> int:
-    """`percent` % of an amount given in cents, rounded half-up to the cent.
+    """`percent` % of an amount given in cents, rounded half-up to the cent by `round_cents`.
 
     `percent_of_cents(1250, Decimal("15"))` is 188 (15 % of 12.50 is 1.875, rounded to 1.88).
-    It runs on every bundle and code, so it works in exact integers (the percentage as a ratio
-    of two) and rounds exactly as `round_cents` would round the exact value (a test holds the
-    two equal).
+    The product is exact for any shop amount and percentage (40 digits between them).
     """
-    # Only a Decimal or an int may look its ratio up: 1.0 and True are equal keys to 1.
-    kind = type(percent)
-    ratio = _PERCENT_RATIOS.get(percent) if kind is Decimal or kind is int else None
-    if ratio is None:
-        ratio = _percent_ratio(percent)
-    numerator, denominator = ratio
-    exact = cents * numerator  # over denominator
-    whole, rest = divmod(abs(exact), denominator)
-    if 2 * rest >= denominator:  # half a cent or more: up, away from zero
-        whole += 1
-    return -whole if exact < 0 else whole
+    rate = checked_decimal(percent, "a percentage")
+    exact = _CONTEXT.multiply(Decimal(cents), rate).scaleb(-4, _CONTEXT)  # in dollars
+    return _cents_of(round_cents(exact))
 
 
-# Percentages as (numerator, denominator of a hundredth): a shop has a handful of them.
-_PERCENT_RATIOS: dict[Decimal | int, tuple[int, int]] = {}
+def per_unit(total: Money, units: int) -> Money:
+    """What one of `units` equal units of `total` costs, rounded half-up by `round_cents`.
 
-
-def exact_ratio(value: Decimal | int, what: str) -> tuple[int, int]:
-    """A finite Decimal or int as (numerator, denominator), refusing floats, bools and
-    anything else (TypeError) and NaN or infinities (ValueError); `what` names it in errors."""
-    if isinstance(value, float):
-        raise TypeError(f"{what} refuses floats: use Decimal")
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ValueError(f"{what} {value} is not finite")
-    return value.as_integer_ratio()
-
-
-def _percent_ratio(percent: Decimal | int) -> tuple[int, int]:
-    numerator, denominator = exact_ratio(percent, "a percentage")
-    if len(_PERCENT_RATIOS) > 1024:
-        _PERCENT_RATIOS.clear()
-    ratio = _PERCENT_RATIOS[percent] = (numerator, denominator * 100)
-    return ratio
-
-
-class MoneyCache(dict[int, Money]):
-    """Money of one currency by cents, made on first use: `cache[9500]` is 95.00.
-
-    Money is immutable, so one object per amount can be shared; the engine builds many equal
-    amounts and a dict hit costs far less than a new object. Trusted: keys must be ints. It holds
-    at most `limit` amounts and starts afresh when full, so it never grows without bound.
+    A price to show, not a split: `units` times it need not add up to `total` (use
+    `shop.pricing.allocate.allocate` for parts that must).
     """
-
-    __slots__ = ("currency", "limit")
-
-    def __init__(self, currency: str, limit: int = 8192) -> None:
-        super().__init__()
-        self.currency = _check_currency(currency)
-        self.limit = limit
-
-    def __missing__(self, cents: int) -> Money:
-        if len(self) >= self.limit:
-            self.clear()
-        money = self[cents] = _make(cents, self.currency)
-        return money
-
-
-_SHARED: dict[str, MoneyCache] = {}
-
-
-def shared_money_cache(currency: str) -> MoneyCache:
-    """The process-wide MoneyCache of `currency`.
-
-    Shop amounts repeat (catalog prices, kit prices, their shares), so sharing one cache across
-    calls saves most Money constructions. Safe across threads: dict operations are atomic, and a
-    race at worst builds an equal Money twice.
-    """
-    cache = _SHARED.get(currency)
-    if cache is None:
-        cache = _SHARED.setdefault(currency, MoneyCache(currency))
-    return cache
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise ValueError(f"units must be an int >= 1, not {units!r}")
+    return Money.rounded(_CONTEXT.divide(total.amount, Decimal(units)), total.currency)

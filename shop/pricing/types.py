@@ -16,7 +16,7 @@ from typing import Any
 
 from shop.pricing.allocate import split_evenly
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money, cents_text
+from shop.pricing.money import Money
 
 __all__ = [
     "Adjustment",
@@ -178,7 +178,7 @@ class Adjustment:
             "source": self.source,
             "rule": self.rule,
             "label": self.label,
-            "amount": cents_text(self.amount.cents),
+            "amount": str(self.amount),
         }
 
 
@@ -217,7 +217,7 @@ class ComponentShare:
         data: dict[str, Any] = {
             "product": self.product,
             "quantity": self.quantity,
-            "allocated": cents_text(self.allocated.cents),
+            "allocated": str(self.allocated),
         }
         if self.gift:
             data["gift"] = True
@@ -252,10 +252,10 @@ class PricedLine:
             "ref": self.ref,
             "name": self.name,
             "quantity": self.quantity,
-            "unit_price": cents_text(self.unit_price.cents),
-            "subtotal": cents_text(self.subtotal.cents),
+            "unit_price": str(self.unit_price),
+            "subtotal": str(self.subtotal),
             "adjustments": [adjustment.to_dict() for adjustment in self.adjustments],
-            "total": cents_text(self.total.cents),
+            "total": str(self.total),
             "components": [component.to_dict() for component in self.components],
             "gift": self.gift,
         }
@@ -287,12 +287,12 @@ class Breakdown:
         return {
             "currency": self.currency,
             "lines": [line.to_dict() for line in self.lines],
-            "subtotal": cents_text(self.subtotal.cents),
-            "discount_total": cents_text(self.discount_total.cents),
-            "shipping": cents_text(self.shipping.cents),
-            "total": cents_text(self.total.cents),
-            "value": cents_text(self.value.cents),
-            "savings": cents_text(self.savings.cents),
+            "subtotal": str(self.subtotal),
+            "discount_total": str(self.discount_total),
+            "shipping": str(self.shipping),
+            "total": str(self.total),
+            "value": str(self.value),
+            "savings": str(self.savings),
             "applied": [adjustment.to_dict() for adjustment in self.applied],
             "rejected": [rejection.to_dict() for rejection in self.rejected],
         }
