@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from config.admin import ReadOnlyAdminMixin
-from promotions.codes import selectors
+from promotions.giveaways import selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import Entry, Giveaway, HeldEntry
 from promotions.messaging import outbox

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from config.api import ApiError, IsStaff, PageNumberPagination
 from kits.models import Kit
 from kits.selectors import kit_get
-from promotions.codes import selectors
+from promotions.giveaways import selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import RESERVED_SLUGS, Entry, Giveaway
 from shop.catalog.models import Product

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from config.counters import counter_hit
-from promotions.codes import selectors
+from promotions.giveaways import selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging import outbox
