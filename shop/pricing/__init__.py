@@ -3,25 +3,21 @@
 from shop.pricing.allocate import allocate
 from shop.pricing.engine import price
 from shop.pricing.errors import PricingError
-from shop.pricing.intake import MAX_QUANTITY
-from shop.pricing.money import CurrencyMismatch, Money, format_money, round_cents
-from shop.pricing.types import (
-    Adjustment,
-    Breakdown,
-    ComponentShare,
+from shop.pricing.inputs import (
     Item,
     KitLine,
     Part,
-    PricedLine,
     PricingRequest,
     ProductLine,
     PromoRule,
-    Rejection,
     RoutineLine,
     ShippingPolicy,
     Tier,
     UnknownCode,
 )
+from shop.pricing.intake import MAX_QUANTITY
+from shop.pricing.money import CurrencyMismatch, Money, format_money, round_cents
+from shop.pricing.outputs import Adjustment, Breakdown, ComponentShare, PricedLine, Rejection
 
 __all__ = [
     "MAX_QUANTITY",

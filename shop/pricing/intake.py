@@ -24,8 +24,7 @@ from decimal import Decimal
 from typing import Final, TypeGuard
 
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money, check_currency
-from shop.pricing.types import (
+from shop.pricing.inputs import (
     Item,
     KitLine,
     Part,
@@ -37,81 +36,13 @@ from shop.pricing.types import (
     Tier,
     UnknownCode,
 )
+from shop.pricing.money import Money, check_currency
+from shop.pricing.state import GIFT_LINE_PREFIX, Group, LineState
 
-__all__ = [
-    "GIFT_LINE_PREFIX",
-    "MAX_QUANTITY",
-    "PROMO_KINDS",
-    "Group",
-    "LineState",
-    "read_request",
-    "whole_cents",
-]
+__all__ = ["MAX_QUANTITY", "PROMO_KINDS", "read_request", "whole_cents"]
 
 MAX_QUANTITY: Final = 99
 PROMO_KINDS: Final = frozenset({"percent", "amount", "free_shipping", "gift"})
-GIFT_LINE_PREFIX: Final = "gift:"
-
-# (product slug, ordinal, units, unit price in cents): see allocate.allocate_units.
-Group = tuple[str, int, int, int]
-
-
-class LineState:
-    """A line being priced, in cents; the later steps lower `total` through `take`.
-
-    `parts` are the line's units grouped per product as `allocate_units` takes them, `gifts`
-    (product slug, units) and `gift_value` their regular value; `step` is None for kits and
-    routines, which `bundle` also says.
-    """
-
-    __slots__ = (
-        "adjustments",
-        "bundle",
-        "gift_value",
-        "gifts",
-        "id",
-        "kind",
-        "name",
-        "parts",
-        "quantity",
-        "ref",
-        "source",
-        "step",
-        "subtotal",
-        "total",
-        "unit",
-    )
-
-    def __init__(
-        self,
-        source: ProductLine | KitLine | RoutineLine,
-        kind: str,
-        ref: str,
-        name: str,
-        step: str | None,
-        parts: tuple[Group, ...],
-        unit: int,
-    ) -> None:
-        self.source = source
-        self.id = source.id
-        self.kind = kind
-        self.ref = ref
-        self.name = name
-        self.quantity = source.quantity
-        self.step = step
-        self.bundle = step is None
-        self.parts = parts
-        self.gifts: tuple[tuple[str, int], ...] = ()
-        self.gift_value = 0
-        self.unit = unit
-        self.subtotal = self.total = unit * source.quantity
-        self.adjustments: list[tuple[str, str, str, int]] = []
-
-    def take(self, source: str, rule: str, label: str, cents: int) -> None:
-        """Record an adjustment of `cents` (> 0) and lower the total by it."""
-        if cents:
-            self.adjustments.append((source, rule, label, cents))
-            self.total -= cents
 
 
 def read_request(request: PricingRequest) -> list[LineState]:
@@ -238,12 +169,12 @@ class _Reader:
         groups: list[Group] = []
         unit = 0
         for part in parts:
-            if type(part) is not Part:
+            if not isinstance(part, Part):
                 raise PricingError(f"{name} must hold Part, not {part!r}")
             item = part.item
             cents = self.price(item, name)
             count = part.quantity
-            if type(count) is not int or count < 1:  # bool is no quantity either
+            if not _is_count(count) or count < 1:
                 raise PricingError(
                     f"{name} ({item.slug}): quantity must be at least 1, not {count!r}"
                 )
@@ -253,7 +184,7 @@ class _Reader:
 
     def line(self, line: ProductLine | KitLine | RoutineLine) -> LineState:
         quantity = line.quantity
-        if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        if not _is_count(quantity) or not 1 <= quantity <= MAX_QUANTITY:
             raise PricingError(f"quantity must be between 1 and {MAX_QUANTITY}, not {quantity!r}")
         if isinstance(line, ProductLine):
             item = line.item
@@ -265,12 +196,18 @@ class _Reader:
             if not line.components:
                 raise PricingError(f"kit {line.slug!r} has no components")
             groups, unit = self.parts(line.components, quantity, "components")
-            state = LineState(line, "kit", line.slug, line.name, None, groups, unit)
-            if line.gifts:
-                gifts, gift_unit = self.parts(line.gifts, quantity, "gifts")
-                state.gifts = tuple([(slug, units) for slug, _, units, _ in gifts])
-                state.gift_value = gift_unit * quantity
-            return state
+            gifts, gift_unit = self.parts(line.gifts, quantity, "gifts")
+            return LineState(
+                line,
+                "kit",
+                line.slug,
+                line.name,
+                None,
+                groups,
+                unit,
+                gifts=tuple((slug, units) for slug, _, units, _ in gifts),
+                gift_value=gift_unit * quantity,
+            )
         if not line.selections:
             raise PricingError(f"routine {line.slug!r} has no selections")
         chosen: list[Group] = []
