@@ -86,10 +86,12 @@ def read_request(request: PricingRequest) -> list[LineState]:
 
 def whole_cents(value: Decimal | int) -> int:
     """An amount given as a Decimal or int, in cents; PricingError if it has a fraction of one."""
-    cents = Decimal(value).scaleb(2)
-    if cents != cents.to_integral_value():
+    # In exact integers: Decimal arithmetic would round to the thread's context precision.
+    numerator, denominator = Decimal(value).as_integer_ratio()
+    cents, rest = divmod(numerator * 100, denominator)
+    if rest:
         raise PricingError(f"amount {value} has a fraction of a cent")
-    return int(cents)
+    return cents
 
 
 def _is_count(value: object) -> TypeGuard[int]:

@@ -756,6 +756,15 @@ def test_pricing_does_not_depend_on_the_thread_decimal_context() -> None:
         assert price(cart) == expected
 
 
+def test_an_amount_code_does_not_depend_on_the_thread_decimal_context() -> None:
+    from decimal import localcontext
+
+    cart = request(product("a", POWDER, 2), promos=[promo("TWELVE", "amount", "12.34")])
+    with localcontext() as context:
+        context.prec = 2
+        assert str(price(cart).discount_total) == "12.34"
+
+
 # -- input the engine refuses -------------------------------------------------------------------
 
 
