@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, pagination, permissions, renderers
 from rest_framework.response import Response
 
+from config.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -85,8 +87,9 @@ _CODE_NAMES = {
 class ApiError(exceptions.APIException):
     """An error with a stable code, rendered as problem+json.
 
-    Raise it from views (or translate a service's domain error into it) instead of building
-    a Response by hand, so every error has the same shape.
+    Views raise it for problems of the HTTP request itself (a missing header, a body that is not
+    an object); services raise `config.errors.DomainError`, which the handler turns into one of
+    these. Either way every error has the same shape.
     """
 
     wait: float | None = None  # seconds; DRF's handler sends it as Retry-After
@@ -107,6 +110,20 @@ class ApiError(exceptions.APIException):
         self.title = title
         self.errors = errors
         self.extra = extra or {}
+
+    @classmethod
+    def of(cls, error: DomainError) -> ApiError:
+        """The problem a service's refusal answers."""
+        answer = cls(
+            status=error.status,
+            code=error.code,
+            detail=error.detail,
+            title=error.title,
+            errors=error.errors,
+            extra=error.extra,
+        )
+        answer.wait = error.retry_after
+        return answer
 
 
 def problem(
@@ -158,7 +175,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     # Imported here: rest_framework.views reads the settings that point back at this module.
     from rest_framework.views import exception_handler
 
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = ApiError.of(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

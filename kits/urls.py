@@ -1,6 +1,8 @@
+"""Kits' and routines' pages and API routes."""
+
 from django.urls import path
 
-from kits import views
+from kits import api, views
 
 app_name = "kits"
 
@@ -8,4 +10,11 @@ urlpatterns = [
     path("", views.kit_list, name="kit_list"),
     path("routines/<slug:slug>/", views.routine_builder, name="routine_builder"),
     path("<slug:slug>/", views.kit_detail, name="kit_detail"),
+]
+
+api_urlpatterns = [
+    path("kits/", api.KitListCreateApi.as_view(), name="api-kits"),
+    path("kits/<str:slug>/", api.KitDetailApi.as_view(), name="api-kit"),
+    path("routines/", api.RoutineListCreateApi.as_view(), name="api-routines"),
+    path("routines/<str:slug>/", api.RoutineDetailApi.as_view(), name="api-routine"),
 ]

@@ -1,25 +1,20 @@
-from django.urls import path
+"""The shop app's routes: each package's pages under the "shop" namespace, and its API routes
+(included under /api/ by config/urls.py)."""
 
-from shop.catalog import views
-from shop.checkout import views as checkout_views
+from shop.cart import urls as cart_urls
+from shop.catalog import urls as catalog_urls
+from shop.checkout import urls as checkout_urls
 
 app_name = "shop"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("shop/", views.product_list, name="product_list"),
-    path("products/<slug:slug>/", views.product_detail, name="product_detail"),
-    # Buying (ids and numbers are checked in the views: a malformed one is a 404).
-    path("cart/", checkout_views.cart_page, name="cart"),
-    path("cart/add/", checkout_views.cart_add, name="cart_add"),
-    path("cart/items/<str:item_id>/", checkout_views.cart_item_change, name="cart_item"),
-    path("cart/promo/", checkout_views.cart_promo, name="cart_promo"),
-    path("checkout/", checkout_views.checkout_page, name="checkout"),
-    path(
-        "checkout/confirmation/<str:number>/",
-        checkout_views.checkout_confirmation,
-        name="checkout_confirmation",
-    ),
-    path("orders/", checkout_views.order_lookup, name="order_lookup"),
-    path("orders/<str:number>/", checkout_views.order_detail, name="order_detail"),
+    *catalog_urls.urlpatterns,
+    *cart_urls.urlpatterns,
+    *checkout_urls.urlpatterns,
+]
+
+api_urlpatterns = [
+    *catalog_urls.api_urlpatterns,
+    *cart_urls.api_urlpatterns,
+    *checkout_urls.api_urlpatterns,
 ]

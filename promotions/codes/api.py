@@ -4,7 +4,6 @@ that the quote and the cart endpoints share."""
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -29,22 +28,6 @@ from promotions.codes.models import CodeBatch, PromoCode, Promotion
 # -- the throttled lookup ----------------------------------------------------------------------
 
 
-class TooManyAttemptsError(ApiError):
-    """429 `too_many_attempts` with Retry-After (DRF sets the header from `wait`)."""
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(
-            status=429,
-            code="too_many_attempts",
-            title="Too many attempts",
-            detail=f"Too many promo code attempts. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}.",
-            extra={"retry_after": retry_after},
-        )
-        self.wait = retry_after
-
-
 def promo_rules_checked(
     request: Any,
     *,
@@ -55,19 +38,16 @@ def promo_rules_checked(
     now: datetime | None = None,
 ) -> guard.AttemptResult:
     """`guard.promo_code_attempt` for an API request (client = its address; `cart` the cart id
-    for the per-cart counter); raises TooManyAttemptsError. See `promotions.guard` for which
-    codes `reveal=False` answers as unknown."""
-    try:
-        return guard.promo_code_attempt(
-            codes=codes,
-            email=email,
-            now=now or timezone.now(),
-            client=guard.client_key(request.META.get("REMOTE_ADDR")),
-            cart=cart,
-            reveal=reveal,
-        )
-    except guard.TooManyAttempts as error:
-        raise TooManyAttemptsError(error.retry_after) from error
+    for the per-cart counter); raises guard.TooManyAttempts. See `promotions.codes.guard` for
+    which codes `reveal=False` answers as unknown."""
+    return guard.promo_code_attempt(
+        codes=codes,
+        email=email,
+        now=now or timezone.now(),
+        client=guard.client_key(request.META.get("REMOTE_ADDR")),
+        cart=cart,
+        reveal=reveal,
+    )
 
 
 # -- representations ---------------------------------------------------------------------------

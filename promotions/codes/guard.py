@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,15 +44,26 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.counters import counter_give_back, counter_hit
+from config.errors import DomainError
 from promotions.codes.selectors import CodeLookup, promo_codes_lookup
 from shop.pricing import PromoRule, UnknownCode
 
 
-class TooManyAttempts(Exception):
-    """Too many failed code attempts from this client or on this cart; try after `retry_after`."""
+class TooManyAttempts(DomainError):
+    """Too many failed code attempts from this client or on this cart: 429
+    `too_many_attempts`, to try again after `retry_after` seconds (sent as Retry-After)."""
+
+    code = "too_many_attempts"
+    status = 429
+    title = "Too many attempts"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many promo code attempts. Please wait and try again.")
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            f"Too many promo code attempts. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.",
+            extra={"retry_after": retry_after},
+        )
         self.retry_after = retry_after
 
 

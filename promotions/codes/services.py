@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.errors import DomainError
 from kits.models import Kit, Routine
 from promotions.codes.models import (
     BATCH_MAX,
@@ -72,15 +73,18 @@ REASONS = {
 }
 
 
-class PromoUnavailable(Exception):
-    """A code in the order can no longer be redeemed; `reason` is a contract rejection code
-    (promo_exhausted, promo_customer_limit, ...) and `message` says it to a shopper."""
+class PromoUnavailable(DomainError):
+    """A code in the order can no longer be redeemed: 409 with the contract rejection code
+    (`reason`: promo_exhausted, promo_customer_limit, ...) as the problem's code, and a
+    `message` that says it to a shopper."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        self.code = code
+    status = 409
+
+    def __init__(self, promo_code: str, reason: str) -> None:
+        self.promo_code = promo_code
         self.reason = reason
-        self.message = REASONS.get(reason, "{code} can't be used.").format(code=code)
-        super().__init__(self.message)
+        self.message = REASONS.get(reason, "{code} can't be used.").format(code=promo_code)
+        super().__init__(self.message, code=reason, extra={"promo_code": promo_code})
 
 
 class OrderLike(Protocol):

@@ -1,296 +1,63 @@
-"""Cart services and the cart's one selector, `cart_view`: every figure from the quote service.
+"""Cart services: create a cart, add, change and remove lines, set and clear its promo code.
 
-Writes lock the cart row (`SELECT ... FOR UPDATE`), so an item added while the same cart is
+Every figure comes from the quote service (`shop.cart.selectors.cart_price`). Writes lock the
+cart row (`SELECT ... FOR UPDATE`), so an item added while the same cart is
 being checked out waits for checkout and then finds the cart closed, instead of slipping into
 a cart whose order no longer includes it.
-
-`cart_view` prices the cart with the quote service (fetch, then calculate) in a fixed number of
-queries whatever the number of lines. Lines that cannot be priced any more (a product no longer
-sold, a kit withdrawn, a routine selection that stopped being valid) stay in the cart and are
-flagged with the reason; the breakdown covers the others. Lines whose price per unit moved
-since the shopper saw it are flagged with both prices.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db import transaction
 from django.utils import timezone
 
-from kits.rules import kit_stock
+from config.errors import DomainError, InvalidInput, NotFound
 from promotions.codes.guard import promo_code_attempt
-from promotions.codes.selectors import promo_code_normalise, promo_rules_for
+from promotions.codes.selectors import promo_code_normalise
 from shop.cart.models import Cart, CartItem
-from shop.pricing import (
-    Adjustment,
-    Breakdown,
-    PricedLine,
-    PromoRule,
-    Rejection,
-    UnknownCode,
-    price,
-)
-from shop.quoting.services import (
-    InvalidItems,
-    ItemMaker,
-    QuoteCatalog,
-    QuoteItem,
-    currency,
-    pricing_request,
-    quote_catalog_load,
-    quote_items_parse,
-    quote_lines_build,
-    quote_prepare,
-)
+from shop.cart.selectors import cart_id_parse, cart_price, promo_rejection, unit_price_of
+from shop.pricing import MAX_QUANTITY, Rejection, price
+from shop.quoting.services import InvalidItems, QuoteItem, quote_items_parse, quote_prepare
 
 MAX_CART_LINES = 100
-MAX_LINE_QUANTITY = 99
-CENT = Decimal("0.01")
 
 
-class CartClosed(Exception):
+class CartNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such cart.")
+
+
+class CartClosed(DomainError):
     """The cart was checked out; it cannot change any more."""
 
+    code = "cart_closed"
+    status = 409
 
-class CartFull(Exception):
-    pass
-
-
-class CartItemNotFound(Exception):
-    pass
+    def __init__(self) -> None:
+        super().__init__("This cart was checked out; start a new cart.")
 
 
-class PromoRejected(Exception):
-    """The code does not apply to this cart; `rejection` says why (contract codes)."""
+class CartFull(DomainError):
+    code = "cart_full"
+    status = 409
 
-    def __init__(self, code: str, rejection: Rejection) -> None:
-        super().__init__(rejection.reason)
-        self.code = code
+
+class CartItemNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such item in this cart.")
+
+
+class PromoRejected(DomainError):
+    """The code does not apply to this cart: 422 with the pricing service's rejection code
+    (contract codes) and reason."""
+
+    status = 422
+    title = "Promo code not applied"
+
+    def __init__(self, promo_code: str, rejection: Rejection) -> None:
+        super().__init__(rejection.reason, code=rejection.code, extra={"promo_code": promo_code})
+        self.promo_code = promo_code
         self.rejection = rejection
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-def cart_id_parse(raw: object) -> uuid.UUID | None:
-    """A cart or item id from a URL or a session; None when it is not a UUID."""
-    if isinstance(raw, uuid.UUID):
-        return raw
-    if not isinstance(raw, str) or len(raw) > 40:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
-def cart_get(*, cart_id: object) -> Cart | None:
-    parsed = cart_id_parse(cart_id)
-    if parsed is None:
-        return None
-    return Cart.objects.filter(pk=parsed).first()
-
-
-@dataclass(frozen=True, slots=True)
-class CartLine:
-    """A cart item with what the shopper needs to know about it now."""
-
-    item: CartItem
-    name: str
-    available: bool
-    problems: tuple[str, ...]
-    unit_price: Decimal | None
-    price_changed: bool
-    stock: int | None
-    priced: PricedLine | None
-    parts: tuple[str, ...] = ()
-
-    @property
-    def in_stock(self) -> bool:
-        return self.stock is None or self.stock >= self.item.quantity
-
-    @property
-    def flagged(self) -> bool:
-        return not self.available or self.price_changed or not self.in_stock
-
-
-@dataclass(frozen=True, slots=True)
-class CartView:
-    cart: Cart
-    lines: tuple[CartLine, ...]
-    breakdown: Breakdown
-    promo_rejection: Rejection | None
-
-    @property
-    def promo_saving(self) -> Adjustment | None:
-        """What the cart's code takes off (or waives), when it applies."""
-        code = self.cart.promo_code
-        if not code or self.promo_rejection is not None:
-            return None
-        for adjustment in self.breakdown.applied:
-            if adjustment.rule == code and adjustment.source in ("promo", "shipping"):
-                return adjustment
-        return None
-
-    @property
-    def promo_saving_label(self) -> str:
-        """The saving's label without the "CODE: " the pricing service puts first (the cart
-        page names the code already)."""
-        saving = self.promo_saving
-        if saving is None:
-            return ""
-        prefix = f"{self.cart.promo_code}: "
-        return saving.label[len(prefix) :] if saving.label.startswith(prefix) else saving.label
-
-    @property
-    def count(self) -> int:
-        return sum(line.item.quantity for line in self.lines)
-
-    @property
-    def flagged(self) -> bool:
-        return any(line.flagged for line in self.lines)
-
-    @property
-    def can_check_out(self) -> bool:
-        return (
-            self.cart.is_open
-            and bool(self.lines)
-            and all(line.available and line.in_stock for line in self.lines)
-        )
-
-
-def unit_price_of(line: PricedLine) -> Decimal:
-    """What one unit of a line costs after bundle discounts and before promo codes: the price
-    the shopper compares (a kit's price, a routine's tier price, a product's price)."""
-    bundle = sum(
-        (a.amount.amount for a in line.adjustments if a.source == "bundle"), start=Decimal(0)
-    )
-    per_unit = (line.subtotal.amount - bundle) / line.quantity
-    return per_unit.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _quote_items(items: Sequence[CartItem]) -> list[QuoteItem]:
-    return [
-        QuoteItem(
-            kind=item.kind,
-            slug=item.ref,
-            quantity=item.quantity,
-            selections=tuple(item.selections or ()),
-            id=str(item.id),
-        )
-        for item in items
-    ]
-
-
-def _bad_indexes(error: InvalidItems) -> dict[int, list[str]]:
-    """The item indexes an InvalidItems from quote_lines_build names, with their messages."""
-    bad: dict[int, list[str]] = {}
-    for key, messages in error.errors.items():
-        parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
-            bad.setdefault(int(parts[1]), []).extend(messages)
-    return bad
-
-
-def _parts_of(item: QuoteItem, catalog: QuoteCatalog) -> tuple[str, ...]:
-    """What a kit or routine line holds, by name, for the cart page."""
-    if item.kind == "kit":
-        kit = catalog.kits.get(item.slug)
-        if kit is None:
-            return ()
-        parts = [
-            f"{p.quantity} × {p.product.name}" if p.quantity > 1 else p.product.name
-            for p in kit.components
-        ]
-        return (*parts, *(f"{p.product.name} (gift)" for p in kit.gifts))
-    if item.kind == "routine":
-        return tuple(
-            catalog.products[s].name if s in catalog.products else s for s in item.selections
-        )
-    return ()
-
-
-def _stock_of(item: QuoteItem, catalog: QuoteCatalog) -> int | None:
-    """How many of this item the stock allows right now (per line, not across the cart)."""
-    if item.kind == "product":
-        product = catalog.products.get(item.slug)
-        return None if product is None else max(product.stock, 0)
-    if item.kind == "kit":
-        kit = catalog.kits.get(item.slug)
-        return None if kit is None else kit_stock(kit)
-    stocks = [catalog.products[s].stock for s in item.selections if s in catalog.products]
-    return max(min(stocks), 0) if stocks else None
-
-
-def cart_price(
-    *,
-    items: Sequence[CartItem],
-    promo_code: str = "",
-    email: str | None = None,
-    now: datetime | None = None,
-    promos: Sequence[PromoRule | UnknownCode] | None = None,
-) -> tuple[Breakdown, dict[int, list[str]], QuoteCatalog]:
-    """Price the lines that can be priced; returns the breakdown, the problems of the others by
-    index, and the catalog data that was loaded (at most four queries, whatever the lines).
-    `promos`, when given, are the code rules already looked up and replace `promo_code`."""
-    now = now or timezone.now()
-    quote_items = _quote_items(items)
-    catalog = quote_catalog_load(items=quote_items)
-    make = ItemMaker(currency())
-    bad: dict[int, list[str]] = {}
-    try:
-        lines, _ = quote_lines_build(items=quote_items, catalog=catalog, make=make)
-    except InvalidItems as error:
-        bad = _bad_indexes(error)
-        good = [item for index, item in enumerate(quote_items) if index not in bad]
-        lines, _ = quote_lines_build(items=good, catalog=catalog, make=make)
-    if promos is None:
-        codes = [promo_code] if promo_code else []
-        promos = promo_rules_for(codes=codes, email=email, now=now) if codes else ()
-    breakdown = price(pricing_request(lines=lines, promos=promos, now=now))
-    return breakdown, bad, catalog
-
-
-def cart_view(*, cart: Cart, items: Sequence[CartItem] | None = None) -> CartView:
-    """The cart priced now, each line flagged where it changed since it was added."""
-    if items is None:
-        items = list(cart.items.all())
-    breakdown, bad, catalog = cart_price(items=items, promo_code=cart.promo_code)
-    priced = {line.id: line for line in breakdown.lines}
-    quote_items = _quote_items(items)
-    lines = []
-    for index, item in enumerate(items):
-        line = priced.get(str(item.id))
-        unit_price = unit_price_of(line) if line is not None else None
-        lines.append(
-            CartLine(
-                item=item,
-                name=line.name if line is not None else item.name,
-                available=index not in bad,
-                problems=tuple(bad.get(index, ())),
-                unit_price=unit_price,
-                price_changed=unit_price is not None and unit_price != item.seen_price_amount,
-                stock=_stock_of(quote_items[index], catalog) if index not in bad else None,
-                priced=line,
-                parts=_parts_of(quote_items[index], catalog),
-            )
-        )
-    rejection = None
-    if cart.promo_code:
-        rejection = _promo_rejection(breakdown, cart.promo_code)
-    return CartView(cart=cart, lines=tuple(lines), breakdown=breakdown, promo_rejection=rejection)
-
-
-def _promo_rejection(breakdown: Breakdown, code: str) -> Rejection | None:
-    for rejection in breakdown.rejected:
-        if rejection.source == "promo" and rejection.rule.strip().upper() == code:
-            return rejection
-    return None
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -314,7 +81,7 @@ def _single_item_errors(error: InvalidItems) -> InvalidItems:
         (key.split(".", 2)[2] if key.count(".") >= 2 else "item"): messages
         for key, messages in error.errors.items()
     }
-    return InvalidItems(errors, {})
+    return InvalidItems(errors)
 
 
 def _same_line(item: CartItem, parsed: QuoteItem) -> bool:
@@ -340,11 +107,11 @@ def cart_item_add(*, cart: Cart, item: object) -> CartItem:
     existing = list(cart.items.all())
     same = next((line for line in existing if _same_line(line, parsed)), None)
     quantity = parsed.quantity + (same.quantity if same is not None else 0)
-    if quantity > MAX_LINE_QUANTITY:
+    if quantity > MAX_QUANTITY:
         raise InvalidItems(
             {
                 "quantity": [
-                    f"A cart line holds at most {MAX_LINE_QUANTITY}; this cart already has "
+                    f"A cart line holds at most {MAX_QUANTITY}; this cart already has "
                     f"{quantity - parsed.quantity}."
                 ]
             },
@@ -379,11 +146,16 @@ def cart_item_add(*, cart: Cart, item: object) -> CartItem:
 
 
 def quantity_parse(raw: object) -> int:
-    """A line quantity: a JSON integer from 1 to 99 (as in a quote), else InvalidItems."""
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_LINE_QUANTITY:
+    """A line quantity: a JSON integer from 1 to MAX_QUANTITY (as in a quote), else
+    InvalidItems."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_QUANTITY:
         shown = str(raw)[:24]
         raise InvalidItems(
-            {"quantity": [f"Quantity must be a whole number from 1 to 99, not {shown}."]}, {}
+            {
+                "quantity": [
+                    f"Quantity must be a whole number from 1 to {MAX_QUANTITY}, not {shown}."
+                ]
+            }
         )
     return raw
 
@@ -436,9 +208,10 @@ def promo_code_problem(code: object) -> str | None:
 
 
 @transaction.atomic
-def cart_promo_set(*, cart: Cart, code: str, client: str | None = None) -> Cart:
+def cart_promo_set(*, cart: Cart, code: object, client: str | None = None) -> Cart:
     """Keep `code` on the cart when the cart's breakdown applies it; otherwise raise
-    PromoRejected with the pricing service's rejection and store nothing.
+    InvalidInput (not a code at all) or PromoRejected with the pricing service's rejection,
+    and store nothing.
 
     The code is looked up through the promotions app's guard: failed attempts are counted per
     `client` (see `promotions.guard.client_key`) and per cart, and raise
@@ -446,6 +219,9 @@ def cart_promo_set(*, cart: Cart, code: str, client: str | None = None) -> Cart:
     earned (unknown, inactive, not started, a dead private code) is rejected exactly like an
     unknown one, `promo_not_found`.
     """
+    problem = promo_code_problem(code)
+    if problem is not None:
+        raise InvalidInput(problem, errors={"code": [problem]})
     normalised = promo_code_normalise(code)
     cart = _locked_open(cart)
     now = timezone.now()
@@ -455,7 +231,7 @@ def cart_promo_set(*, cart: Cart, code: str, client: str | None = None) -> Cart:
     breakdown, _, _ = cart_price(
         items=list(cart.items.all()), promo_code=normalised, now=now, promos=shown.rules
     )
-    rejection = _promo_rejection(breakdown, normalised)
+    rejection = promo_rejection(breakdown, normalised)
     if rejection is not None:
         raise PromoRejected(normalised, rejection)
     cart.promo_code = normalised

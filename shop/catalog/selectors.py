@@ -9,15 +9,21 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from config.errors import DomainError
 from config.prepared import PreparedQuery
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
-class UnknownFilter(ValueError):
+class UnknownFilter(DomainError):
     """A filter named something that does not exist; `field` says which filter."""
 
+    code = "invalid_filter"
+    status = 400
+
     def __init__(self, field: str, value: str) -> None:
-        super().__init__(f"Unknown {field} {value!r}.")
+        super().__init__(
+            f"Unknown {field} {value!r}.", errors={field: [f"No {field} is called {value!r}."]}
+        )
         self.field = field
         self.value = value
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from config.errors import DomainError
 from promotions.codes.services import promo_codes_release
 from promotions.reminders.replenishment import (
     replenishment_forget_order,
@@ -36,8 +37,11 @@ from shop.checkout.stock import stock_return
 logger = logging.getLogger(__name__)
 
 
-class OrderActionRefused(Exception):
+class OrderActionRefused(DomainError):
     """The order's state does not allow this (cancel a refunded order, refund twice, ...)."""
+
+    code = "order_action_refused"
+    status = 409
 
 
 def _gateway(payment: Payment) -> PaymentGateway:

@@ -35,21 +35,38 @@ from typing import Protocol
 
 from django.conf import settings
 
+from config.errors import DomainError, InvalidInput
 
-class PaymentDeclined(Exception):
+
+class PaymentDeclined(DomainError):
     """The provider refused the payment; `reason` is safe to show the shopper."""
+
+    code = "payment_declined"
+    status = 402
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-class GatewayError(Exception):
-    """The provider could not be reached or failed; nothing about the card is known."""
+class GatewayError(DomainError):
+    """The provider could not be reached or failed; nothing about the card is known. The
+    message is for the log; the shopper is told `detail`."""
+
+    code = "payment_unavailable"
+    status = 503
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__("The payment provider did not answer; nothing was charged. Try again.")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message or self.detail
 
 
-class UnknownPaymentMethod(ValueError):
-    pass
+class UnknownPaymentMethod(InvalidInput):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"payment.method": [message]})
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.errors import DomainError
 from promotions.codes.services import promo_codes_redeem
 from shop.cart.models import Cart, CartItem
-from shop.cart.services import CartClosed
+from shop.cart.services import CartClosed, CartNotFound
 from shop.checkout.emails import order_confirmation_enqueue
 from shop.checkout.models import (
     Order,
@@ -87,16 +88,22 @@ class PlacedOrder:
     created: bool
 
 
-class CartNotFound(Exception):
-    pass
+class CartEmpty(DomainError):
+    code = "cart_empty"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Add something to the cart first.")
 
 
-class CartEmpty(Exception):
-    pass
-
-
-class IdempotencyKeyReused(Exception):
+class IdempotencyKeyReused(DomainError):
     """The key was used before with a different request."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was used for a different request; use a new key.")
 
 
 @dataclass(slots=True)

@@ -16,13 +16,17 @@ from dataclasses import dataclass
 
 from django.db.models import Case, F, IntegerField, Value, When
 
+from config.errors import DomainError
 from shop.catalog.models import Product
 from shop.catalog.selectors import ProductInfo, product_infos
 from shop.pricing import Breakdown
 from shop.quoting.services import QuoteCatalog
 
 
-class OutOfStock(Exception):
+class OutOfStock(DomainError):
+    code = "out_of_stock"
+    status = 409
+
     def __init__(self, *, product: ProductInfo, available: int, wanted: int) -> None:
         self.product = product
         self.available = max(available, 0)
@@ -31,7 +35,10 @@ class OutOfStock(Exception):
             message = f"{product.name} is out of stock."
         else:
             message = f"Only {self.available} of {product.name} left; this order needs {wanted}."
-        super().__init__(message)
+        super().__init__(
+            message,
+            extra={"product": product.slug, "available": self.available, "requested": wanted},
+        )
 
 
 @dataclass(slots=True)

@@ -1,229 +1,34 @@
-"""Storefront pages for buying: add to cart, the cart, checkout, confirmation, order lookup.
+"""Storefront pages for buying: checkout, its confirmation, and looking an order up.
 
-The cart id lives in the session (with the unit count for the nav link, so other pages need no
-query for it). Every form posts and redirects (or re-renders with the error next to the field
-it belongs to), so the pages work without JavaScript. A double-submitted checkout form finds
-the cart already checked out and shows the same confirmation: one order per cart.
+A double-submitted checkout form finds the cart already checked out and shows the same
+confirmation: one order per cart. A service's refusal (`config.errors.DomainError`) is shown
+next to the field it is about, or above the form.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from promotions.codes.guard import TooManyAttempts, client_key
-from promotions.codes.services import PromoUnavailable
-from shop.cart import services as carts
-from shop.cart.models import Cart
-from shop.cart.services import CartView
+from config.errors import DomainError
+from shop.cart import selectors as carts
+from shop.cart.services import CartClosed
+from shop.cart.session import checked_out, forget, session_cart_any
 from shop.checkout import orders
 from shop.checkout import services as checkout
 from shop.checkout.models import Order
-from shop.checkout.payments import GatewayError, PaymentDeclined, UnknownPaymentMethod
-from shop.checkout.stock import OutOfStock
-from shop.quoting.services import InvalidItems
 
 logger = logging.getLogger(__name__)
 
-SESSION_CART = "cart_id"
-SESSION_COUNT = "cart_count"
 SESSION_ORDERS = "orders"
-KINDS = ("product", "kit", "routine")
-
-
-# -- the session's cart -----------------------------------------------------------------------
-
-
-def _session_cart(request: HttpRequest) -> Cart | None:
-    """The session's open cart, or None (none yet, or it was checked out)."""
-    cart = carts.cart_get(cart_id=request.session.get(SESSION_CART))
-    if cart is None or not cart.is_open:
-        return None
-    return cart
-
-
-def _remember(request: HttpRequest, view: CartView) -> None:
-    """Keep the cart and its unit count in the session, writing only what changed."""
-    for key, value in ((SESSION_CART, str(view.cart.pk)), (SESSION_COUNT, view.count)):
-        if request.session.get(key) != value:
-            request.session[key] = value
-
-
-def _forget_cart(request: HttpRequest) -> None:
-    request.session.pop(SESSION_CART, None)
-    request.session.pop(SESSION_COUNT, None)
-
-
-def _cart_checked_out(request: HttpRequest) -> None:
-    """The cart became an order: the nav shows no count, and the session keeps the cart's id
-    so that submitting the checkout form again finds the order (the next add starts a cart)."""
-    request.session[SESSION_COUNT] = 0
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(fallback)
-
-
-def _messages_of(error: InvalidItems) -> list[str]:
-    return [message for messages_ in error.errors.values() for message in messages_]
-
-
-# -- adding -----------------------------------------------------------------------------------
-
-
-def _posted_item(request: HttpRequest) -> dict[str, Any]:
-    """The quote item a storefront form posted. The routine builder's own form posts its
-    `step-<slug>` fields; the add button sends the routine's slug as `routine`."""
-    post = request.POST
-    kinds = [kind for kind in KINDS if post.get(kind)]
-    item: dict[str, Any] = {kind: post.get(kind, "")[:200] for kind in kinds}
-    raw_quantity = post.get("quantity", "1").strip() or "1"
-    item["quantity"] = (
-        int(raw_quantity)
-        if raw_quantity.isdigit() and len(raw_quantity) <= 9
-        else raw_quantity[:20]
-    )
-    if "routine" in item:
-        selections = [s.strip() for s in post.getlist("selections") if s.strip()]
-        for name in post:
-            if name.startswith("step-"):
-                selections.extend(v.strip() for v in post.getlist(name) if v.strip())
-        item["selections"] = selections[:50]
-    return item
-
-
-@require_POST
-def cart_add(request: HttpRequest) -> HttpResponse:
-    cart = _session_cart(request) or carts.cart_create()
-    try:
-        added = carts.cart_item_add(cart=cart, item=_posted_item(request))
-    except InvalidItems as error:
-        for message in _messages_of(error):
-            messages.error(request, message)
-        return _back(request, reverse("shop:cart"))
-    except carts.CartFull as error:
-        messages.error(request, str(error))
-        return _back(request, reverse("shop:cart"))
-    _remember(request, carts.cart_view(cart=cart))
-    messages.success(request, f"Added {added.name} to your cart.")
-    return redirect("shop:cart")
-
-
-# -- the cart page ----------------------------------------------------------------------------
-
-
-def _cart_page(
-    request: HttpRequest,
-    cart: Cart | None,
-    *,
-    status: int = 200,
-    line_errors: dict[str, list[str]] | None = None,
-    promo_error: str = "",
-    promo_typed: str = "",
-) -> HttpResponse:
-    view = carts.cart_view(cart=cart) if cart is not None else None
-    if view is not None:
-        _remember(request, view)
-    errors = line_errors or {}
-    rows = [(line, errors.get(str(line.item.id), [])) for line in view.lines] if view else []
-    return render(
-        request,
-        "shop/cart.html",
-        {
-            "view": view,
-            "rows": rows,
-            "promo_error": promo_error,
-            "promo_typed": promo_typed,
-        },
-        status=status,
-    )
-
-
-def cart_page(request: HttpRequest) -> HttpResponse:
-    return _cart_page(request, _session_cart(request))
-
-
-@require_POST
-def cart_item_change(request: HttpRequest, item_id: str) -> HttpResponse:
-    cart = _session_cart(request)
-    if cart is None:
-        return redirect("shop:cart")
-    try:
-        if "remove" in request.POST:
-            carts.cart_item_remove(cart=cart, item_id=item_id)
-            messages.success(request, "Removed from your cart.")
-        else:
-            carts.cart_item_update(
-                cart=cart,
-                item_id=item_id,
-                quantity=carts.form_quantity(request.POST.get("quantity", "")),
-            )
-    except carts.CartItemNotFound:
-        messages.error(request, "That item is no longer in your cart.")
-    except carts.CartClosed:
-        messages.error(request, "This cart was checked out already.")
-    except InvalidItems as error:
-        return _cart_page(request, cart, status=400, line_errors={item_id: _messages_of(error)})
-    return redirect("shop:cart")
-
-
-@require_POST
-def cart_promo(request: HttpRequest) -> HttpResponse:
-    cart = _session_cart(request)
-    if cart is None:
-        return redirect("shop:cart")
-    try:
-        if "remove" in request.POST:
-            carts.cart_promo_clear(cart=cart)
-            return redirect("shop:cart")
-        code = request.POST.get("code", "")
-        problem = carts.promo_code_problem(code)
-        if problem is not None:
-            return _cart_page(request, cart, status=400, promo_error=problem, promo_typed=code[:64])
-        carts.cart_promo_set(
-            cart=cart, code=code, client=client_key(request.META.get("REMOTE_ADDR"))
-        )
-    except TooManyAttempts as error:
-        minutes = max(1, math.ceil(error.retry_after / 60))
-        response = _cart_page(
-            request,
-            cart,
-            status=429,
-            promo_error=f"Too many promo code attempts. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}.",
-            promo_typed=request.POST.get("code", "")[:64],
-        )
-        response["Retry-After"] = str(error.retry_after)
-        return response
-    except carts.PromoRejected as error:
-        return _cart_page(
-            request,
-            cart,
-            status=422,
-            promo_error=error.rejection.reason,
-            promo_typed=request.POST.get("code", "")[:64],
-        )
-    except carts.CartClosed:
-        messages.error(request, "This cart was checked out already.")
-    return redirect("shop:cart")
-
-
-# -- checkout ---------------------------------------------------------------------------------
+# The form field a refusal is about; others show above the form.
+ERROR_FIELDS = {"payment_declined": "card_token"}
 
 
 class CheckoutForm(forms.Form):
@@ -282,14 +87,13 @@ def _placed(request: HttpRequest, placed: checkout.PlacedOrder) -> HttpResponse:
     number = placed.order.number
     numbers = [n for n in request.session.get(SESSION_ORDERS, []) if n != number][-19:]
     request.session[SESSION_ORDERS] = [*numbers, number]
-    _cart_checked_out(request)
+    checked_out(request)
     return redirect("shop:checkout_confirmation", number=number)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_page(request: HttpRequest) -> HttpResponse:
-    cart_id = request.session.get(SESSION_CART)
-    cart = carts.cart_get(cart_id=cart_id)
+    cart = session_cart_any(request)
     if cart is None:
         return redirect("shop:cart")
     if not cart.is_open:
@@ -298,7 +102,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
         order = Order.objects.filter(cart=cart).first()
         if order is not None:
             return _placed(request, checkout.PlacedOrder(order, created=False))
-        _forget_cart(request)
+        forget(request)
         return redirect("shop:cart")
     form = CheckoutForm(request.POST or None)
     status = 200
@@ -307,24 +111,11 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 placed = checkout.order_place(cart_id=cart.pk, details=form.details())
-            except PaymentDeclined as error:
-                form.add_error("card_token", error.reason)
-                status = 402
-            except OutOfStock as error:
-                form.add_error(None, f"{error} Change the quantity in your cart to continue.")
-                status = 409
-            except InvalidItems as error:
-                form.add_error(None, " ".join(_messages_of(error)))
-            except PromoUnavailable as error:
-                form.add_error(
-                    None, f"The promo code {error.code} can no longer be used; remove it."
-                )
-                status = 409
-            except (GatewayError, UnknownPaymentMethod):
-                form.add_error(
-                    None, "We could not reach the payment provider; nothing was charged."
-                )
-                status = 503
+            except (checkout.CartEmpty, CartClosed):
+                return redirect("shop:cart")
+            except DomainError as error:
+                form.add_error(ERROR_FIELDS.get(error.code), error.detail)
+                status = error.status
             except (OperationalError, InterfaceError):
                 # The database connection died mid-checkout: the transaction rolled back (or
                 # committed just before), and pressing the button again shows whichever.
@@ -335,10 +126,6 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                     "again: you will never be charged twice.",
                 )
                 status = 503
-            except checkout.CartEmpty:
-                return redirect("shop:cart")
-            except carts.CartClosed:
-                return redirect("shop:cart")
             else:
                 return _placed(request, placed)
     view = carts.cart_view(cart=cart)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from config.errors import DomainError
 from kits import selectors as kit_selectors
 from kits.rules import (
     KitInfo,
@@ -64,19 +65,24 @@ _FIELDS = {
 Line = ProductLine | KitLine | RoutineLine
 
 
-class InvalidItems(ValueError):
-    """Quote items that cannot be priced; `errors` maps "items.<i>.<field>" to messages.
+class InvalidItems(DomainError):
+    """Quote items that cannot be priced: 400 `invalid_items`; `errors` maps
+    "items.<i>.<field>" to messages, and the detail names each item by its label."""
 
-    The API answers 400 `invalid_items` with `str(error)` as the detail.
-    """
+    code = "invalid_items"
+    status = 400
 
-    def __init__(self, errors: Mapping[str, list[str]], labels: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
+    def __init__(
+        self, errors: Mapping[str, list[str]], labels: Mapping[str, str] | None = None
+    ) -> None:
+        labels = labels or {}
         parts = []
-        for key, messages in self.errors.items():
+        for key, messages in errors.items():
             where = labels.get(".".join(key.split(".")[:2]), key)
             parts.append(f"{where}: {' '.join(messages)}")
-        super().__init__(" ".join(parts) if parts else "The items are not valid.")
+        super().__init__(
+            "; ".join(parts) if parts else "The items are not valid.", errors=dict(errors)
+        )
 
 
 class QuoteItem(NamedTuple):

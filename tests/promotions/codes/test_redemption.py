@@ -121,7 +121,7 @@ def test_a_code_the_breakdown_rejected_stops_checkout_with_its_reason(
     PromoCodeFactory(code="BIG", promotion=PromotionFactory(**fields))
     with pytest.raises(PromoUnavailable) as raised:
         promo_codes_redeem(order=order_no(1), breakdown=priced("big"), email="a@example.com")
-    assert (raised.value.code, raised.value.reason) == ("BIG", reason)
+    assert (raised.value.promo_code, raised.value.reason) == ("BIG", reason)
     assert not Redemption.objects.exists()
 
 
@@ -133,7 +133,7 @@ def test_the_total_limit_holds_across_codes_of_a_promotion(serum: Any) -> None:
     promo_codes_redeem(order=order_no(1), breakdown=first, email="a@example.com")
     with pytest.raises(PromoUnavailable) as raised:
         promo_codes_redeem(order=order_no(2), breakdown=second, email="b@example.com")
-    assert (raised.value.code, raised.value.reason) == ("SECOND", "promo_exhausted")
+    assert (raised.value.promo_code, raised.value.reason) == ("SECOND", "promo_exhausted")
     assert raised.value.message == "SECOND has been fully redeemed."
     assert Redemption.objects.count() == 1
     assert_counters_match_rows()
