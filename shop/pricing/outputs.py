@@ -13,7 +13,7 @@ from typing import Any
 
 from shop.pricing.allocate import split_evenly
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money
+from shop.pricing.money import Money, per_unit
 
 __all__ = [
     "Adjustment",
@@ -119,6 +119,14 @@ class PricedLine:
     total: Money
     components: tuple[ComponentShare, ...]
     gift: bool
+
+    @property
+    def unit_price_after_bundle(self) -> Money:
+        """What one unit of the line costs after bundle discounts and before promo codes: a
+        product's price, a kit's price, a routine's price at its tier; rounded half-up."""
+        bundle = sum(a.amount.cents for a in self.adjustments if a.source == "bundle")
+        after_bundle = Money.from_cents(self.subtotal.cents - bundle, self.subtotal.currency)
+        return per_unit(after_bundle, self.quantity)
 
     def to_dict(self) -> dict[str, Any]:
         return {

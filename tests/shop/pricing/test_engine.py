@@ -740,6 +740,36 @@ def test_from_dict_refuses_a_broken_breakdown(mutate: Any, message: str) -> None
         Breakdown.from_dict(data)
 
 
+# -- one unit's price after bundles -------------------------------------------------------------
+
+
+def test_a_products_unit_price_after_bundle_leaves_promo_codes_out() -> None:
+    line = price(request(product("a", POWDER, 2), promos=[promo("TEN", value="10")])).lines[0]
+    assert str(line.total) == "32.40"
+    assert str(line.unit_price_after_bundle) == "18.00"
+
+
+def test_a_kits_unit_price_after_bundle_is_the_kit_price() -> None:
+    line = price(request(seven_piece(quantity=2))).lines[0]
+    assert str(line.unit_price) == "180.00"
+    assert str(line.unit_price_after_bundle) == "95.00"
+
+
+def test_a_routines_unit_price_after_bundle_is_rounded_half_up() -> None:
+    # Two routines at 52.05 are 104.10; 10 % off is 10.41, which leaves 93.69: 46.845 each.
+    odd = item("odd-balm", "10.05", "renew")
+    line = price(request(routine("r", [POWDER, PRIMER, odd], quantity=2))).lines[0]
+    assert str(line.total) == "93.69"
+    assert str(line.unit_price_after_bundle) == "46.85"
+
+
+def test_a_gift_lines_unit_price_after_bundle_is_zero() -> None:
+    gift = promo("GLOW", "gift", gift=SERUM_PREP)
+    gift_line = price(request(product("a", POWDER), promos=[gift])).lines[-1]
+    assert gift_line.gift
+    assert str(gift_line.unit_price_after_bundle) == "0.00"
+
+
 def test_same_request_gives_the_same_breakdown() -> None:
     cart = request(*SCOPE_CART, promos=[promo("TEN", value="10")])
     assert price(cart) == price(cart)
