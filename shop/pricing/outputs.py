@@ -13,7 +13,7 @@ from typing import Any
 
 from shop.pricing.allocate import split_evenly
 from shop.pricing.errors import PricingError
-from shop.pricing.money import Money, per_unit
+from shop.pricing.money import Money, check_currency, per_unit
 
 __all__ = [
     "Adjustment",
@@ -259,9 +259,8 @@ class _Reader:
     """Reads the money of one breakdown, all in its currency."""
 
     def __init__(self, currency: str) -> None:
-        self.currency = currency
         try:
-            Money.zero(currency)  # checks the currency
+            self.currency = check_currency(currency)
         except ValueError as error:
             raise PricingError(f"breakdown.currency: {error}") from None
 
