@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 from config.admin import ReadOnlyAdminMixin
 from kits.models import Kit, Routine
 from promotions import tasks
-from promotions.codes import selectors, services
+from promotions.codes import figures, services
 from promotions.codes.api import csv_response
 from promotions.codes.models import (
     BATCH_MAX,
@@ -255,7 +255,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Promotion]:
-        return selectors.promotion_list_with_figures()
+        return figures.promotion_list_with_figures()
 
     @admin.display(description="Value")
     def value_display(self, promotion: Promotion) -> str:
@@ -288,7 +288,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     def given_away_detail(self, promotion: Promotion) -> str:
         if promotion.pk is None:
             return "-"
-        totals = selectors.promotion_given_away(promotion=promotion)
+        totals = figures.promotion_given_away(promotion=promotion)
         return (
             f"{totals['total']:.2f} (discounts {totals['discount']:.2f}, shipping "
             f"{totals['shipping']:.2f}, gifts {totals['gifts']:.2f}) on orders not cancelled"
@@ -329,7 +329,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     @admin.action(description="Export codes and their use as CSV")
     def export_codes(self, request: HttpRequest, queryset: QuerySet[Promotion]) -> HttpResponseBase:
         ids = list(queryset.values_list("pk", flat=True))
-        return csv_response(selectors.promo_code_export_rows(promotions=ids), "promo-codes.csv")
+        return csv_response(figures.promo_code_export_rows(promotions=ids), "promo-codes.csv")
 
     # -- views
 
@@ -431,7 +431,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
         promotion = self._promotion_or_404(request, promotion_id)
         raw = request.GET.get("batch", "")
         batch = int(raw) if raw.isdigit() and len(raw) < 12 else None
-        rows = selectors.promo_code_export_rows(promotions=[promotion.pk], batch=batch)
+        rows = figures.promo_code_export_rows(promotions=[promotion.pk], batch=batch)
         suffix = f"-batch-{batch}" if batch is not None else ""
         return csv_response(rows, f"promotion-{promotion.pk}{suffix}-codes.csv")
 
@@ -527,7 +527,7 @@ class PromoCodeAdmin(admin.ModelAdmin[PromoCode]):
     @admin.action(description="Export the selected codes as CSV")
     def export_codes(self, request: HttpRequest, queryset: QuerySet[PromoCode]) -> HttpResponseBase:
         ids = list(queryset.values_list("pk", flat=True))
-        return csv_response(selectors.promo_code_export_rows(codes=ids), "promo-codes.csv")
+        return csv_response(figures.promo_code_export_rows(codes=ids), "promo-codes.csv")
 
 
 @admin.register(CodeBatch)

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination
 from promotions import tasks
-from promotions.codes import guard, selectors, services
+from promotions.codes import figures, guard, services
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 
 # -- the throttled lookup ----------------------------------------------------------------------
@@ -85,7 +85,7 @@ def promotion_data(promotion: Promotion) -> dict[str, Any]:
         "remaining": promotion.remaining,
         "codes": [c.code for c in promotion.codes.filter(public=True).order_by("pk")[:1000]],
         "code_count": promotion.codes.count(),
-        "given_away": _money(selectors.promotion_given_away(promotion=promotion)["total"]),
+        "given_away": _money(figures.promotion_given_away(promotion=promotion)["total"]),
     }
 
 
@@ -380,6 +380,6 @@ class PromotionCodesExportApi(APIView):
     def get(self, request: Request, promotion_id: int) -> StreamingHttpResponse:
         promotion = _promotion(promotion_id)
         batch = _int_param(request, "batch")
-        rows = selectors.promo_code_export_rows(promotions=[promotion.pk], batch=batch)
+        rows = figures.promo_code_export_rows(promotions=[promotion.pk], batch=batch)
         suffix = f"-batch-{batch}" if batch is not None else ""
         return csv_response(rows, f"promotion-{promotion.pk}{suffix}-codes.csv")
