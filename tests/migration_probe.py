@@ -6,6 +6,7 @@ from the root of the code to look through, with `python -P` (so that this file's
 where tests/shop would shadow shop, is not on the path; the working directory is put first):
 
     python -P tests/migration_probe.py snapshot|order|read
+    python -P tests/migration_probe.py show_order NUMBER TOKEN
 
 Each command prints one line `PROBE <json>` on stdout; everything else there is noise (emails
 of the console backend, log lines).
@@ -20,6 +21,8 @@ from typing import Any
 
 APPS = ("shop", "kits", "promotions")
 MARKER = "PROBE "
+# The fields of an order (docs/API.md) that must read the same before and after the move.
+SHOWN = ("number", "status", "email", "subtotal", "discount_total", "shipping", "total")
 
 
 def snapshot() -> dict[str, Any]:
@@ -89,9 +92,15 @@ def order() -> dict[str, Any]:
         201,
         "checkout",
     )
-    number, token = placed["number"], placed["token"]
-    seen = _ok(client.get(f"/api/orders/{number}/?token={token}"), 200, "order")
-    return {"number": number, "status": seen["status"], "total": seen.get("total")}
+    return show_order(placed["number"], placed["token"])
+
+
+def show_order(number: str, token: str) -> dict[str, Any]:
+    """An order as its guest link shows it through the API."""
+    from rest_framework.test import APIClient
+
+    seen = _ok(APIClient().get(f"/api/orders/{number}/?token={token}"), 200, "order")
+    return {key: seen[key] for key in SHOWN} | {"token": token}
 
 
 def read() -> dict[str, Any]:
@@ -127,7 +136,7 @@ def read() -> dict[str, Any]:
     return {"models": models, "orphan_migrations": orphans}
 
 
-COMMANDS = {"snapshot": snapshot, "order": order, "read": read}
+COMMANDS = {"snapshot": snapshot, "order": order, "read": read, "show_order": show_order}
 
 
 def main() -> None:
@@ -136,7 +145,7 @@ def main() -> None:
     import django
 
     django.setup()
-    result = COMMANDS[sys.argv[1]]()
+    result = COMMANDS[sys.argv[1]](*sys.argv[2:])
     sys.stdout.write(MARKER + json.dumps(result, sort_keys=True) + "\n")
 
 
