@@ -77,20 +77,20 @@ def run() -> list[dict[str, Any]]:
     from django.db import connection
     from django.utils import timezone
 
-    from promotions.messaging import outbox
-    from promotions.reminders import services as reminders
+    from promotions.messaging import tasks as outbox_tasks
+    from promotions.reminders import sweep as reminders
 
     now = timezone.now()
     _setup(now)
     held: list[int] = []
-    dispatch = outbox._dispatch_on_commit
-    outbox._dispatch_on_commit = held.extend  # type: ignore[assignment]
+    dispatch = outbox_tasks.outbox_dispatch_on_commit
+    outbox_tasks.outbox_dispatch_on_commit = held.extend  # type: ignore[assignment]
     try:
         started = time.perf_counter()
         report = reminders.reminders_sweep(now=now, limit=N)
         handed = time.perf_counter() - started
     finally:
-        outbox._dispatch_on_commit = dispatch  # type: ignore[assignment]
+        outbox_tasks.outbox_dispatch_on_commit = dispatch  # type: ignore[assignment]
     assert report.queued == N, report
     print(
         f"   sweep: {N} due reminders handed to the outbox in {handed:.2f} s "
@@ -121,7 +121,7 @@ def _send(ids: list[int]) -> dict[str, Any]:
     from bench.bench_outbox import OUTBOX_ID, _start_worker
     from config.celery import app
     from promotions.messaging.models import OutboxMessage
-    from promotions.tasks import outbox_send_batch
+    from promotions.messaging.tasks import outbox_send_batch
 
     app.control.purge()
     sent_query = OutboxMessage.objects.filter(purpose="reminder", state="sent")

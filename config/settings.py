@@ -156,7 +156,7 @@ PROMO_QUOTE_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_QUOTE_ATTEMPTS_PER_C
 # Generating more codes than this answers 202 and runs as a Celery task with a progress row.
 PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 
-# Reminders (promotions/reminders.py): rows swept every minute; marketing is held to quiet
+# Reminders (promotions/reminders/): rows swept every minute; marketing is held to quiet
 # hours on the recipient's clock and to one email per MARKETING_CAP_HOURS per recipient.
 CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
     "task": "promotions.tasks.reminders_sweep",
@@ -173,6 +173,12 @@ REMINDER_SWEEP_LIMIT = int(os.environ.get("REMINDER_SWEEP_LIMIT", "20000"))
 REPLENISH_LEAD_DAYS = int(os.environ.get("REPLENISH_LEAD_DAYS", "7"))
 REPLENISH_GROUP_DAYS = int(os.environ.get("REPLENISH_GROUP_DAYS", "3"))
 REPLENISH_CATCH_UP_DAYS = int(os.environ.get("REPLENISH_CATCH_UP_DAYS", "3"))
+# Paid orders whose replenishment was never scheduled (the task after payment was lost) are
+# caught up by checkout's own beat entry.
+CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
+    "task": "shop.checkout.tasks.replenishment_catch_up",
+    "schedule": 60.0,
+}
 GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -272,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "LineKindEnum": ["product", "kit", "routine"],
-        "PromotionKindEnum": "promotions.models.promos.Promotion.Kind",
+        "PromotionKindEnum": "promotions.codes.models.Promotion.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -11,7 +11,11 @@ urlpatterns = [
     path("giveaways/claim/<str:token>/", views.prize_claim, name="prize_claim"),
     path("giveaways/<slug:slug>/", views.giveaway_detail, name="giveaway_detail"),
     path("giveaways/<slug:slug>/entered/", views.giveaway_entered, name="giveaway_entered"),
-    path("email/unsubscribe/<str:token>/", views.email_unsubscribe, name="email_unsubscribe"),
+    path(
+        "email/unsubscribe/<str:token>/",
+        reminder_views.email_unsubscribe,
+        name="email_unsubscribe",
+    ),
     path("reminders/", reminder_views.reminder_subscribe, name="reminder_subscribe"),
     path(
         "reminders/check-your-inbox/",
@@ -22,7 +26,4 @@ urlpatterns = [
         "reminders/confirm/<str:token>/", reminder_views.reminder_confirm, name="reminder_confirm"
     ),
     path("reminders/manage/<str:token>/", reminder_views.reminder_manage, name="reminder_manage"),
-    path(
-        "reminders/restock/<str:token>/", reminder_views.reminder_restock, name="reminder_restock"
-    ),
 ]

@@ -27,8 +27,7 @@ from django.utils.safestring import SafeString
 
 from config.admin import ReadOnlyAdminMixin
 from kits.models import Kit, Routine
-from promotions import tasks
-from promotions.codes import figures, services
+from promotions.codes import figures, services, tasks
 from promotions.codes.api import csv_response
 from promotions.codes.models import (
     BATCH_MAX,

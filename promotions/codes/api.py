@@ -21,8 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination
-from promotions import tasks
-from promotions.codes import figures, guard, services
+from promotions.codes import figures, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 
 # -- the throttled lookup ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -51,9 +51,6 @@ from promotions.codes.selectors import promo_code_normalise
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
 from shop.pricing import Breakdown
-
-if TYPE_CHECKING:
-    from promotions.giveaways.models import Entry, Giveaway
 
 # Codes are inserted and checked for collisions this many at a time (well under SQLite's limit
 # on query parameters), and a batch reports progress after each chunk.
@@ -553,11 +550,11 @@ def promo_codes_release(*, order: OrderLike) -> None:
 # -- giveaways ---------------------------------------------------------------------------------
 
 
-def consolation_code_issue(*, giveaway: Giveaway, entry: Entry) -> str | None:
-    """A single-use private code of the giveaway's consolation promotion for an entrant who
-    did not win, or None when the giveaway names none (or it is inactive or over: the thanks
-    email then simply has no code). One code per entry: asking again returns the same one."""
-    promotion_id = giveaway.consolation_promotion_id
+def consolation_code_issue(*, promotion_id: int | None, issued_to: str) -> str | None:
+    """A single-use private code of a giveaway's consolation promotion (`promotion_id`) for an
+    entrant who did not win (`issued_to`: the entry's ref, "promotions.entry:<id>"), or None
+    when the giveaway names none (or it is inactive or over: the thanks email then simply has
+    no code). One code per entry: asking again returns the same one."""
     if promotion_id is None:
         return None
     promotion = Promotion.objects.filter(pk=promotion_id).first()
@@ -566,7 +563,6 @@ def consolation_code_issue(*, giveaway: Giveaway, entry: Entry) -> str | None:
         return None
     if promotion.ends_at is not None and now >= promotion.ends_at:
         return None
-    issued_to = f"promotions.entry:{entry.pk}"
     existing = PromoCode.objects.filter(issued_to=issued_to).values_list("code", flat=True).first()
     if existing:
         return existing

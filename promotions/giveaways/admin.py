@@ -1,4 +1,4 @@
-"""Admin for giveaways (entry counts, review queue, draw, proof, email state) and the outbox."""
+"""Admin for giveaways: entry counts, the review queue, the draw, its proof, and entry emails."""
 
 from __future__ import annotations
 
@@ -12,84 +12,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from config.admin import ReadOnlyAdminMixin
-from promotions.giveaways import selectors
+from promotions.giveaways import draw, moderation, selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import Entry, Giveaway, HeldEntry
-from promotions.messaging import outbox
-from promotions.messaging.models import OutboxMessage, Suppression
-
-OUTBOX_FIELDS: tuple[str, ...] = (
-    "purpose",
-    "key",
-    "recipient",
-    "object_ref",
-    "marketing",
-    "recipient_timezone",
-    "expires_at",
-    "state",
-    "attempts",
-    "last_error",
-    "next_attempt_at",
-    "dispatched_at",
-    "claimed_until",
-    "created_at",
-    "sent_at",
-    "subject",
-    "headers_display",
-    "body_text_display",
-    "body_html_preview",
-)
-
-
-# -- outbox ------------------------------------------------------------------------------------
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
-    """Read-only: what was sent, to whom, and what went wrong; staff can only retry."""
-
-    list_display = ["created_at", "purpose", "recipient", "subject", "state", "attempts", "sent_at"]
-    list_filter = ["purpose", "state", "marketing"]
-    search_fields = ["recipient", "key", "object_ref", "subject"]
-    search_help_text = "Search by recipient, key, object or subject."
-    date_hierarchy = "created_at"
-    actions = ["retry_now"]
-    list_per_page = 100
-    show_full_result_count = False
-    fields = OUTBOX_FIELDS
-    readonly_fields = OUTBOX_FIELDS
-
-    @admin.display(description="Headers")
-    def headers_display(self, message: OutboxMessage) -> SafeString:
-        return format_html("<pre>{}</pre>", json.dumps(message.headers, indent=2))
-
-    @admin.display(description="Text part")
-    def body_text_display(self, message: OutboxMessage) -> SafeString:
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', message.body_text)
-
-    @admin.display(description="HTML part")
-    def body_html_preview(self, message: OutboxMessage) -> SafeString:
-        # Shown in a sandboxed frame: no script in a message can run in the admin's origin.
-        return format_html(
-            '<iframe sandbox="" srcdoc="{}" title="HTML part" '
-            'style="width:100%;max-width:640px;height:480px;border:1px solid #ccc"></iframe>',
-            message.body_html,
-        )
-
-    @admin.action(description="Retry now (failed or waiting messages)")
-    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
-        count = outbox.outbox_retry_now(message_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"Queued {count} message(s) to be sent now.", messages.SUCCESS)
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin[Suppression]):
-    list_display = ["email", "reason", "created_at"]
-    list_filter = ["reason"]
-    search_fields = ["email"]
-    readonly_fields = ["created_at"]
-
+from promotions.messaging.models import OutboxMessage
 
 # -- giveaways ---------------------------------------------------------------------------------
 
@@ -223,7 +149,7 @@ class GiveawayAdmin(admin.ModelAdmin[Giveaway]):
     def draw_now(self, request: HttpRequest, queryset: QuerySet[Giveaway]) -> None:
         for giveaway in queryset:
             try:
-                result = giveaways.giveaway_draw(giveaway=giveaway)
+                result = draw.giveaway_draw(giveaway=giveaway)
             except giveaways.GiveawayError as exc:
                 self.message_user(request, f"{giveaway.title}: {exc.detail}", messages.ERROR)
                 continue
@@ -341,7 +267,7 @@ class EntryAdmin(admin.ModelAdmin[Entry]):
         )
 
     def _review(self, request: HttpRequest, queryset: QuerySet[Entry], approve: bool) -> None:
-        result = giveaways.entries_review(entries=queryset, approve=approve)
+        result = moderation.entries_review(entries=queryset, approve=approve)
         verb = "Approved" if approve else "Rejected"
         self.message_user(
             request,

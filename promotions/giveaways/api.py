@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from config.api import ApiError, IsStaff, PageNumberPagination
 from kits.models import Kit
 from kits.selectors import kit_get
-from promotions.giveaways import selectors
+from promotions.giveaways import draw, moderation, selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import RESERVED_SLUGS, Entry, Giveaway
 from shop.catalog.models import Product
@@ -326,7 +326,7 @@ class EntryImportApi(APIView):
         incoming = ImportSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            result = giveaways.entries_import(
+            result = moderation.entries_import(
                 giveaway=giveaway, rows=incoming.validated_data["entries"]
             )
         except giveaways.GiveawayError as exc:
@@ -360,7 +360,7 @@ class DrawApi(APIView):
     def post(self, request: Request, slug: str) -> Response:
         giveaway = _get(slug)
         try:
-            result = giveaways.giveaway_draw(giveaway=giveaway)
+            result = draw.giveaway_draw(giveaway=giveaway)
         except giveaways.GiveawayError as exc:
             raise _domain_error(exc) from exc
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging.models import OutboxMessage
-from promotions.messaging.outbox import FanoutItem, email_enqueue, email_fanout
+from promotions.messaging.services import FanoutItem, email_enqueue, email_fanout
 
 
 def absolute(path: str) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kits.models import KitComponent, KitGift
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging.models import OutboxMessage
+from promotions.messaging.selectors import outbox_messages_about
 
 RECENTLY_CLOSED = timedelta(days=30)
 
@@ -73,8 +74,5 @@ def entry_list(*, giveaway: Giveaway, status: str = "") -> QuerySet[Entry]:
 
 def entry_emails(*, entries: list[Entry]) -> dict[int, list[OutboxMessage]]:
     """The outbox rows about each entry, in one query."""
-    refs = {entry.ref: entry.pk for entry in entries}
-    out: dict[int, list[OutboxMessage]] = {pk: [] for pk in refs.values()}
-    for message in OutboxMessage.objects.filter(object_ref__in=list(refs)).order_by("created_at"):
-        out[refs[message.object_ref]].append(message)
-    return out
+    about = outbox_messages_about(object_refs=[entry.ref for entry in entries])
+    return {entry.pk: about[entry.ref] for entry in entries}

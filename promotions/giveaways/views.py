@@ -1,5 +1,5 @@
-"""Storefront pages for giveaways (list, page with entry form and proof, confirm, claim) and
-the one-click unsubscribe every marketing email links to."""
+"""Storefront pages for giveaways: the list, a giveaway's page with its entry form and proof,
+confirming an entry, claiming a prize."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from config.counters import counter_hit
-from promotions.giveaways import selectors
+from promotions.giveaways import prizes, selectors
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import Entry, Giveaway
-from promotions.messaging import outbox
-from promotions.reminders import subscriptions
 
 ENTRY_LIMIT_PER_HOUR = 10
 
@@ -182,8 +179,8 @@ def prize_claim(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                claimed = giveaways.prize_claim(
-                    token=token, details=giveaways.ClaimDetails(**form.cleaned_data)
+                claimed = prizes.prize_claim(
+                    token=token, details=prizes.ClaimDetails(**form.cleaned_data)
                 )
             except giveaways.NotEligible as exc:
                 for field_name, messages in (exc.errors or {}).items():
@@ -203,35 +200,4 @@ def prize_claim(request: HttpRequest, token: str) -> HttpResponse:
         "promotions/prize_claim.html",
         {"entry": entry, "giveaway": entry.giveaway, "form": form, "problem": problem},
         status=status,
-    )
-
-
-# RFC 8058 one-click: mail providers POST without a session; the signed token is the proof.
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button and changes nothing; POST (the button, or a mail client's one-click
-    List-Unsubscribe-Post) unsubscribes: from all marketing (the suppression list, and every
-    marketing reminder), or, for a link scoped to one reminder kind, from that reminder."""
-    parsed = outbox.unsubscribe_token_parse(token)
-    if parsed is None:
-        return render(request, "promotions/link_invalid.html", status=404)
-    done = False
-    if request.method == "POST":
-        subscriptions.email_unsubscribe_apply(email=parsed.email, scope=parsed.scope)
-        done = True
-    else:
-        done = subscriptions.email_unsubscribe_done(email=parsed.email, scope=parsed.scope)
-    return render(
-        request,
-        "promotions/unsubscribe.html",
-        {
-            "email": parsed.email,
-            "done": done,
-            "token": token,
-            "scope_label": subscriptions.scope_label(parsed.scope),
-            "manage_url": reverse(
-                "promotions:reminder_manage", args=[subscriptions.manage_token(parsed.email)]
-            ),
-        },
     )

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from promotions.messaging.identity import normalize_email
+
 
 class OutboxMessage(models.Model):
     """One email to one recipient, rendered at enqueue time, sent at most once per (purpose, key).
@@ -122,7 +124,5 @@ class Suppression(models.Model):
         return self.email
 
     def save(self, *args: object, **kwargs: object) -> None:
-        from promotions.messaging.identity import normalize_email
-
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)  # type: ignore[arg-type]

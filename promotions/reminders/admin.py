@@ -1,5 +1,5 @@
-"""Admin for reminders: subscriptions (with each person's sent history from the outbox),
-upcoming and past reminder rows, and the marketing cap's stamps (read-only)."""
+"""Admin for reminders: subscriptions (with each person's sent history from the outbox), and
+upcoming and past reminder rows."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from config.admin import ReadOnlyAdminMixin
-from promotions.messaging.models import MarketingStamp
-from promotions.reminders import services as reminders
-from promotions.reminders import subscriptions
+from promotions.reminders import selectors, subscriptions
 from promotions.reminders.models import Reminder, ReplenishmentItem, Subscription
 
 
@@ -109,7 +107,7 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
 
     @admin.display(description="Upcoming reminders")
     def upcoming_display(self, subscription: Subscription) -> SafeString | str:
-        rows = reminders.reminders_upcoming(
+        rows = selectors.reminders_upcoming(
             email_normalized=subscription.email_normalized, kind=subscription.kind, limit=5
         )
         if not rows:
@@ -122,7 +120,7 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
                 (
                     (
                         f"{row.due_at:%Y-%m-%d %H:%M}",
-                        reminders.local_display(row.due_at, subscription.timezone),
+                        selectors.local_display(row.due_at, subscription.timezone),
                     )
                     for row in rows
                 ),
@@ -131,7 +129,7 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
 
     @admin.display(description="Sent history (outbox)")
     def history_display(self, subscription: Subscription) -> SafeString | str:
-        messages_ = reminders.sent_history(email=subscription.email, limit=30)
+        messages_ = selectors.sent_history(email=subscription.email, limit=30)
         link = (
             reverse("admin:promotions_outboxmessage_changelist")
             + "?"
@@ -247,25 +245,6 @@ class ReplenishmentItemAdmin(admin.ModelAdmin[ReplenishmentItem]):
     date_hierarchy = "remind_on"
     readonly_fields = ITEM_FIELDS
     fields = ITEM_FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-STAMP_FIELDS: tuple[str, ...] = ("email", "sent_at", "previous_sent_at", "message_id")
-
-
-@admin.register(MarketingStamp)
-class MarketingStampAdmin(admin.ModelAdmin[MarketingStamp]):
-    """The per-recipient cap: when each address last got marketing."""
-
-    list_display = ["email", "sent_at", "message_id"]
-    search_fields = ["email"]
-    readonly_fields = STAMP_FIELDS
-    fields = STAMP_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,9 +1,9 @@
 """Replenishment reminders: a paid order says when each product it holds runs out.
 
-`replenishment_schedule_for_order(order=...)` runs in a worker once an order is paid
-(checkout's `order_payment_capture` calls `replenishment_schedule_on_commit`); the beat sweep
-also catches up paid orders it finds unscheduled. For each product the order bought (plain
-lines, kit components and routine selections; gifts excluded: nobody chose them):
+Checkout reads the order (`shop.checkout.replenishment`) and calls `replenishment_schedule`
+here with plain data: the order's id, email and payment time, and for each product it bought
+(plain lines, kit components and routine selections; gifts excluded: nobody chose them) the
+units and how many days one unit lasts. Then:
 
     runs out on = start + days_of_use × units       start = the paid day, or the day the
                                                     person would have run out of the units
@@ -14,7 +14,7 @@ A later order of the same product moves it the same way (it leaves its old remin
 is cancelled when nothing is left in it). Products whose reminder days are within
 `REPLENISH_GROUP_DAYS` (3) of one another share one email, on the earliest of those days, at
 the person's replenish time (10:00 on their clock unless they chose another), moved out of
-quiet hours. The email links to a cart pre-filled with them (`restock_url`).
+quiet hours. The email links to a cart pre-filled with them (`links.restock_url`).
 
 Rows are made for every paid order; consent is checked when they fall due (a confirmed
 replenish subscription, not suppressed), so someone who subscribes after buying still hears
@@ -23,22 +23,20 @@ about what they already bought.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
+from promotions.messaging import local_time as reminder_time
 from promotions.messaging.identity import normalize_email
-from promotions.reminders import local_time as reminder_time
+from promotions.reminders.links import absolute, default_timezone, restock_url
 from promotions.reminders.models import (
     DEFAULT_LOCAL_TIMES,
     Kind,
@@ -47,16 +45,9 @@ from promotions.reminders.models import (
     ReplenishmentOrder,
     Subscription,
 )
-from promotions.reminders.services import marketing_due, reminder_put
-from promotions.reminders.subscriptions import absolute, default_timezone, manage_link_max_age
-from shop.cart.models import Cart, CartItem
-from shop.catalog.models import Product
-from shop.checkout.models import Order, OrderLineComponent
-
-logger = logging.getLogger(__name__)
+from promotions.reminders.scheduling import marketing_due, reminder_put
 
 State = Reminder.State
-RESTOCK_SALT = "promotions.replenishment.restock"
 
 
 def lead_days() -> int:
@@ -65,10 +56,6 @@ def lead_days() -> int:
 
 def group_days() -> int:
     return int(getattr(settings, "REPLENISH_GROUP_DAYS", 3))
-
-
-def catch_up_days() -> int:
-    return int(getattr(settings, "REPLENISH_CATCH_UP_DAYS", 3))
 
 
 # -- pure calculation -------------------------------------------------------------------------
@@ -115,111 +102,98 @@ def due_at_for(day: date, local: time, tz: tzinfo) -> datetime:
 # -- scheduling -------------------------------------------------------------------------------
 
 
-def replenishment_schedule_on_commit(*, order: Order) -> None:
-    """Checkout's hook for "this order is now paid": once the transaction commits, a worker
-    runs `replenishment_schedule_for_order` (so checkout pays only for queueing one task and a
-    failure here can never undo a payment). A task lost with the broker is caught up by the
-    reminders sweep (`replenishment_catch_up`)."""
-    order_id = order.pk
+@dataclass(frozen=True)
+class Bought:
+    """One product a paid order bought: how many units, and how many days one unit lasts."""
 
-    def enqueue() -> None:
-        from promotions.tasks import replenishment_schedule
-
-        try:
-            replenishment_schedule.delay(order_id)
-        except Exception:
-            logger.exception(
-                "Could not schedule replenishment for order %s; the sweep will", order_id
-            )
-
-    transaction.on_commit(enqueue)
+    product_id: int
+    units: int
+    days_of_use: int
 
 
-def replenishment_schedule_for_order(*, order: Order, now: datetime | None = None) -> int:
+def replenishment_schedule(
+    *,
+    order_id: int,
+    email: str,
+    paid_at: datetime | None,
+    bought: Sequence[Bought],
+    now: datetime | None = None,
+) -> int:
     """Schedule the products of a paid order (once per order: a repeat changes nothing).
     Returns how many products were scheduled."""
     now = now or timezone.now()
-    units = dict(
-        OrderLineComponent.objects.filter(line__order=order, gift=False, line__gift=False)
-        .values("product_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("product_id", "units")
-    )
     with transaction.atomic():
         try:
             with transaction.atomic():
                 ReplenishmentOrder.objects.create(
-                    order=order, scheduled_at=now, products=len(units)
+                    order_id=order_id, scheduled_at=now, products=len(bought)
                 )
         except IntegrityError:
             return 0  # scheduled before
-        if not units:
+        if not bought:
             return 0
-        normalized = normalize_email(order.email)
+        normalized = normalize_email(email)
         local, tz = person_clock(normalized)
-        paid_on = reminder_time.local_date_of(order.paid_at or now, tz)
-        products = Product.objects.in_bulk(list(units))
+        paid_on = reminder_time.local_date_of(paid_at or now, tz)
         items = {
             item.product_id: item
             for item in ReplenishmentItem.objects.select_for_update(of=("self",))
             .select_related("reminder")
-            .filter(email_normalized=normalized, product_id__in=list(units))
+            .filter(email_normalized=normalized, product_id__in=[b.product_id for b in bought])
         }
-        for product_id in sorted(units):
-            product = products.get(product_id)
-            if product is None:
-                continue
-            item = items.get(product_id)
+        for product in sorted(bought, key=lambda b: b.product_id):
+            item = items.get(product.product_id)
             timing = run_out(
                 paid_on=paid_on,
                 days_of_use=product.days_of_use,
-                units=int(units[product_id]),
+                units=product.units,
                 lead=lead_days(),
                 still_have_until=item.runs_out_on if item is not None else None,
             )
             if item is None:
                 item = ReplenishmentItem(
-                    email=order.email, email_normalized=normalized, product=product
+                    email=email, email_normalized=normalized, product_id=product.product_id
                 )
             else:
                 _detach(item, now=now)
-            item.email = order.email
-            item.quantity = int(units[product_id])
+            item.email = email
+            item.quantity = product.units
             item.runs_out_on = timing.runs_out_on
             item.remind_on = timing.remind_on
-            item.last_order = order
+            item.last_order_id = order_id
             item.reminder = None
             item.save()
             _attach(item, local=local, tz=tz, now=now)
-    return len(units)
+    return len(bought)
 
 
-def replenishment_forget_order(*, order: Order, now: datetime | None = None) -> int:
-    """A cancelled order's units never reach the person: take them back out of the run-out
-    dates they moved. A product that only this order supplied loses its reminder; one an
-    earlier order still supplies goes back to that order's date. Runs in the cancelling
-    transaction; returns how many products changed.
+def replenishment_forget(
+    *,
+    order_id: int,
+    email: str,
+    paid_at: datetime | None,
+    units: Mapping[int, int],
+    now: datetime | None = None,
+) -> int:
+    """A cancelled order's units (`units`: product id -> units) never reach the person: take
+    them back out of the run-out dates they moved. A product that only this order supplied
+    loses its reminder; one an earlier order still supplies goes back to that order's date.
+    Runs in the cancelling transaction; returns how many products changed.
 
     Only products whose latest order this is are undone: when a later order of the product
     already moved it, that order's date stands (the person re-bought it anyway).
     """
     now = now or timezone.now()
-    if not ReplenishmentOrder.objects.filter(order=order).exists():
+    if not ReplenishmentOrder.objects.filter(order_id=order_id).exists():
         return 0
-    units = dict(
-        OrderLineComponent.objects.filter(line__order=order, gift=False, line__gift=False)
-        .values("product_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("product_id", "units")
-    )
-    local, tz = person_clock(normalize_email(order.email))
-    paid_on = reminder_time.local_date_of(order.paid_at or now, tz)
+    local, tz = person_clock(normalize_email(email))
+    paid_on = reminder_time.local_date_of(paid_at or now, tz)
     today = reminder_time.local_date_of(now, tz)
     changed = 0
     items = (
         ReplenishmentItem.objects.select_for_update(of=("self",))
         .select_related("reminder", "product")
-        .filter(last_order=order, product_id__in=list(units))
+        .filter(last_order_id=order_id, product_id__in=list(units))
         .order_by("product_id")
     )
     for item in items:
@@ -331,53 +305,7 @@ def replenishment_reschedule(*, email_normalized: str, now: datetime | None = No
     return changed
 
 
-def replenishment_catch_up(*, now: datetime) -> int:
-    """Paid orders of the last REPLENISH_CATCH_UP_DAYS that were never scheduled (the call
-    after payment failed, or ran before this code existed) are scheduled now."""
-    since = now - timedelta(days=catch_up_days())
-    missing = (
-        Order.objects.filter(status=Order.Status.PAID, paid_at__gte=since)
-        .exclude(Exists(ReplenishmentOrder.objects.filter(order=OuterRef("pk"))))
-        .order_by("pk")[:500]
-    )
-    done = 0
-    for order in missing:
-        if replenishment_schedule_for_order(order=order, now=now):
-            done += 1
-    return done
-
-
 # -- the email --------------------------------------------------------------------------------
-
-
-def restock_token(*, reminder_id: int, lines: Sequence[tuple[int, int]]) -> str:
-    return signing.dumps(
-        {"r": reminder_id, "p": [[pk, qty] for pk, qty in lines]}, salt=RESTOCK_SALT, compress=True
-    )
-
-
-def restock_url(*, reminder_id: int, lines: Sequence[tuple[int, int]]) -> str:
-    token = restock_token(reminder_id=reminder_id, lines=lines)
-    return absolute(reverse("promotions:reminder_restock", args=[token]))
-
-
-def restock_token_lines(token: str) -> list[tuple[int, int]] | None:
-    """(product id, quantity) pairs of a restock link; None when tampered with or too old."""
-    try:
-        value = signing.loads(token, salt=RESTOCK_SALT, max_age=manage_link_max_age())
-    except signing.BadSignature:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("p"), list):
-        return None
-    lines: list[tuple[int, int]] = []
-    for pair in value["p"][:50]:
-        if (
-            isinstance(pair, list)
-            and len(pair) == 2
-            and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)
-        ):
-            lines.append((pair[0], max(1, min(pair[1], 99))))
-    return lines
 
 
 class ReplenishBatch:
@@ -417,47 +345,3 @@ class ReplenishBatch:
                 lines=[(item.product_id, item.quantity) for item in items],
             ),
         }
-
-
-# -- the restock link -------------------------------------------------------------------------
-
-
-@dataclass
-class RestockResult:
-    added: list[str]
-    already: list[str]
-    unavailable: list[str]
-
-
-def restock_cart_fill(*, cart: Cart, lines: Sequence[tuple[int, int]]) -> RestockResult:
-    """Put the reminded products in an open cart (through the cart service, so every price
-    is the quote's): products the cart already has are left as they are (following the link
-    twice adds nothing twice), products no longer sold are reported."""
-    from shop.cart import services as carts
-    from shop.quoting.services import InvalidItems
-
-    result = RestockResult([], [], [])
-    products = Product.objects.in_bulk([pk for pk, _ in lines])
-    present = set(
-        CartItem.objects.filter(cart=cart, kind=CartItem.Kind.PRODUCT).values_list("ref", flat=True)
-    )
-    for product_id, quantity in lines:
-        product = products.get(product_id)
-        if product is None:
-            continue
-        if product.slug in present:
-            result.already.append(product.name)
-            continue
-        if not product.available:
-            result.unavailable.append(product.name)
-            continue
-        try:
-            carts.cart_item_add(
-                cart=cart,
-                item={"product": product.slug, "quantity": min(quantity, product.stock, 99)},
-            )
-        except (InvalidItems, carts.CartFull):
-            result.unavailable.append(product.name)
-            continue
-        result.added.append(product.name)
-    return result

@@ -10,31 +10,29 @@ Consent rules:
   subscription is left as it is and its owner is emailed the link to manage it instead.
 * A confirmed opt-in to a marketing kind lifts a suppression the person made themselves
   (reason `unsubscribed`): it is newer consent. Complaints, bounces and staff entries stay.
-* Unsubscribing from a kind, or the global one-click unsubscribe (marketing kinds), cancels
-  the pending reminders and the emails of theirs still waiting in the outbox, at once.
+* Unsubscribing from a kind, or the global one-click unsubscribe (marketing kinds, in
+  `unsubscribe`), cancels the pending reminders and the emails of theirs still waiting in the
+  outbox, at once.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from config.errors import DomainError
 from promotions.giveaways.models import Entry
-from promotions.messaging import outbox
+from promotions.messaging import local_time as reminder_time
 from promotions.messaging.identity import normalize_email
 from promotions.messaging.models import Suppression
-from promotions.reminders import local_time as reminder_time
+from promotions.messaging.services import email_enqueue, outbox_cancel
+from promotions.reminders.links import confirm_url, default_timezone, manage_url, resend_window
 from promotions.reminders.models import (
     DEFAULT_LOCAL_TIMES,
     MARKETING_KINDS,
@@ -43,11 +41,9 @@ from promotions.reminders.models import (
     Reminder,
     Subscription,
 )
-
-logger = logging.getLogger(__name__)
-
-MANAGE_SALT = "promotions.reminders.manage"
-SCOPE_PREFIX = "reminder:"
+from promotions.reminders.outcomes import reminders_sync
+from promotions.reminders.replenishment import replenishment_reschedule
+from promotions.reminders.scheduling import routine_schedule_next
 
 
 class ReminderError(DomainError):
@@ -57,54 +53,6 @@ class ReminderError(DomainError):
 class InvalidSubscription(ReminderError):
     code = "validation_error"
     status = 400
-
-
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
-def default_timezone() -> str:
-    return str(_setting("REMINDER_DEFAULT_TIMEZONE", "UTC"))
-
-
-def resend_window() -> timedelta:
-    return timedelta(minutes=int(_setting("REMINDER_CONFIRM_RESEND_MINUTES", 15)))
-
-
-def manage_link_max_age() -> timedelta:
-    return timedelta(days=int(_setting("REMINDER_MANAGE_LINK_DAYS", 90)))
-
-
-def absolute(path: str) -> str:
-    return settings.SHOP_BASE_URL.rstrip("/") + path
-
-
-# -- links ------------------------------------------------------------------------------------
-
-
-def manage_token(email: str) -> str:
-    return signing.dumps(normalize_email(email), salt=MANAGE_SALT, compress=True)
-
-
-def manage_token_email(token: str, *, now: datetime | None = None) -> str | None:
-    """The address a manage link was made for; None when tampered with or too old."""
-    try:
-        value = signing.loads(token, salt=MANAGE_SALT, max_age=manage_link_max_age())
-    except signing.BadSignature:  # SignatureExpired is a BadSignature
-        return None
-    return value if isinstance(value, str) else None
-
-
-def manage_url(email: str) -> str:
-    return absolute(reverse("promotions:reminder_manage", args=[manage_token(email)]))
-
-
-def confirm_url(subscription: Subscription) -> str:
-    return absolute(reverse("promotions:reminder_confirm", args=[subscription.confirm_token]))
-
-
-def unsubscribe_scope(kind: str) -> str:
-    return f"{SCOPE_PREFIX}{kind}"
 
 
 # -- input --------------------------------------------------------------------------------------
@@ -230,7 +178,7 @@ def subscription_request(
 
 def _confirmation_send(subscription: Subscription) -> None:
     tz = reminder_time.zone(subscription.timezone)
-    outbox.email_enqueue(
+    email_enqueue(
         purpose="reminder_confirm",
         key=f"subscription:{subscription.pk}:{subscription.confirm_emails}",
         recipient=subscription.email,
@@ -248,7 +196,7 @@ def _confirmation_send(subscription: Subscription) -> None:
 
 
 def _manage_link_send(subscription: Subscription) -> None:
-    outbox.email_enqueue(
+    email_enqueue(
         purpose="reminder_manage",
         key=f"subscription:{subscription.pk}:{subscription.confirm_emails}",
         recipient=subscription.email,
@@ -296,17 +244,10 @@ def _activate(subscription: Subscription, now: datetime) -> None:
 
 
 def _schedule(subscription: Subscription, now: datetime) -> None:
-    # Imported here: the scheduling modules import this one for the links.
-    from promotions.reminders import replenishment
-    from promotions.reminders import services as reminders
-
     if subscription.kind in ROUTINE_KINDS:
-        reminders.routine_schedule_next(subscription=subscription, now=now)
+        routine_schedule_next(subscription=subscription, now=now)
     elif subscription.kind == Kind.REPLENISH:
-        replenishment.replenishment_reschedule(
-            email_normalized=subscription.email_normalized, now=now
-        )
-    # Giveaway news: the sweep schedules every active subscriber for each closing giveaway.
+        replenishment_reschedule(email_normalized=subscription.email_normalized, now=now)
 
 
 # -- giveaway entrants -----------------------------------------------------------------------
@@ -349,21 +290,6 @@ def giveaway_news_confirm_for_entry(*, entry: Entry, now: datetime | None = None
 
 
 # -- managing ---------------------------------------------------------------------------------
-
-
-def subscriptions_of(*, email_normalized: str) -> list[Subscription]:
-    return list(
-        Subscription.objects.filter(email_normalized=email_normalized).order_by("kind", "pk")
-    )
-
-
-def subscription_get_owned(*, email_normalized: str, pk: Any) -> Subscription | None:
-    """One of this person's subscriptions by id (from a manage form), or None."""
-    try:
-        key = int(pk)
-    except (TypeError, ValueError):
-        return None
-    return Subscription.objects.filter(pk=key, email_normalized=email_normalized).first()
 
 
 def subscription_update(
@@ -437,65 +363,9 @@ def _cancel_pending(
     if outbox_too:
         queued = list(rows.filter(state=Reminder.State.QUEUED).values_list("pk", flat=True))
         if queued:
-            outbox.outbox_cancel(
+            outbox_cancel(
                 object_refs=[f"promotions.reminder:{pk}" for pk in queued],
                 reason=f"Reminder {reason} before it was sent.",
             )
-            from promotions.reminders.services import reminders_sync
-
             reminders_sync(reminder_ids=queued)
     return cancelled
-
-
-# -- the one-click unsubscribe ----------------------------------------------------------------
-
-
-def scope_kind(scope: str) -> str | None:
-    """The reminder kind an unsubscribe scope names, or None for other scopes."""
-    if scope.startswith(SCOPE_PREFIX) and scope[len(SCOPE_PREFIX) :] in Kind.values:
-        return scope[len(SCOPE_PREFIX) :]
-    return None
-
-
-def scope_label(scope: str) -> str:
-    kind = scope_kind(scope)
-    return Kind(kind).label if kind else ""
-
-
-def email_unsubscribe_apply(*, email: str, scope: str = "", now: datetime | None = None) -> None:
-    """What a one-click unsubscribe (RFC 8058 POST, or the page's button) does. With a
-    reminder scope: stop that reminder kind. Without: the address joins the suppression list
-    and every marketing subscription of it stops, pending rows and waiting emails included."""
-    now = now or timezone.now()
-    normalized = normalize_email(email)
-    kind = scope_kind(scope)
-    with transaction.atomic():
-        if kind is not None:
-            targets = list(Subscription.objects.filter(email_normalized=normalized, kind=kind))
-        else:
-            outbox.suppression_add(email=normalized, reason=Suppression.Reason.UNSUBSCRIBED)
-            targets = list(
-                Subscription.objects.filter(
-                    email_normalized=normalized, kind__in=sorted(MARKETING_KINDS)
-                )
-            )
-        for subscription in targets:
-            subscription_unsubscribe(subscription=subscription, now=now)
-        if kind is None:
-            # Order-derived replenishment rows may exist without a subscription.
-            Reminder.objects.filter(
-                email_normalized=normalized,
-                kind__in=sorted(MARKETING_KINDS),
-                state=Reminder.State.PENDING,
-            ).update(state=Reminder.State.CANCELLED, reason="unsubscribed", updated_at=now)
-
-
-def email_unsubscribe_done(*, email: str, scope: str = "") -> bool:
-    """Whether that unsubscribe has already taken effect (for the GET page)."""
-    kind = scope_kind(scope)
-    if kind is None:
-        return outbox.is_suppressed(email)
-    subscription = Subscription.objects.filter(
-        email_normalized=normalize_email(email), kind=kind
-    ).first()
-    return subscription is None or subscription.unsubscribed_at is not None

@@ -1,5 +1,5 @@
 """Storefront pages for reminders: subscribe, confirm, manage (from the signed link in every
-reminder email) and the restock link that fills a cart with what is running out."""
+reminder email), and the one-click unsubscribe every marketing email links to."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from config.counters import counter_hit
 from promotions.giveaways import services as giveaways
-from promotions.reminders import local_time as reminder_time
-from promotions.reminders import replenishment, subscriptions
-from promotions.reminders import services as reminders
+from promotions.messaging import local_time as reminder_time
+from promotions.messaging.consent import unsubscribe_token_parse
+from promotions.reminders import links, selectors, subscriptions, unsubscribe
 from promotions.reminders.models import DEFAULT_LOCAL_TIMES, ROUTINE_KINDS, Kind, Subscription
-from shop.cart import services as carts
-from shop.checkout.views import SESSION_CART, SESSION_COUNT
 
 SUBSCRIBE_LIMIT_PER_HOUR = 10
 KIND_HELP = {
@@ -102,7 +101,7 @@ def reminder_subscribe(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("kind", "")
     initial = {
         "kind": wanted if wanted in Kind.values else Kind.ROUTINE_EVENING,
-        "timezone": subscriptions.default_timezone(),
+        "timezone": links.default_timezone(),
     }
     form = SubscribeForm(request.POST or None, initial=initial)
     status = 200
@@ -178,7 +177,7 @@ def reminder_confirm(request: HttpRequest, token: str) -> HttpResponse:
             "routine": subscription.kind in ROUTINE_KINDS,
             "manage_url": reverse(
                 "promotions:reminder_manage",
-                args=[subscriptions.manage_token(subscription.email)],
+                args=[links.manage_token(subscription.email)],
             ),
         },
     )
@@ -186,13 +185,13 @@ def reminder_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
-    email = subscriptions.manage_token_email(token)
+    email = links.manage_token_email(token)
     if email is None:
         return render(request, "promotions/reminder_link_expired.html", status=404)
     status = 200
     failed: tuple[int, ManageForm] | None = None
     if request.method == "POST":
-        subscription = subscriptions.subscription_get_owned(
+        subscription = selectors.subscription_get_owned(
             email_normalized=email, pk=request.POST.get("subscription")
         )
         action = request.POST.get("action", "")
@@ -223,7 +222,7 @@ def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(request.path)
     now = timezone.now()
     rows = []
-    for subscription in subscriptions.subscriptions_of(email_normalized=email):
+    for subscription in selectors.subscriptions_of(email_normalized=email):
         form = (
             failed[1]
             if failed and failed[0] == subscription.pk
@@ -235,7 +234,7 @@ def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
                 auto_id=f"id_s{subscription.pk}_%s",
             )
         )
-        upcoming = reminders.reminders_upcoming(
+        upcoming = selectors.reminders_upcoming(
             email_normalized=email, kind=subscription.kind, limit=1
         )
         rows.append(
@@ -243,7 +242,7 @@ def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
                 "subscription": subscription,
                 "form": form,
                 "routine": subscription.kind in ROUTINE_KINDS,
-                "next": reminders.local_display(upcoming[0].due_at, subscription.timezone)
+                "next": selectors.local_display(upcoming[0].due_at, subscription.timezone)
                 if upcoming and subscription.is_active and upcoming[0].due_at > now
                 else "",
             }
@@ -256,23 +255,32 @@ def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
-def reminder_restock(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in a replenishment email: the products go into the session's open cart (a new
-    one if there is none) and the shopper lands on the cart page."""
-    lines = replenishment.restock_token_lines(token)
-    if lines is None:
-        return render(request, "promotions/reminder_link_expired.html", status=404)
-    cart = carts.cart_get(cart_id=request.session.get(SESSION_CART))
-    if cart is None or not cart.is_open:
-        cart = carts.cart_create()
-    result = replenishment.restock_cart_fill(cart=cart, lines=lines)
-    request.session[SESSION_CART] = str(cart.pk)
-    request.session[SESSION_COUNT] = carts.cart_view(cart=cart).count
-    if result.added:
-        messages.success(request, f"Added to your cart: {', '.join(result.added)}.")
-    if result.already:
-        messages.info(request, f"Already in your cart: {', '.join(result.already)}.")
-    if result.unavailable:
-        messages.warning(request, f"Not available right now: {', '.join(result.unavailable)}.")
-    return redirect("shop:cart")
+# RFC 8058 one-click: mail providers POST without a session; the signed token is the proof.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing; POST (the button, or a mail client's one-click
+    List-Unsubscribe-Post) unsubscribes: from all marketing (the suppression list, and every
+    marketing reminder), or, for a link scoped to one reminder kind, from that reminder."""
+    parsed = unsubscribe_token_parse(token)
+    if parsed is None:
+        return render(request, "promotions/link_invalid.html", status=404)
+    done = False
+    if request.method == "POST":
+        unsubscribe.email_unsubscribe_apply(email=parsed.email, scope=parsed.scope)
+        done = True
+    else:
+        done = unsubscribe.email_unsubscribe_done(email=parsed.email, scope=parsed.scope)
+    return render(
+        request,
+        "promotions/unsubscribe.html",
+        {
+            "email": parsed.email,
+            "done": done,
+            "token": token,
+            "scope_label": links.scope_label(parsed.scope),
+            "manage_url": reverse(
+                "promotions:reminder_manage", args=[links.manage_token(parsed.email)]
+            ),
+        },
+    )

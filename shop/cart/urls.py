@@ -3,13 +3,15 @@ one is a 404)."""
 
 from django.urls import path
 
-from shop.cart import api, quote_api, views
+from shop.cart import api, quote_api, restock_views, views
 
 urlpatterns = [
     path("cart/", views.cart_page, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/items/<str:item_id>/", views.cart_item_change, name="cart_item"),
     path("cart/promo/", views.cart_promo, name="cart_promo"),
+    # The restock link of replenishment reminder emails (links already emailed use this path).
+    path("reminders/restock/<str:token>/", restock_views.reminder_restock, name="reminder_restock"),
 ]
 
 api_urlpatterns = [

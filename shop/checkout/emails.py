@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from promotions.messaging.models import OutboxMessage
-from promotions.messaging.outbox import email_enqueue
+from promotions.messaging.services import email_enqueue
 from shop.checkout.models import Order
 from shop.pricing import Breakdown
 

@@ -19,10 +19,6 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from promotions.codes.services import promo_codes_release
-from promotions.reminders.replenishment import (
-    replenishment_forget_order,
-    replenishment_schedule_on_commit,
-)
 from shop.checkout.models import (
     Order,
     OrderLine,
@@ -32,7 +28,9 @@ from shop.checkout.models import (
     order_number_normalise,
 )
 from shop.checkout.payments import GATEWAYS, GatewayError, PaymentGateway
+from shop.checkout.replenishment import replenishment_forget_order
 from shop.checkout.stock import stock_return
+from shop.checkout.tasks import replenishment_schedule_on_commit
 
 logger = logging.getLogger(__name__)
 

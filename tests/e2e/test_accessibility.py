@@ -134,7 +134,7 @@ def enter_giveaway(page: Any, auditor: Auditor) -> None:
 
 
 def claim_and_unsubscribe(page: Any, auditor: Auditor) -> None:
-    from promotions.messaging.outbox import unsubscribe_url
+    from promotions.messaging.consent import unsubscribe_url
 
     entry = Entry.objects.get(email="rosa.vidal@example.com")
     Entry.objects.filter(pk=entry.pk).update(
@@ -149,9 +149,9 @@ def claim_and_unsubscribe(page: Any, auditor: Auditor) -> None:
 
 
 def remind(page: Any, auditor: Auditor) -> None:
-    from promotions.reminders import subscriptions
+    from promotions.reminders import links
+    from promotions.reminders.links import restock_token
     from promotions.reminders.models import Subscription
-    from promotions.reminders.replenishment import restock_token
     from shop.catalog.models import Product
 
     visit(page, auditor, "reminders, subscribe", "/reminders/")
@@ -171,7 +171,7 @@ def remind(page: Any, auditor: Auditor) -> None:
     page.get_by_role("button", name="Confirm my reminder").click()
     page.get_by_role("heading", name="Your reminder is on").wait_for()
     auditor.check("reminders, confirmed")
-    manage = subscriptions.manage_token("rosa.vidal@example.com")
+    manage = links.manage_token("rosa.vidal@example.com")
     visit(page, auditor, "reminders, manage", f"/reminders/manage/{manage}/")
     page.get_by_label("Time", exact=True).first.fill("")
     page.get_by_role("button", name="Save").first.click()

@@ -25,7 +25,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from promotions.messaging import outbox
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage
 from shop.checkout.models import Order
 from tests.shop.checkout_helpers import check_out, make_catalog, new_cart
@@ -68,7 +68,7 @@ def sweep_until_all_sent(count: int, timeout: float = 120) -> None:
             assert time.monotonic() < deadline, dict(
                 OutboxMessage.objects.values_list("pk", "state")
             )
-            outbox.outbox_sweep()
+            outbox_tasks.outbox_sweep()
             time.sleep(0.5)
 
 

@@ -12,8 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from promotions import tasks
-from promotions.codes import services
+from promotions.codes import services, tasks
 from promotions.codes.models import CODE_ALPHABET, CodeBatch, PromoCode
 from promotions.giveaways.models import Entry
 from tests.factories import (
@@ -193,9 +192,15 @@ def test_two_workers_on_one_batch_make_exactly_its_count() -> None:
 # -- consolation codes for giveaway entrants ------------------------------------------------
 
 
+def consolation_code(entry: Entry) -> str | None:
+    return services.consolation_code_issue(
+        promotion_id=entry.giveaway.consolation_promotion_id, issued_to=entry.ref
+    )
+
+
 def test_a_giveaway_without_a_consolation_promotion_issues_nothing() -> None:
     entry = EntryFactory()
-    assert services.consolation_code_issue(giveaway=entry.giveaway, entry=entry) is None
+    assert consolation_code(entry) is None
     assert not PromoCode.objects.exists()
 
 
@@ -203,10 +208,10 @@ def test_each_entrant_gets_one_private_single_use_code() -> None:
     promotion = PromotionFactory(value=20, per_customer_limit=1)
     giveaway = GiveawayFactory(consolation_promotion=promotion)
     first, second = EntryFactory(giveaway=giveaway), EntryFactory(giveaway=giveaway)
-    code = services.consolation_code_issue(giveaway=giveaway, entry=first)
+    code = consolation_code(first)
     assert code is not None and code.startswith("THANKS")
-    assert services.consolation_code_issue(giveaway=giveaway, entry=first) == code  # idempotent
-    other = services.consolation_code_issue(giveaway=giveaway, entry=second)
+    assert consolation_code(first) == code  # idempotent
+    other = consolation_code(second)
     assert other not in (None, code)
     stored = PromoCode.objects.get(code=code)
     assert (stored.promotion, stored.public, stored.max_uses) == (promotion, False, 1)
@@ -221,10 +226,10 @@ def test_an_ended_or_inactive_consolation_promotion_issues_nothing() -> None:
     now = timezone.now()
     ended = PromotionFactory(starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=1))
     entry = EntryFactory(giveaway=GiveawayFactory(consolation_promotion=ended))
-    assert services.consolation_code_issue(giveaway=entry.giveaway, entry=entry) is None
+    assert consolation_code(entry) is None
     off = PromotionFactory(active=False)
     entry = EntryFactory(giveaway=GiveawayFactory(consolation_promotion=off))
-    assert services.consolation_code_issue(giveaway=entry.giveaway, entry=entry) is None
+    assert consolation_code(entry) is None
 
 
 def test_thanks_emails_carry_a_real_consolation_code_that_prices(
@@ -237,7 +242,8 @@ def test_thanks_emails_carry_a_real_consolation_code_that_prices(
     from django.core import mail
     from django.utils import timezone
 
-    from promotions.giveaways import services as giveaways
+    from promotions.codes.selectors import promo_rules_for
+    from promotions.giveaways import draw, prizes
     from shop.quoting import services as quoting
     from tests.factories import ProductFactory
 
@@ -249,10 +255,10 @@ def test_thanks_emails_carry_a_real_consolation_code_that_prices(
         consolation_promotion=promotion,
     )
     EntryFactory.create_batch(3, giveaway=giveaway)
-    result = giveaways.giveaway_draw(giveaway=giveaway)
+    result = draw.giveaway_draw(giveaway=giveaway)
     Entry.objects.filter(pk=result.winners[0].pk).update(claim="claimed")
     with django_capture_on_commit_callbacks(execute=True):
-        giveaways.giveaway_finalise(giveaway=giveaway)
+        prizes.giveaway_finalise(giveaway=giveaway)
     thanked = Entry.objects.exclude(pk=result.winners[0].pk)
     codes = {entry.consolation_code for entry in thanked}
     assert len(codes) == 2 and all(codes)
@@ -261,9 +267,8 @@ def test_thanks_emails_carry_a_real_consolation_code_that_prices(
         entry = thanked.get(email=message.to[0])
         assert entry.consolation_code in message.body
     ProductFactory(slug="wash", price_amount=30)
-    breakdown = quoting.quote_build(
-        items=[{"product": "wash"}], promo_codes=[sorted(codes)[0].lower()]
-    )
+    rules = promo_rules_for(codes=[sorted(codes)[0].lower()], email=None, now=timezone.now())
+    breakdown = quoting.quote_build(items=[{"product": "wash"}], promos=rules)
     assert [(a.rule, str(a.amount)) for a in breakdown.applied if a.source == "promo"] == [
         (sorted(codes)[0], "6.00")
     ]

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from promotions.giveaways import services as giveaways
+from promotions.giveaways import draw, prizes, sweep
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging.models import OutboxMessage
 from tests.factories import EntryFactory, GiveawayFactory
@@ -18,7 +18,7 @@ from tests.factories import EntryFactory, GiveawayFactory
 pytestmark = pytest.mark.django_db
 
 
-def drawn(entries: int = 6, **kwargs: Any) -> tuple[Giveaway, giveaways.DrawResult]:
+def drawn(entries: int = 6, **kwargs: Any) -> tuple[Giveaway, draw.DrawResult]:
     giveaway = GiveawayFactory(
         opens_at=timezone.now() - timedelta(days=10),
         closes_at=timezone.now() - timedelta(minutes=1),
@@ -26,7 +26,7 @@ def drawn(entries: int = 6, **kwargs: Any) -> tuple[Giveaway, giveaways.DrawResu
         **kwargs,
     )
     EntryFactory.create_batch(entries, giveaway=giveaway)
-    return giveaway, giveaways.giveaway_draw(giveaway=giveaway)
+    return giveaway, draw.giveaway_draw(giveaway=giveaway)
 
 
 CLAIM = {
@@ -48,9 +48,9 @@ def test_expiry_promotes_the_next_alternate_in_published_order_and_emails_them(
     deadline = winner.claim_deadline
     assert deadline is not None
     # Not yet: a minute before the deadline nothing happens.
-    assert giveaways.claims_expire(now=deadline - timedelta(minutes=1)) == 0
+    assert prizes.claims_expire(now=deadline - timedelta(minutes=1)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert giveaways.claims_expire(now=deadline + timedelta(seconds=1)) == 1
+        assert prizes.claims_expire(now=deadline + timedelta(seconds=1)) == 1
     winner.refresh_from_db()
     first_alt.refresh_from_db()
     second_alt.refresh_from_db()
@@ -63,7 +63,7 @@ def test_expiry_promotes_the_next_alternate_in_published_order_and_emails_them(
     assert [m.to for m in mail.outbox] == [[first_alt.email]]
     assert first_alt.claim_token in mail.outbox[0].body
     # Safe to run twice: nothing more expires, nobody else is promoted.
-    assert giveaways.claims_expire(now=deadline + timedelta(seconds=2)) == 0
+    assert prizes.claims_expire(now=deadline + timedelta(seconds=2)) == 0
     assert Entry.objects.filter(giveaway=giveaway, status="winner").count() == 2
 
 
@@ -78,7 +78,7 @@ def test_claim_before_the_deadline(client: Client) -> None:
     assert winner.claim == "claimed" and winner.claim_details["city"] == "Springfield"
     again = client.post(f"/giveaways/claim/{winner.claim_token}/", CLAIM)
     assert again.status_code == 409 and b"already claimed" in again.content
-    assert giveaways.claims_expire(now=timezone.now() + timedelta(days=30)) == 0
+    assert prizes.claims_expire(now=timezone.now() + timedelta(days=30)) == 0
 
 
 def test_claim_after_the_deadline_is_refused(client: Client) -> None:
@@ -119,14 +119,14 @@ def test_thanks_go_to_everyone_else_once_the_prize_is_claimed_and_only_once(
     giveaway, result = drawn(entries=5, alternates_count=2)
     EntryFactory(giveaway=giveaway, status="held")  # held and unconfirmed get no thanks
     EntryFactory(giveaway=giveaway, status="pending", confirmed_at=None)
-    assert giveaways.giveaway_finalise(giveaway=giveaway) is None  # a prize is still waiting
-    giveaways.prize_claim(
+    assert prizes.giveaway_finalise(giveaway=giveaway) is None  # a prize is still waiting
+    prizes.prize_claim(
         token=result.winners[0].claim_token,
-        details=giveaways.ClaimDetails("Jane", "1 Main", "Town", "1", "US", True),
+        details=prizes.ClaimDetails("Jane", "1 Main", "Town", "1", "US", True),
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        queued = giveaways.giveaways_sweep()["finalised"]
+        queued = sweep.giveaways_sweep()["finalised"]
     assert queued == 1
     thanked = sorted(m.to[0] for m in mail.outbox)
     expected = sorted(
@@ -140,7 +140,7 @@ def test_thanks_go_to_everyone_else_once_the_prize_is_claimed_and_only_once(
     # No consolation promotion is configured: the email simply has no code.
     assert "code for your next order" not in message.body
     with django_capture_on_commit_callbacks(execute=True):
-        assert giveaways.giveaways_sweep()["finalised"] == 0
+        assert sweep.giveaways_sweep()["finalised"] == 0
     assert len(mail.outbox) == 4
 
 
@@ -150,14 +150,15 @@ def test_thanks_carry_the_consolation_code_when_one_is_issued(
     giveaway, result = drawn(entries=3, alternates_count=0)
     issued: list[int] = []
 
-    def issue(*, giveaway: Giveaway, entry: Entry) -> str:
-        issued.append(entry.pk)
-        return f"THANKS-{entry.pk}"
+    def issue(*, promotion_id: int | None, issued_to: str) -> str:
+        entry_pk = int(issued_to.rpartition(":")[2])
+        issued.append(entry_pk)
+        return f"THANKS-{entry_pk}"
 
-    monkeypatch.setattr(giveaways, "consolation_code_issue", issue)
+    monkeypatch.setattr(prizes, "consolation_code_issue", issue)
     Entry.objects.filter(pk=result.winners[0].pk).update(claim="claimed")
     with django_capture_on_commit_callbacks(execute=True):
-        giveaways.giveaway_finalise(giveaway=giveaway)
+        prizes.giveaway_finalise(giveaway=giveaway)
     assert len(issued) == 2
     for message in mail.outbox:
         entry = Entry.objects.get(email=message.to[0])
@@ -170,5 +171,5 @@ def test_when_alternates_run_out_the_giveaway_is_final() -> None:
     _, result = drawn(entries=1, alternates_count=3)
     deadline = result.winners[0].claim_deadline
     assert deadline is not None
-    report = giveaways.giveaways_sweep(now=deadline + timedelta(seconds=1))
+    report = sweep.giveaways_sweep(now=deadline + timedelta(seconds=1))
     assert report["expired"] == 1 and report["finalised"] == 1

@@ -15,7 +15,7 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from promotions.giveaways import services as giveaways
+from promotions.giveaways import draw, sweep
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging.models import OutboxMessage
 from promotions.verify_draw import commitment_of, draw_select, list_hash
@@ -60,7 +60,7 @@ def test_commitment_is_published_at_creation_and_matches_the_revealed_seed() -> 
 
 def test_the_script_reproduces_the_draw_from_the_published_proof(tmp_path: Path) -> None:
     giveaway = closed_giveaway(entries=30, winners_count=2, alternates_count=4)
-    result = giveaways.giveaway_draw(giveaway=giveaway)
+    result = draw.giveaway_draw(giveaway=giveaway)
     proof = APIClient().get(f"/api/giveaways/{giveaway.slug}/draw/").json()
     assert proof == result.proof
     done = run_verifier(proof, tmp_path)
@@ -87,7 +87,7 @@ def test_the_script_reproduces_the_draw_from_the_published_proof(tmp_path: Path)
 )
 def test_the_script_fails_when_anything_in_the_proof_changed(tamper: Any, tmp_path: Path) -> None:
     giveaway = closed_giveaway(entries=10, alternates_count=3)
-    proof = copy.deepcopy(giveaways.giveaway_draw(giveaway=giveaway).proof)
+    proof = copy.deepcopy(draw.giveaway_draw(giveaway=giveaway).proof)
     tamper(proof)
     done = run_verifier(proof, tmp_path)
     assert done.returncode == 1, done.stdout
@@ -142,7 +142,7 @@ def test_draw_freezes_only_confirmed_unheld_entries_and_emails_winners(
     EntryFactory(giveaway=giveaway, status="held")
     EntryFactory(giveaway=giveaway, status="rejected")
     with django_capture_on_commit_callbacks(execute=True):
-        result = giveaways.giveaway_draw(giveaway=giveaway)
+        result = draw.giveaway_draw(giveaway=giveaway)
     assert len(result.proof["entries"]) == 3
     assert len(result.winners) == 1 and len(result.alternates) == 2
     assert Entry.objects.filter(giveaway=giveaway, status="winner").count() == 1
@@ -154,7 +154,7 @@ def test_draw_freezes_only_confirmed_unheld_entries_and_emails_winners(
 
 def test_proof_publishes_no_email_addresses() -> None:
     giveaway = closed_giveaway(entries=5)
-    proof = giveaways.giveaway_draw(giveaway=giveaway).proof
+    proof = draw.giveaway_draw(giveaway=giveaway).proof
     text = json.dumps(proof)
     assert "@" not in text
     assert all(set(e) == {"id", "name"} for e in proof["entries"])
@@ -183,7 +183,7 @@ def test_draw_errors(staff_api: APIClient) -> None:
 def test_draw_is_staff_only_and_the_proof_public(api_client: APIClient) -> None:
     giveaway = closed_giveaway(entries=2)
     assert api_client.post(f"/api/giveaways/{giveaway.slug}/draw/").status_code == 401
-    giveaways.giveaway_draw(giveaway=giveaway)
+    draw.giveaway_draw(giveaway=giveaway)
     response = api_client.get(f"/api/giveaways/{giveaway.slug}/draw/")
     assert response.status_code == 200 and response.json()["seed"] == giveaway.seed
 
@@ -193,9 +193,9 @@ def test_beat_draws_giveaways_when_they_close_and_waits_when_none_is_eligible() 
     empty = closed_giveaway(entries=0)
     not_yet = GiveawayFactory()
     EntryFactory(giveaway=not_yet)
-    report = giveaways.giveaways_sweep()
+    report = sweep.giveaways_sweep()
     assert report["drawn"] == 1 and report["waiting_for_entries"] == [empty.slug]
     due.refresh_from_db()
     not_yet.refresh_from_db()
     assert due.drawn_at is not None and not_yet.drawn_at is None
-    assert giveaways.giveaways_sweep()["drawn"] == 0  # safe to run twice
+    assert sweep.giveaways_sweep()["drawn"] == 0  # safe to run twice

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from promotions.giveaways import draw, prizes
 from promotions.giveaways import services as giveaways
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging.models import OutboxMessage
@@ -371,7 +372,7 @@ def test_confirming_after_the_draw_is_too_late(client: Client) -> None:
     )
     EntryFactory(giveaway=giveaway)
     late = EntryFactory(giveaway=giveaway, status="pending", confirmed_at=None)
-    giveaways.giveaway_draw(giveaway=giveaway)
+    draw.giveaway_draw(giveaway=giveaway)
     response = client.post(f"/giveaways/confirm/{late.confirm_token}/")
     assert b"Too late to confirm" in response.content
     assert Entry.objects.get(pk=late.pk).status == "pending"
@@ -518,14 +519,14 @@ def test_concurrent_sweeps_promote_one_alternate_per_expired_claim() -> None:
         opens_at=timezone.now() - timedelta(days=9), closes_at=timezone.now() - timedelta(days=1)
     )
     EntryFactory.create_batch(6, giveaway=giveaway)
-    result = giveaways.giveaway_draw(giveaway=giveaway)
+    result = draw.giveaway_draw(giveaway=giveaway)
     later = result.winners[0].claim_deadline + timedelta(seconds=1)
     barrier = threading.Barrier(4)
 
     def sweep() -> None:
         try:
             barrier.wait()
-            giveaways.claims_expire(now=later)
+            prizes.claims_expire(now=later)
         finally:
             connection.close()
 

@@ -13,9 +13,11 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from promotions.messaging import outbox
+from promotions.messaging import consent, sending
+from promotions.messaging import services as outbox
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage, Suppression
-from promotions.messaging.outbox import FanoutItem, email_enqueue, email_fanout
+from promotions.messaging.services import FanoutItem, email_enqueue, email_fanout
 
 pytestmark = pytest.mark.django_db
 
@@ -80,34 +82,34 @@ def test_same_purpose_and_key_is_one_email(django_capture_on_commit_callbacks: A
 
 def test_sending_twice_sends_once() -> None:
     message = enqueue()
-    first = outbox.outbox_send_messages(message_ids=[message.pk])
-    second = outbox.outbox_send_messages(message_ids=[message.pk])
+    first = sending.outbox_send_messages(message_ids=[message.pk])
+    second = sending.outbox_send_messages(message_ids=[message.pk])
     assert (first.sent, second.sent, second.skipped) == (1, 0, 1)
     assert len(mail.outbox) == 1
 
 
 def test_send_after_waits_for_its_time() -> None:
     message = enqueue(send_after=timezone.now() + timedelta(hours=1))
-    assert outbox.outbox_send_messages(message_ids=[message.pk]).skipped == 1
+    assert sending.outbox_send_messages(message_ids=[message.pk]).skipped == 1
     assert mail.outbox == []
-    report = outbox.outbox_sweep(now=timezone.now() + timedelta(hours=2))
+    report = outbox_tasks.outbox_sweep(now=timezone.now() + timedelta(hours=2))
     assert report.dispatched == 1
 
 
 def test_marketing_to_a_suppressed_address_is_never_sent_transactional_is() -> None:
-    outbox.suppression_add(email="Jane.Doe+x@gmail.com")
+    consent.suppression_add(email="Jane.Doe+x@gmail.com")
     marketing = enqueue(recipient="janedoe@gmail.com", marketing=True)
     transactional = enqueue(key="k2", recipient="janedoe@gmail.com")
     assert marketing.state == State.SUPPRESSED
-    outbox.outbox_send_messages(message_ids=[marketing.pk, transactional.pk])
+    sending.outbox_send_messages(message_ids=[marketing.pk, transactional.pk])
     assert [m.to for m in mail.outbox] == [["janedoe@gmail.com"]]
     assert OutboxMessage.objects.get(pk=transactional.pk).state == State.SENT
 
 
 def test_suppression_added_after_enqueue_still_stops_a_marketing_email() -> None:
     message = enqueue(marketing=True)
-    outbox.suppression_add(email="JANE@example.com")
-    report = outbox.outbox_send_messages(message_ids=[message.pk])
+    consent.suppression_add(email="JANE@example.com")
+    report = sending.outbox_send_messages(message_ids=[message.pk])
     assert report.suppressed == 1 and mail.outbox == []
     assert OutboxMessage.objects.get(pk=message.pk).state == State.SUPPRESSED
 
@@ -130,7 +132,7 @@ def test_marketing_email_carries_one_click_unsubscribe(client: Client) -> None:
 def test_transient_error_goes_back_to_pending_with_backoff(flaky: Any) -> None:
     message = enqueue()
     before = timezone.now()
-    report = outbox.outbox_send_messages(
+    report = sending.outbox_send_messages(
         message_ids=[message.pk],
         connection_factory=flaky(smtplib.SMTPServerDisconnected("Connection unexpectedly closed")),
     )
@@ -148,11 +150,11 @@ def test_transient_error_goes_back_to_pending_with_backoff(flaky: Any) -> None:
 def test_4xx_is_transient_5xx_recipient_refused_is_permanent(flaky: Any) -> None:
     soft = enqueue(key="soft", recipient="soft@example.com")
     hard = enqueue(key="hard", recipient="hard@example.com")
-    outbox.outbox_send_messages(
+    sending.outbox_send_messages(
         message_ids=[soft.pk],
         connection_factory=flaky(smtplib.SMTPResponseException(451, b"try later")),
     )
-    outbox.outbox_send_messages(
+    sending.outbox_send_messages(
         message_ids=[hard.pk],
         connection_factory=flaky(
             smtplib.SMTPRecipientsRefused({"hard@example.com": (550, b"no such user")})
@@ -170,7 +172,7 @@ def test_too_many_attempts_ends_failed(flaky: Any, settings: Any) -> None:
     factory = flaky(TimeoutError("timed out"))
     for _ in range(3):
         OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
-        outbox.outbox_send_messages(message_ids=[message.pk], connection_factory=factory)
+        sending.outbox_send_messages(message_ids=[message.pk], connection_factory=factory)
     message.refresh_from_db()
     assert message.state == State.FAILED and message.attempts == 3
 
@@ -178,7 +180,7 @@ def test_too_many_attempts_ends_failed(flaky: Any, settings: Any) -> None:
 def test_one_bad_message_does_not_stop_the_batch(flaky: Any) -> None:
     good = enqueue(key="good", recipient="good@example.com")
     bad = enqueue(key="bad", recipient="bad@example.com")
-    report = outbox.outbox_send_messages(
+    report = sending.outbox_send_messages(
         message_ids=[good.pk, bad.pk],
         connection_factory=flaky(
             smtplib.SMTPRecipientsRefused({"bad@example.com": (550, b"unknown")}),
@@ -191,30 +193,30 @@ def test_one_bad_message_does_not_stop_the_batch(flaky: Any) -> None:
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
-        (smtplib.SMTPConnectError(421, "busy"), outbox.TransientError),
-        (smtplib.SMTPServerDisconnected("gone"), outbox.TransientError),
-        (ConnectionRefusedError(111, "refused"), outbox.TransientError),
-        (TimeoutError("slow"), outbox.TransientError),
-        (smtplib.SMTPResponseException(452, "mailbox full"), outbox.TransientError),
-        (smtplib.SMTPResponseException(554, "rejected"), outbox.PermanentError),
-        (smtplib.SMTPRecipientsRefused({"a@x": (550, b"no")}), outbox.PermanentError),
-        (smtplib.SMTPRecipientsRefused({"a@x": (450, b"greylisted")}), outbox.TransientError),
-        (smtplib.SMTPAuthenticationError(535, "bad login"), outbox.TransientError),
-        (ValueError("Invalid address"), outbox.PermanentError),
+        (smtplib.SMTPConnectError(421, "busy"), sending.TransientError),
+        (smtplib.SMTPServerDisconnected("gone"), sending.TransientError),
+        (ConnectionRefusedError(111, "refused"), sending.TransientError),
+        (TimeoutError("slow"), sending.TransientError),
+        (smtplib.SMTPResponseException(452, "mailbox full"), sending.TransientError),
+        (smtplib.SMTPResponseException(554, "rejected"), sending.PermanentError),
+        (smtplib.SMTPRecipientsRefused({"a@x": (550, b"no")}), sending.PermanentError),
+        (smtplib.SMTPRecipientsRefused({"a@x": (450, b"greylisted")}), sending.TransientError),
+        (smtplib.SMTPAuthenticationError(535, "bad login"), sending.TransientError),
+        (ValueError("Invalid address"), sending.PermanentError),
     ],
 )
 def test_errors_are_classified(error: BaseException, kind: type) -> None:
-    assert outbox.classify_error(error) is kind
+    assert sending.classify_error(error) is kind
 
 
 def test_backoff_grows_with_jitter_and_is_capped(settings: Any) -> None:
     settings.OUTBOX_BACKOFF_SECONDS = 60
-    delays = [outbox.backoff_delay(n).total_seconds() for n in (1, 2, 3, 4)]
+    delays = [sending.backoff_delay(n).total_seconds() for n in (1, 2, 3, 4)]
     for n, delay in enumerate(delays, 1):
         step = 60 * 2 ** (n - 1)
         assert step / 2 <= delay <= step
-    assert outbox.backoff_delay(30).total_seconds() <= 6 * 3600
-    assert len({outbox.backoff_delay(5).total_seconds() for _ in range(20)}) > 1  # jitter
+    assert sending.backoff_delay(30).total_seconds() <= 6 * 3600
+    assert len({sending.backoff_delay(5).total_seconds() for _ in range(20)}) > 1  # jitter
 
 
 def test_sweep_frees_expired_leases_and_redispatches_only_stale_rows(
@@ -229,7 +231,7 @@ def test_sweep_frees_expired_leases_and_redispatches_only_stale_rows(
     )
     OutboxMessage.objects.filter(pk=lost.pk).update(dispatched_at=now - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        report = outbox.outbox_sweep(now=now)
+        report = outbox_tasks.outbox_sweep(now=now)
     assert (report.expired_leases, report.dispatched) == (1, 2)
     states = dict(OutboxMessage.objects.values_list("key", "state"))
     assert states == {"dead": State.SENT, "queued": State.PENDING, "lost": State.SENT}
@@ -243,14 +245,14 @@ def test_sweep_gives_up_on_rows_that_keep_killing_workers(settings: Any) -> None
     OutboxMessage.objects.filter(pk=message.pk).update(
         state=State.SENDING, claimed_until=timezone.now() - timedelta(seconds=1), attempts=2
     )
-    assert outbox.outbox_sweep().gave_up == 1
+    assert outbox_tasks.outbox_sweep().gave_up == 1
     assert OutboxMessage.objects.get(pk=message.pk).state == State.FAILED
 
 
 def test_fanout_creates_rows_in_batches_and_never_twice(
     django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
-    from promotions import tasks
+    from promotions.messaging import tasks
 
     chunks: list[int] = []
     real_delay = tasks.outbox_send_batch.delay
@@ -282,7 +284,7 @@ def test_fanout_creates_rows_in_batches_and_never_twice(
 
 
 def test_fanout_marks_suppressed_marketing_rows() -> None:
-    outbox.suppression_add(email="p1@example.com")
+    consent.suppression_add(email="p1@example.com")
     items = [FanoutItem(key=f"p{i}", recipient=f"p{i}@example.com") for i in range(3)]
     email_fanout(
         purpose="news",
@@ -370,7 +372,7 @@ def test_concurrent_enqueue_and_send_make_one_row_and_one_email() -> None:
     def send_one() -> None:
         try:
             barrier.wait()
-            results.append(outbox.outbox_send_messages(message_ids=[ids[0]]).sent)
+            results.append(sending.outbox_send_messages(message_ids=[ids[0]]).sent)
         finally:
             db_connection.close()
 

@@ -10,9 +10,10 @@ import pytest
 from django.core import mail, signing
 from django.utils import timezone
 
-from promotions.messaging import outbox
+from promotions.messaging import consent, sending
+from promotions.messaging import services as outbox
 from promotions.messaging.models import OutboxMessage, Suppression
-from promotions.messaging.outbox import OutboxItem
+from promotions.messaging.services import OutboxItem
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_a_batch_keeps_existing_keys_and_reports_every_id(
 
 def test_a_batch_mixes_marketing_timing_and_suppression(settings: Any) -> None:
     later = timezone.now() + timedelta(hours=2)
-    outbox.suppression_add(email="gone@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
+    consent.suppression_add(email="gone@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
     result = outbox.email_enqueue_many(
         purpose="p",
         items=[
@@ -68,7 +69,7 @@ def test_a_batch_mixes_marketing_timing_and_suppression(settings: Any) -> None:
 
 
 def test_fanout_still_counts_only_the_new_pending_rows() -> None:
-    outbox.suppression_add(email="gone@example.com")
+    consent.suppression_add(email="gone@example.com")
     items = [
         outbox.FanoutItem(key="1", recipient="a@example.com", context=CONTEXT),
         outbox.FanoutItem(key="2", recipient="gone@example.com", context=CONTEXT),
@@ -84,17 +85,17 @@ def test_fanout_still_counts_only_the_new_pending_rows() -> None:
 
 
 def test_scoped_and_global_unsubscribe_tokens() -> None:
-    scoped = outbox.unsubscribe_url("Jane.Doe+x@gmail.com", "reminder:replenish")
+    scoped = consent.unsubscribe_url("Jane.Doe+x@gmail.com", "reminder:replenish")
     token = scoped.rstrip("/").rsplit("/", 1)[1]
-    parsed = outbox.unsubscribe_token_parse(token)
-    assert parsed == outbox.UnsubscribeToken("janedoe@gmail.com", "reminder:replenish")
-    assert outbox.unsubscribe_token_email(token) == "janedoe@gmail.com"
-    plain = outbox.unsubscribe_url("jane@example.com").rstrip("/").rsplit("/", 1)[1]
-    assert outbox.unsubscribe_token_parse(plain) == outbox.UnsubscribeToken("jane@example.com")
+    parsed = consent.unsubscribe_token_parse(token)
+    assert parsed == consent.UnsubscribeToken("janedoe@gmail.com", "reminder:replenish")
+    assert consent.unsubscribe_token_email(token) == "janedoe@gmail.com"
+    plain = consent.unsubscribe_url("jane@example.com").rstrip("/").rsplit("/", 1)[1]
+    assert consent.unsubscribe_token_parse(plain) == consent.UnsubscribeToken("jane@example.com")
     # Signed, but not a shape we make: refused.
-    odd = signing.dumps({"e": 1, "s": []}, salt=outbox.UNSUBSCRIBE_SALT)
-    assert outbox.unsubscribe_token_parse(odd) is None
-    assert outbox.unsubscribe_token_parse(token[:-3] + "abc") is None
+    odd = signing.dumps({"e": 1, "s": []}, salt=consent.UNSUBSCRIBE_SALT)
+    assert consent.unsubscribe_token_parse(odd) is None
+    assert consent.unsubscribe_token_parse(token[:-3] + "abc") is None
 
 
 def test_cancelling_stops_only_emails_still_waiting() -> None:
@@ -133,7 +134,7 @@ def test_an_expired_email_is_cancelled_not_sent() -> None:
         send_after=now,
         expires_at=now + timedelta(hours=1),
     )
-    report = outbox.outbox_send_messages(message_ids=[message.pk], now=now + timedelta(hours=2))
+    report = sending.outbox_send_messages(message_ids=[message.pk], now=now + timedelta(hours=2))
     assert report.expired == 1 and report.sent == 0
     message.refresh_from_db()
     assert message.state == "cancelled" and "Expired" in message.last_error
@@ -157,4 +158,4 @@ def test_turning_quiet_hours_and_the_cap_off(settings: Any) -> None:
         ).pk
         for k in ("1", "2")
     ]
-    assert outbox.outbox_send_messages(message_ids=ids, now=night).sent == 2
+    assert sending.outbox_send_messages(message_ids=ids, now=night).sent == 2

@@ -20,7 +20,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from promotions.giveaways import emails
 from promotions.giveaways.models import Entry, Giveaway
-from promotions.messaging import outbox
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage
 from tests.factories import GiveawayFactory
 from tests.workers import Worker, deliveries
@@ -64,7 +64,7 @@ def wait_all_sent(n: int, *, timeout: float, sweep: bool = False) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sweep:
-            outbox.outbox_sweep()
+            outbox_tasks.outbox_sweep()
         if OutboxMessage.objects.filter(state="sent").count() >= n:
             return
         time.sleep(0.5)
@@ -162,7 +162,7 @@ def test_sweep_brings_back_rows_whose_tasks_never_reached_redis(
     tmp_path: Path, workers: list[Worker], monkeypatch: Any
 ) -> None:
     """The broker was down at enqueue time: the rows wait, the sweep sends them later."""
-    from promotions import tasks
+    from promotions.messaging import tasks
 
     def broker_down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("Redis is down")
@@ -175,6 +175,6 @@ def test_sweep_brings_back_rows_whose_tasks_never_reached_redis(
     mail_dir = tmp_path / "mail"
     workers.append(Worker(mail_dir).start())
     later = timezone.now() + timedelta(hours=1)
-    assert outbox.outbox_sweep(now=later).dispatched == 50
+    assert outbox_tasks.outbox_sweep(now=later).dispatched == 50
     wait_all_sent(50, timeout=60)
     assert sorted(deliveries(mail_dir).values()) == [1] * 50

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from promotions.messaging import outbox
-from promotions.reminders import services as reminders
+from promotions.messaging import services as outbox
+from promotions.reminders import scheduling
 from promotions.reminders.models import Reminder, Subscription
 from tests.factories import SubscriptionFactory
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def jane() -> Subscription:
     subscription = SubscriptionFactory(email="jane@example.com")
-    reminders.routine_schedule_next(subscription=subscription, now=timezone.now())
+    scheduling.routine_schedule_next(subscription=subscription, now=timezone.now())
     outbox.email_enqueue(
         purpose="order_confirmation",
         key="o1",

@@ -14,13 +14,14 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from promotions.messaging import outbox
+from promotions.messaging import sending
 from promotions.messaging.models import OutboxMessage
-from promotions.reminders import replenishment, subscriptions
-from promotions.reminders import services as reminders
+from promotions.reminders import links, subscriptions
+from promotions.reminders import sweep as reminders
 from promotions.reminders.models import Reminder, ReplenishmentItem, ReplenishmentOrder
 from shop.cart.models import CartItem
 from shop.catalog.models import Product
+from shop.checkout import replenishment
 from shop.checkout.models import Order
 from tests.factories import SubscriptionFactory
 from tests.shop.checkout_helpers import ROUTINE_ITEM, Catalog, check_out, make_catalog, new_cart
@@ -206,9 +207,8 @@ def test_a_failure_to_schedule_never_undoes_a_payment(
     assert response.status_code == 201
     assert Order.objects.get().status == "paid"
     monkeypatch.undo()
-    # The sweep finds the paid order unscheduled and catches up.
-    report = reminders.reminders_sweep(now=timezone.now())
-    assert report.orders_caught_up == 1
+    # Beat's catch-up finds the paid order unscheduled and schedules it.
+    assert replenishment.replenishment_catch_up(now=timezone.now()) == 1
     assert set(items_by_slug()) == {"wash"}
 
 
@@ -256,7 +256,7 @@ def test_the_email_lists_the_products_and_links_to_a_filled_cart(catalog: Catalo
     due = items_by_slug()["wash"].reminder.due_at
     reminders.reminders_sweep(now=due)
     ids = list(OutboxMessage.objects.values_list("pk", flat=True))
-    assert outbox.outbox_send_messages(message_ids=ids, now=due).sent == 1
+    assert sending.outbox_send_messages(message_ids=ids, now=due).sent == 1
     (email,) = mail.outbox
     assert email.subject == "Running low on Citrus Wash and 1 more?"
     assert "Citrus Wash" in email.body and "Firming Toner" in email.body
@@ -281,9 +281,7 @@ def test_a_product_no_longer_sold_is_left_out_of_the_cart(
     catalog: Catalog,
 ) -> None:
     Product.objects.filter(pk=catalog.toner.pk).update(active=False)
-    token = replenishment.restock_token(
-        reminder_id=1, lines=[(catalog.wash.pk, 1), (catalog.toner.pk, 1)]
-    )
+    token = links.restock_token(reminder_id=1, lines=[(catalog.wash.pk, 1), (catalog.toner.pk, 1)])
     client = Client()
     response = client.get(f"/reminders/restock/{token}/", follow=True)
     assert b"Not available right now: Firming Toner." in response.content

@@ -16,9 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
 
-from promotions.messaging import outbox
+from promotions.messaging import consent, sending
 from promotions.messaging.models import OutboxMessage
-from promotions.reminders import services as reminders
+from promotions.reminders import scheduling
+from promotions.reminders import sweep as reminders
 from promotions.reminders.models import Subscription
 from tests.factories import SubscriptionFactory
 
@@ -64,10 +65,10 @@ def smtp(settings: Any) -> Iterator[Inbox]:
         controller.stop()
 
 
-def send_due(now: datetime) -> outbox.SendReport:
+def send_due(now: datetime) -> sending.SendReport:
     reminders.reminders_sweep(now=now)
     ids = list(OutboxMessage.objects.filter(state="pending").values_list("pk", flat=True))
-    return outbox.outbox_send_messages(message_ids=ids, now=now)
+    return sending.outbox_send_messages(message_ids=ids, now=now)
 
 
 def parts(message: EmailMessage) -> dict[str, str]:
@@ -91,7 +92,7 @@ def test_a_routine_reminder_as_received_has_one_click_unsubscribe_and_two_parts(
 ) -> None:
     start = datetime(2025, 1, 15, 12, tzinfo=UTC)
     subscription = SubscriptionFactory(email="Jane@Example.com", confirmed_at=start)
-    reminders.routine_schedule_next(subscription=subscription, now=start)
+    scheduling.routine_schedule_next(subscription=subscription, now=start)
     report = send_due(datetime(2025, 1, 15, 20, tzinfo=UTC))
     assert report.sent == 1
     ((recipients, _),) = smtp.received
@@ -115,7 +116,7 @@ def test_a_routine_reminder_as_received_has_one_click_unsubscribe_and_two_parts(
     assert response.status_code == 200
     subscription.refresh_from_db()
     assert subscription.unsubscribed_at is not None
-    assert not outbox.is_suppressed("jane@example.com")
+    assert not consent.is_suppressed("jane@example.com")
     assert send_due(datetime(2025, 1, 16, 20, tzinfo=UTC)).sent == 0
 
 
@@ -155,7 +156,7 @@ def test_a_marketing_reminder_as_received_unsubscribes_from_all_marketing(
     assert "https://shop.example.com/reminders/restock/" in body["text/plain"]
     assert "Open my cart" in body["text/html"]
     assert one_click(message["List-Unsubscribe"]).status_code == 200
-    assert outbox.is_suppressed("jane@example.com")
+    assert consent.is_suppressed("jane@example.com")
     assert set(
         Subscription.objects.filter(email_normalized="jane@example.com").values_list(
             "unsubscribed_at", flat=True

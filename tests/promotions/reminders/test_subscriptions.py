@@ -13,9 +13,11 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from promotions.messaging import outbox
+from promotions.messaging import consent
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage, Suppression
-from promotions.reminders import subscriptions
+from promotions.reminders import links, scheduling, subscriptions
+from promotions.reminders import sweep as reminders
 from promotions.reminders.models import Reminder, Subscription
 from tests.factories import EntryFactory, GiveawayFactory, SubscriptionFactory
 
@@ -199,22 +201,22 @@ def test_an_unknown_confirmation_link_is_a_404() -> None:
 
 def test_a_confirmed_opt_in_lifts_the_persons_own_unsubscribe_but_not_a_complaint() -> None:
     now = timezone.now()
-    outbox.suppression_add(email="jane@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
-    outbox.suppression_add(email="joe@example.com", reason=Suppression.Reason.COMPLAINT)
+    consent.suppression_add(email="jane@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
+    consent.suppression_add(email="joe@example.com", reason=Suppression.Reason.COMPLAINT)
     for email in ("jane@example.com", "joe@example.com"):
         data = subscriptions.subscription_clean(email=email, kind="replenish")
         subscription = subscriptions.subscription_request(data=data, now=now)
         subscriptions.subscription_confirm(token=subscription.confirm_token, now=now)
-    assert not outbox.is_suppressed("jane@example.com")
-    assert outbox.is_suppressed("joe@example.com")
+    assert not consent.is_suppressed("jane@example.com")
+    assert consent.is_suppressed("joe@example.com")
 
 
 def test_a_routine_opt_in_leaves_the_marketing_suppression_alone() -> None:
-    outbox.suppression_add(email="jane@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
+    consent.suppression_add(email="jane@example.com", reason=Suppression.Reason.UNSUBSCRIBED)
     data = subscriptions.subscription_clean(email="jane@example.com", kind="routine_morning")
     subscription = subscriptions.subscription_request(data=data)
     subscriptions.subscription_confirm(token=subscription.confirm_token)
-    assert outbox.is_suppressed("jane@example.com")
+    assert consent.is_suppressed("jane@example.com")
 
 
 # -- the storefront page ---------------------------------------------------------------------
@@ -280,7 +282,7 @@ def test_the_page_is_limited_per_connection() -> None:
 
 
 def manage_path(email: str) -> str:
-    return f"/reminders/manage/{subscriptions.manage_token(email)}/"
+    return f"/reminders/manage/{links.manage_token(email)}/"
 
 
 def test_the_manage_page_lists_this_persons_reminders_only() -> None:
@@ -298,7 +300,7 @@ def test_the_manage_page_lists_this_persons_reminders_only() -> None:
 
 def test_a_tampered_or_old_manage_link_is_refused(settings: Any) -> None:
     SubscriptionFactory(email="jane@example.com")
-    token = subscriptions.manage_token("jane@example.com")
+    token = links.manage_token("jane@example.com")
     assert Client().get(f"/reminders/manage/{token}x/").status_code == 404
     forged = signing.dumps("jane@example.com", salt="another.salt")
     assert Client().get(f"/reminders/manage/{forged}/").status_code == 404
@@ -309,9 +311,7 @@ def test_a_tampered_or_old_manage_link_is_refused(settings: Any) -> None:
 def test_changing_the_time_moves_the_pending_reminder() -> None:
     subscription = SubscriptionFactory(email="jane@example.com")
     subscriptions.subscription_confirm(token=subscription.confirm_token)  # already: no-op
-    from promotions.reminders import services as reminders
-
-    reminders.routine_reminders_ensure(now=timezone.now())
+    scheduling.routine_reminders_ensure(now=timezone.now())
     client = Client()
     path = manage_path("jane@example.com")
     response = client.post(
@@ -346,17 +346,16 @@ def test_a_bad_time_on_the_manage_page_is_shown_next_to_the_field() -> None:
 
 
 def test_pausing_cancels_and_resuming_schedules_again() -> None:
-    from promotions.reminders import services as reminders
 
     subscription = SubscriptionFactory(email="jane@example.com")
-    reminders.routine_reminders_ensure(now=timezone.now())
+    scheduling.routine_reminders_ensure(now=timezone.now())
     client = Client()
     path = manage_path("jane@example.com")
     client.post(path, {"subscription": subscription.pk, "action": "pause"})
     subscription.refresh_from_db()
     assert subscription.status == "paused"
     assert not Reminder.objects.filter(state="pending").exists()
-    assert reminders.routine_reminders_ensure(now=timezone.now()) == 0  # paused stays quiet
+    assert scheduling.routine_reminders_ensure(now=timezone.now()) == 0  # paused stays quiet
     client.post(path, {"subscription": subscription.pk, "action": "resume"})
     subscription.refresh_from_db()
     assert subscription.status == "active"
@@ -387,11 +386,10 @@ def test_someone_elses_subscription_cannot_be_changed_from_my_link() -> None:
 def test_unsubscribing_from_the_manage_page_cancels_what_waits_in_the_outbox(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from promotions.reminders import services as reminders
 
     subscription = SubscriptionFactory(email="jane@example.com")
     start = datetime(2025, 1, 15, 12, tzinfo=UTC)
-    reminders.routine_reminders_ensure(now=start)
+    scheduling.routine_reminders_ensure(now=start)
     # Handed to the outbox but not sent yet (no commit callbacks run here).
     report = reminders.reminders_sweep(now=start + timedelta(hours=9))
     assert report.queued == 1
@@ -406,14 +404,14 @@ def test_unsubscribing_from_the_manage_page_cancels_what_waits_in_the_outbox(
     assert OutboxMessage.objects.get(pk=queued.outbox_message_id).state == "cancelled"
     assert not Reminder.objects.filter(state="pending").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.outbox_sweep(now=timezone.now() + timedelta(hours=1))
+        outbox_tasks.outbox_sweep(now=timezone.now() + timedelta(hours=1))
     assert mail.outbox == []
 
 
 def test_the_scoped_one_click_unsubscribe_stops_that_reminder_only() -> None:
     evening = SubscriptionFactory(email="jane@example.com")
     replenish = SubscriptionFactory(email="jane@example.com", kind="replenish")
-    url = outbox.unsubscribe_url("jane@example.com", "reminder:routine_evening")
+    url = consent.unsubscribe_url("jane@example.com", "reminder:routine_evening")
     path = url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
     client = Client(enforce_csrf_checks=True)
     page = client.get(path)
@@ -429,25 +427,25 @@ def test_the_scoped_one_click_unsubscribe_stops_that_reminder_only() -> None:
     replenish.refresh_from_db()
     assert evening.unsubscribed_at is not None
     assert replenish.unsubscribed_at is None
-    assert not outbox.is_suppressed("jane@example.com")
+    assert not consent.is_suppressed("jane@example.com")
 
 
 def test_the_global_one_click_unsubscribe_stops_every_marketing_reminder() -> None:
     routine = SubscriptionFactory(email="jane@example.com")
     replenish = SubscriptionFactory(email="jane@example.com", kind="replenish")
     news = SubscriptionFactory(email="jane@example.com", kind="giveaway_news")
-    path = outbox.unsubscribe_url("jane@example.com").split("://", 1)[1]
+    path = consent.unsubscribe_url("jane@example.com").split("://", 1)[1]
     path = "/" + path.split("/", 1)[1]
     Client(enforce_csrf_checks=True).post(path)
     for subscription in (routine, replenish, news):
         subscription.refresh_from_db()
-    assert outbox.is_suppressed("jane@example.com")
+    assert consent.is_suppressed("jane@example.com")
     assert replenish.unsubscribed_at and news.unsubscribed_at
     assert routine.unsubscribed_at is None  # a service message the person scheduled
 
 
 def test_a_tampered_unsubscribe_token_is_a_404() -> None:
-    path = outbox.unsubscribe_url("jane@example.com", "reminder:routine_evening")
+    path = consent.unsubscribe_url("jane@example.com", "reminder:routine_evening")
     assert Client().post("/" + path.split("://", 1)[1].split("/", 1)[1] + "x/").status_code == 404
 
 

@@ -19,11 +19,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from promotions.messaging import outbox
+from promotions.messaging import consent, sending
+from promotions.messaging import services as outbox
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage, Suppression
-from promotions.messaging.outbox import FanoutItem
-from promotions.reminders import services as reminders
-from promotions.reminders import subscriptions
+from promotions.messaging.services import FanoutItem
+from promotions.reminders import outcomes, scheduling, subscriptions
+from promotions.reminders import sweep as reminders
 from promotions.reminders.models import Reminder, Subscription
 from tests.factories import EntryFactory, GiveawayFactory, SubscriptionFactory
 
@@ -40,14 +42,14 @@ def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)
 
 
-def deliver(now: datetime) -> outbox.SendReport:
+def deliver(now: datetime) -> sending.SendReport:
     """What the workers would do at `now`: send every outbox row that is due."""
     ids = list(
         OutboxMessage.objects.filter(state="pending", next_attempt_at__lte=now).values_list(
             "pk", flat=True
         )
     )
-    return outbox.outbox_send_messages(message_ids=ids, now=now)
+    return sending.outbox_send_messages(message_ids=ids, now=now)
 
 
 def sent_to(email: str) -> list[Any]:
@@ -56,7 +58,7 @@ def sent_to(email: str) -> list[Any]:
 
 def evening(email: str = "jane@example.com", *, at: datetime, **extra: Any) -> Subscription:
     subscription = SubscriptionFactory(email=email, confirmed_at=at, **extra)
-    reminders.routine_schedule_next(subscription=subscription, now=at)
+    scheduling.routine_schedule_next(subscription=subscription, now=at)
     return subscription
 
 
@@ -90,7 +92,7 @@ def test_a_21_00_paris_evening_reminder_follows_the_clock_change(
         deliver(due)
     assert hours == expected
     assert len(sent_to("jane@example.com")) == len(expected)
-    reminders.reminders_sync()  # each sweep also marks what the outbox sent by then
+    outcomes.reminders_sync()  # each sweep also marks what the outbox sent by then
     assert Reminder.objects.filter(state="sent").count() == len(expected)
 
 
@@ -149,7 +151,7 @@ def test_an_outbox_that_cannot_send_in_time_drops_a_stale_routine_reminder() -> 
     report = deliver(utc(2025, 1, 16, 3))  # the workers were down for seven hours
     assert report.expired == 1 and report.sent == 0
     assert mail.outbox == []
-    reminders.reminders_sync()
+    outcomes.reminders_sync()
     assert Reminder.objects.get(due_at=utc(2025, 1, 15, 20)).state == "cancelled"
 
 
@@ -186,7 +188,7 @@ def test_quiet_hours_do_not_hold_back_routine_reminders_the_person_asked_for() -
     late = SubscriptionFactory(
         email="owl@example.com", local_time=time(23, 30), confirmed_at=utc(2025, 1, 15, 12)
     )
-    reminders.routine_schedule_next(subscription=late, now=utc(2025, 1, 15, 12))
+    scheduling.routine_schedule_next(subscription=late, now=utc(2025, 1, 15, 12))
     due = pending_due(late)
     assert due.astimezone(PARIS).time() == time(23, 30)
     reminders.reminders_sweep(now=due)
@@ -246,7 +248,7 @@ def test_a_marketing_email_that_fails_for_good_gives_its_cap_slot_back(flaky: An
     ten = paris(2025, 1, 15, 10, 0)
     marketing_email("bad", now=ten)
     refused = smtplib.SMTPRecipientsRefused({"jane@example.com": (550, b"no such user")})
-    outbox.outbox_send_messages(
+    sending.outbox_send_messages(
         message_ids=list(OutboxMessage.objects.values_list("pk", flat=True)),
         connection_factory=flaky(refused),
         now=ten,
@@ -311,7 +313,7 @@ def test_two_due_marketing_reminders_for_one_person_are_at_least_16_hours_apart(
     ]
     # The second waits 16 hours (02:00, quiet) and goes at 08:00 the next morning.
     assert sends == [ten, paris(2025, 1, 16, 8, 0)]
-    reminders.reminders_sync()
+    outcomes.reminders_sync()
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
 
 
@@ -342,7 +344,7 @@ def test_news_held_back_by_the_cap_past_the_giveaways_close_is_dropped() -> None
     reminders.reminders_sweep(now=ten)
     first = deliver(ten)
     assert (first.sent, first.expired) == (1, 1)  # the news would arrive after the close
-    reminders.reminders_sync()
+    outcomes.reminders_sync()
     assert Counter(Reminder.objects.values_list("kind", "state")) == {
         ("replenish", "sent"): 1,
         ("giveaway_news", "cancelled"): 1,
@@ -360,7 +362,7 @@ def test_unsubscribe_stops_everything_marketing_within_the_same_minute() -> None
         local_time=time(10, 0),
         confirmed_at=ten - timedelta(days=2),
     )
-    reminders.routine_schedule_next(subscription=routine, now=ten - timedelta(hours=1))
+    scheduling.routine_schedule_next(subscription=routine, now=ten - timedelta(hours=1))
     SubscriptionFactory(
         email="jane@example.com",
         kind="replenish",
@@ -372,7 +374,7 @@ def test_unsubscribe_stops_everything_marketing_within_the_same_minute() -> None
     # ... and a marketing email is already waiting in the outbox.
     waiting = marketing_email("waiting", now=ten + timedelta(seconds=30))
     # At 10:00:05 Jane clicks the one-click unsubscribe in a marketing email.
-    path = "/" + outbox.unsubscribe_url("jane@example.com").split("://", 1)[1].split("/", 1)[1]
+    path = "/" + consent.unsubscribe_url("jane@example.com").split("://", 1)[1].split("/", 1)[1]
     Client().post(path)
     # The same minute: the sweep and the workers run.
     end_of_minute = ten + timedelta(seconds=59)
@@ -424,7 +426,7 @@ def test_suppressed_unconfirmed_and_paused_people_are_skipped_with_a_reason() ->
             remind_on=now.date(),
             reminder=rows[email],
         )
-    outbox.suppression_add(email="suppressed@example.com", reason=Suppression.Reason.MANUAL)
+    consent.suppression_add(email="suppressed@example.com", reason=Suppression.Reason.MANUAL)
     report = reminders.reminders_sweep(now=now)
     assert report.skipped == 4 and report.queued == 0
     reasons = {r.email: r.reason for r in Reminder.objects.all()}
@@ -496,7 +498,7 @@ def test_news_for_a_giveaway_that_closed_before_it_went_out_is_skipped() -> None
     now = utc(2025, 1, 15, 12)
     giveaway = GiveawayFactory(opens_at=now - timedelta(days=5), closes_at=now + timedelta(hours=5))
     SubscriptionFactory(email="jane@example.com", kind="giveaway_news", confirmed_at=now)
-    reminders.giveaway_news_schedule(now=now)
+    scheduling.giveaway_news_schedule(now=now)
     giveaway.closes_at = now + timedelta(minutes=1)
     giveaway.save()
     Reminder.objects.update(due_at=now + timedelta(minutes=2))
@@ -523,11 +525,11 @@ def test_handing_off_costs_the_same_number_of_queries_for_5_or_50_reminders(
         )
         for i in range(n)
     )
-    reminders.routine_reminders_ensure(now=start)
-    # catch-up: orders; news: giveaways; a savepoint around the batch: claim, subscriptions,
-    # outbox: existing keys, savepoint, insert, read back, release; reminders update, next ones
-    # insert; ensure: none missing; sync.
-    with django_assert_num_queries(15):
+    scheduling.routine_reminders_ensure(now=start)
+    # news: giveaways; a savepoint around the batch: claim, subscriptions, outbox: existing
+    # keys, savepoint, insert, read back, release; reminders update, next ones insert; ensure:
+    # none missing; sync. (Paid orders are caught up by checkout's own beat task.)
+    with django_assert_num_queries(14):
         report = reminders.reminders_sweep(now=utc(2025, 1, 15, 20), batch_size=100)
     assert report.queued == n and report.scheduled == n
 
@@ -546,7 +548,8 @@ def test_a_sweep_limit_leaves_the_rest_for_the_next_minute() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweepers_at_once_never_hand_the_same_reminder_twice(monkeypatch: Any) -> None:
-    monkeypatch.setattr(outbox, "_dispatch_on_commit", lambda ids: None)  # no sending here
+    # No sending here.
+    monkeypatch.setattr(outbox_tasks, "outbox_dispatch_on_commit", lambda ids: None)
     start = utc(2025, 1, 15, 12)
     Subscription.objects.bulk_create(
         Subscription(
@@ -559,7 +562,7 @@ def test_two_sweepers_at_once_never_hand_the_same_reminder_twice(monkeypatch: An
         )
         for i in range(400)
     )
-    reminders.routine_reminders_ensure(now=start)
+    scheduling.routine_reminders_ensure(now=start)
     barrier = threading.Barrier(2)
     reports: list[reminders.SweepReport] = []
     errors: list[BaseException] = []
@@ -595,16 +598,17 @@ def test_two_sweepers_at_once_never_hand_the_same_reminder_twice(monkeypatch: An
 def test_two_workers_never_both_send_marketing_to_one_person_inside_the_cap(
     monkeypatch: Any,
 ) -> None:
-    monkeypatch.setattr(outbox, "_dispatch_on_commit", lambda ids: None)  # the threads send
+    # The threads send.
+    monkeypatch.setattr(outbox_tasks, "outbox_dispatch_on_commit", lambda ids: None)
     ten = paris(2025, 1, 15, 10, 0)
     ids = [marketing_email(f"m{i}", now=ten).pk for i in range(6)]
     barrier = threading.Barrier(3)
-    reports: list[outbox.SendReport] = []
+    reports: list[sending.SendReport] = []
 
     def work(chunk: list[int]) -> None:
         try:
             barrier.wait()
-            reports.append(outbox.outbox_send_messages(message_ids=chunk, now=ten))
+            reports.append(sending.outbox_send_messages(message_ids=chunk, now=ten))
         finally:
             connection.close()
 

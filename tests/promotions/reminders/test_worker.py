@@ -19,9 +19,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from promotions.messaging import outbox
+from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage
-from promotions.reminders import services as reminders
+from promotions.reminders import outcomes
+from promotions.reminders import sweep as reminders
 from promotions.reminders.models import Reminder, ReplenishmentItem, Subscription
 from tests.factories import ProductFactory
 from tests.workers import PrivateRedis, Worker, broker, deliveries, wait_for
@@ -122,7 +123,7 @@ def assert_each_reminder_delivered_once(mail_dir: Path, reminder_ids: list[int])
     assert not missing, f"lost {len(missing)}"
     repeated = {k: v for k, v in counts.items() if v > 1}
     assert not repeated, f"sent twice: {list(repeated)[:10]}"
-    reminders.reminders_sync()
+    outcomes.reminders_sync()
     assert Counter(
         Reminder.objects.filter(pk__in=reminder_ids).values_list("state", flat=True)
     ) == {"sent": len(reminder_ids)}
@@ -157,7 +158,7 @@ def test_due_reminders_flow_through_the_outbox_exactly_once(
     for _ in range(3):
         again = reminders.reminders_sweep()
         assert again.queued == 0
-        outbox.outbox_sweep()
+        outbox_tasks.outbox_sweep()
     assert Reminder.objects.filter(state="pending", kind="routine_evening").count() == 300
     assert sum(deliveries(mail_dir).values()) == 400
 
@@ -187,7 +188,7 @@ def test_a_redis_down_at_hand_off_and_restarted_mid_run_loses_and_repeats_nothin
             assert states() == {"pending": 600}
             # Redis is back (empty): the outbox sweep queues what never reached it.
             redis.start()
-            outbox.outbox_sweep(now=timezone.now() + timedelta(seconds=2))
+            outbox_tasks.outbox_sweep(now=timezone.now() + timedelta(seconds=2))
             wait_for(
                 lambda: OutboxMessage.objects.filter(state="sent").count() >= 150,
                 timeout=60,
@@ -200,7 +201,7 @@ def test_a_redis_down_at_hand_off_and_restarted_mid_run_loses_and_repeats_nothin
             wait_for(
                 lambda: OutboxMessage.objects.filter(state="sent").count() >= 600,
                 timeout=180,
-                every=lambda: (reminders.reminders_sweep(), outbox.outbox_sweep()),
+                every=lambda: (reminders.reminders_sweep(), outbox_tasks.outbox_sweep()),
                 describe=lambda: str(states()),
             )
             assert_each_reminder_delivered_once(mail_dir, ids)

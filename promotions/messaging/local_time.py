@@ -1,4 +1,5 @@
-"""Wall-clock arithmetic for reminders: local times in IANA zones to UTC instants, DST-correct.
+"""Wall-clock arithmetic for reminders and quiet hours: local times in IANA zones to UTC instants,
+DST-correct.
 
 Pure functions over the standard library's zoneinfo; no Django. Every instant in and out is an
 aware datetime; the database stores UTC.
