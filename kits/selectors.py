@@ -12,10 +12,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Prefetch, QuerySet, Value
 
-from config.prepared import PreparedQuery
 from kits.models import (
     IngredientConflict,
     Kit,
@@ -167,13 +165,7 @@ def conflict_infos() -> list[ConflictInfo]:
 
 
 # -- plain data for quotes and checkout: fixed number of queries -------------------------------
-# These run on every quote: their SQL is compiled once per shape (config.prepared), and each
-# row is a tuple read by position.
-
-
-def _placeholder(index: int) -> str:
-    return f"\x00slug-{index}"
-
+# Each row is a tuple read by position: one query per kind, whatever the number asked for.
 
 _PART = tuple(f"product__{name}" for name in PRODUCT_INFO_FIELDS)
 
@@ -183,7 +175,7 @@ def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
     components = (
         Kit.objects.filter(slug__in=slugs)
         .order_by()
-        .annotate(part_kind=RawSQL("0", ()))
+        .annotate(part_kind=Value(0))
         .values_list(
             "id",
             "slug",
@@ -200,7 +192,7 @@ def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
     gifts = (
         KitGift.objects.filter(kit__slug__in=slugs)
         .order_by()
-        .annotate(part_kind=RawSQL("1", ()))
+        .annotate(part_kind=Value(1))
         .values_list(
             "kit_id",
             "kit__slug",
@@ -217,9 +209,6 @@ def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
     return components.union(gifts, all=True)
 
 
-_KIT_PARTS = PreparedQuery("kit_infos", _kit_parts, placeholder=_placeholder)
-
-
 def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
     """The kits with these slugs (active or not) by slug, in one query.
 
@@ -231,7 +220,7 @@ def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
         return {}
     heads: dict[int, tuple[Any, ...]] = {}
     parts: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
-    for row in _KIT_PARTS.fetch(wanted):
+    for row in _kit_parts(wanted):
         heads.setdefault(row[0], row)
         if row[8] is not None:
             parts[row[0], row[5]].append(row)
@@ -254,10 +243,9 @@ def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
     }
 
 
-_ROUTINE_SLOTS = PreparedQuery(
-    "routine_infos.slots",
+def _routine_slots(slugs: list[str]) -> QuerySet[Any]:
     # One row per slot and narrowed product (one with NULL when the slot is not narrowed).
-    lambda slugs: (
+    return (
         Routine.objects.filter(slug__in=slugs)
         .order_by("pk", "slots__position", "slots__id")
         .values_list(
@@ -276,18 +264,15 @@ _ROUTINE_SLOTS = PreparedQuery(
             "slots__label_plural",
             "slots__products__slug",
         )
-    ),
-    placeholder=_placeholder,
-)
-_ROUTINE_TIERS = PreparedQuery(
-    "routine_infos.tiers",
-    lambda slugs: (
+    )
+
+
+def _routine_tiers(slugs: list[str]) -> QuerySet[Any]:
+    return (
         RoutineTier.objects.filter(routine__slug__in=slugs)
         .order_by("routine_id", "min_items")
         .values_list("routine_id", "min_items", "percent_off")
-    ),
-    placeholder=_placeholder,
-)
+    )
 
 
 def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
@@ -301,7 +286,7 @@ def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
     heads: dict[int, tuple[Any, ...]] = {}
     slot_rows: dict[int, dict[int, tuple[Any, ...]]] = defaultdict(dict)
     narrowed: dict[int, list[str]] = defaultdict(list)
-    for row in _ROUTINE_SLOTS.fetch(wanted):
+    for row in _routine_slots(wanted):
         heads.setdefault(row[0], row)
         if row[4] is not None:
             slot_rows[row[0]].setdefault(row[4], row)
@@ -310,7 +295,7 @@ def routine_infos(*, slugs: Iterable[str]) -> dict[str, RoutineInfo]:
     if not heads:
         return {}
     tiers: dict[int, list[TierInfo]] = defaultdict(list)
-    for routine_id, min_items, percent_off in _ROUTINE_TIERS.fetch(wanted):
+    for routine_id, min_items, percent_off in _routine_tiers(wanted):
         tiers[routine_id].append(TierInfo(min_items, Decimal(percent_off)))
     return {
         head[1]: RoutineInfo(

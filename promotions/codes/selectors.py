@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Field
 from django.db.models.options import Options
 
-from config.prepared import PreparedQuery
 from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
 from promotions.messaging.identity import normalize_email
 from shop.pricing import Item, Money, PromoRule, UnknownCode
@@ -225,14 +224,6 @@ _CODE_FIELDS = (
     "promotion__active",
 )
 
-# Every code typed into a cart or a quote runs this: compiled once per shape (config.prepared);
-# compiling it with its three joins cost about twice what building the rules does.
-_CODE_ROWS = PreparedQuery(
-    "promo_codes",
-    lambda codes: PromoCode.objects.filter(code__in=codes).order_by().values_list(*_CODE_FIELDS),
-    placeholder=lambda index: f"\x00code-{index}",
-)
-
 
 def _rule(
     row: tuple[Any, ...], *, scope: dict[str, set[str]], customer_uses: int, currency: str
@@ -301,7 +292,8 @@ def promo_codes_lookup(
     # A code too long or with control characters (a NUL, which PostgreSQL refuses in text)
     # cannot be stored, so it is not sent; "" (never a code) keeps the queries the same.
     searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
-    rows = {row[0]: row for row in _CODE_ROWS.fetch(searched)}
+    code_rows = PromoCode.objects.filter(code__in=searched).order_by().values_list(*_CODE_FIELDS)
+    rows = {row[0]: row for row in code_rows}
     scopes = _scopes(searched)
     uses = _customer_uses(searched, email)
     currency = str(settings.SHOP_CURRENCY)

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 
 from config.errors import DomainError
-from config.prepared import PreparedQuery
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
@@ -137,20 +136,12 @@ def slugs_only(values: Iterable[str]) -> list[str]:
 
 PRODUCT_INFO_FIELDS = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
 
-# Every quote runs this: compiled once per shape (config.prepared). No ORDER BY (the model's
-# default joins the step table to sort): rows are keyed by slug.
-_PRODUCT_INFOS = PreparedQuery(
-    "product_infos",
-    lambda slugs: (
-        Product.objects.filter(slug__in=slugs).order_by().values_list(*PRODUCT_INFO_FIELDS)
-    ),
-    placeholder=lambda index: f"\x00slug-{index}",
-)
-
 
 def product_infos(*, slugs: Iterable[str]) -> dict[str, ProductInfo]:
     """The products with these slugs (active or not) by slug, in one query."""
     wanted = slugs_only(slugs)
     if not wanted:
         return {}
-    return {row[1]: ProductInfo(*row) for row in _PRODUCT_INFOS.fetch(wanted)}
+    # No ORDER BY (the model's default joins the step table to sort): rows are keyed by slug.
+    rows = Product.objects.filter(slug__in=wanted).order_by().values_list(*PRODUCT_INFO_FIELDS)
+    return {row[1]: ProductInfo(*row) for row in rows}
