@@ -19,10 +19,10 @@ from rest_framework.views import APIView
 
 from config.api import ApiError
 from kits import selectors, services
-from kits.models import Kit, Routine
+from kits.models import MAX_PART_QUANTITY, Kit, Routine
 from kits.prices import kit_figures
 from shop.catalog.models import Product, Step
-from shop.quoting.services import currency
+from shop.catalog.pricing import currency
 
 # -- output ------------------------------------------------------------------------------------
 
@@ -189,7 +189,7 @@ class WholeItems(serializers.ListField):
 
 class PartInput(serializers.Serializer[Any]):
     product = serializers.SlugField(max_length=120)
-    quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_PART_QUANTITY, default=1)
 
 
 def _resolve_parts(parts: list[dict[str, Any]]) -> list[services.PartSpec]:

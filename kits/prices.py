@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kits.lines import kit_line, routine_line
 from kits.rules import (
     ConflictInfo,
     ConflictWarning,
@@ -24,9 +25,9 @@ from kits.rules import (
     kit_stock,
     selection_check,
 )
+from shop.catalog.pricing import currency, pricing_request
 from shop.catalog.selectors import ProductInfo
 from shop.pricing import Breakdown, Money, format_money, price
-from shop.quoting.services import ItemMaker, currency, kit_line, pricing_request, routine_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +54,12 @@ def kit_figures(kit: KitInfo) -> KitFigures:
         zero = Money.zero(code)
         # Nothing to price: the kit is not for sale until it has components.
         return KitFigures(zero, zero, zero, zero, 0, False, problem, None)
-    make = ItemMaker(code)
-    breakdown = price(
-        pricing_request(lines=[kit_line(kit, quantity=1, id="kit", make=make)], free_shipping=True)
-    )
-    line = breakdown.lines[0]
+    line = kit_line(kit, quantity=1, id="kit", currency=code)
+    breakdown = price(pricing_request(lines=[line], free_shipping=True))
+    priced = breakdown.lines[0]
     return KitFigures(
-        price=line.total,
-        value=line.subtotal,
+        price=priced.total,
+        value=priced.subtotal,
         savings=breakdown.discount_total,
         gift_value=breakdown.value - breakdown.subtotal,
         stock=stock,
@@ -113,8 +112,7 @@ def _percent(value: Decimal) -> str:
 
 
 def _price_selection(routine: RoutineInfo, products: Sequence[ProductInfo]) -> Breakdown:
-    make = ItemMaker(currency())
-    line = routine_line(routine, products, quantity=1, id="routine", make=make)
+    line = routine_line(routine, products, quantity=1, id="routine", currency=currency())
     return price(pricing_request(lines=[line], free_shipping=True))
 
 

@@ -65,7 +65,7 @@ def promo_simulate(
         rules = (rule,)
         typed = rule.code
     try:
-        breakdown = quoting.quote_build(items=list(items), email=email, now=at, promos=rules)
+        breakdown = quoting.quote_build(items=list(items), now=at, promos=rules)
     except quoting.InvalidItems as error:
         return Simulation(None, error.errors, typed, answer)
     return Simulation(breakdown, {}, typed, answer)

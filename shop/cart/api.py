@@ -22,8 +22,9 @@ from shop.cart import selectors, services
 from shop.cart.models import Cart
 from shop.cart.quote_api import QuoteItemSchema
 from shop.cart.selectors import CartView
+from shop.catalog.pricing import currency
 from shop.pricing import MAX_QUANTITY
-from shop.quoting.services import InvalidItems, currency
+from shop.quoting.services import InvalidItems
 
 # -- output -----------------------------------------------------------------------------------
 

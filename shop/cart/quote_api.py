@@ -127,5 +127,5 @@ class QuoteApi(APIView):
             promos = promo_api.promo_rules_checked(
                 request, codes=[promo_code], email=email, reveal=True
             ).rules
-        breakdown = quoting.quote_build(items=data.get("items"), email=email, promos=promos)
+        breakdown = quoting.quote_build(items=data.get("items"), promos=promos)
         return Response(breakdown.to_dict())

@@ -13,13 +13,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 
 from kits.rules import kit_stock
 from promotions.codes.selectors import promo_rules_for
 from shop.cart.models import Cart, CartItem
+from shop.catalog.pricing import pricing_request
 from shop.pricing import (
     Adjustment,
     Breakdown,
@@ -31,17 +32,11 @@ from shop.pricing import (
 )
 from shop.quoting.services import (
     InvalidItems,
-    ItemMaker,
     QuoteCatalog,
     QuoteItem,
-    currency,
-    pricing_request,
     quote_catalog_load,
     quote_lines_build,
 )
-
-CENT = Decimal("0.01")
-
 
 # -- reading ----------------------------------------------------------------------------------
 
@@ -133,16 +128,6 @@ class CartView:
         )
 
 
-def unit_price_of(line: PricedLine) -> Decimal:
-    """What one unit of a line costs after bundle discounts and before promo codes: the price
-    the shopper compares (a kit's price, a routine's tier price, a product's price)."""
-    bundle = sum(
-        (a.amount.amount for a in line.adjustments if a.source == "bundle"), start=Decimal(0)
-    )
-    per_unit = (line.subtotal.amount - bundle) / line.quantity
-    return per_unit.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _quote_items(items: Sequence[CartItem]) -> list[QuoteItem]:
     return [
         QuoteItem(
@@ -210,14 +195,13 @@ def cart_price(
     now = now or timezone.now()
     quote_items = _quote_items(items)
     catalog = quote_catalog_load(items=quote_items)
-    make = ItemMaker(currency())
     bad: dict[int, list[str]] = {}
     try:
-        lines, _ = quote_lines_build(items=quote_items, catalog=catalog, make=make)
+        lines, _ = quote_lines_build(items=quote_items, catalog=catalog)
     except InvalidItems as error:
         bad = _bad_indexes(error)
         good = [item for index, item in enumerate(quote_items) if index not in bad]
-        lines, _ = quote_lines_build(items=good, catalog=catalog, make=make)
+        lines, _ = quote_lines_build(items=good, catalog=catalog)
     if promos is None:
         codes = [promo_code] if promo_code else []
         promos = promo_rules_for(codes=codes, email=email, now=now) if codes else ()
@@ -235,7 +219,7 @@ def cart_view(*, cart: Cart, items: Sequence[CartItem] | None = None) -> CartVie
     lines = []
     for index, item in enumerate(items):
         line = priced.get(str(item.id))
-        unit_price = unit_price_of(line) if line is not None else None
+        unit_price = line.unit_price_after_bundle.amount if line is not None else None
         lines.append(
             CartLine(
                 item=item,

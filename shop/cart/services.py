@@ -15,7 +15,7 @@ from config.errors import DomainError, InvalidInput, NotFound
 from promotions.codes.guard import promo_code_attempt
 from promotions.codes.selectors import promo_code_normalise
 from shop.cart.models import Cart, CartItem
-from shop.cart.selectors import cart_id_parse, cart_price, promo_rejection, unit_price_of
+from shop.cart.selectors import cart_id_parse, cart_price, promo_rejection
 from shop.pricing import MAX_QUANTITY, Rejection, price
 from shop.quoting.services import InvalidItems, QuoteItem, quote_items_parse, quote_prepare
 
@@ -124,7 +124,7 @@ def cart_item_add(*, cart: Cart, item: object) -> CartItem:
     except InvalidItems as error:
         raise _single_item_errors(error) from None
     line = price(prepared.request).lines[0]
-    seen = unit_price_of(line)
+    seen = line.unit_price_after_bundle.amount
     if same is not None:
         same.quantity = quantity
         same.seen_price_amount = seen
@@ -176,15 +176,15 @@ def _item_of(cart: Cart, item_id: object) -> CartItem:
 
 @transaction.atomic
 def cart_item_update(*, cart: Cart, item_id: object, quantity: object) -> CartItem:
-    """Set a line's quantity (1 to 99). The shopper sees the current price when changing it,
-    so the line's seen price is brought up to date too."""
+    """Set a line's quantity (1 to MAX_QUANTITY). The shopper sees the current price when
+    changing it, so the line's seen price is brought up to date too."""
     value = quantity_parse(quantity)
     cart = _locked_open(cart)
     item = _item_of(cart, item_id)
     item.quantity = value
     breakdown, bad, _ = cart_price(items=[item])
     if not bad and breakdown.lines:
-        item.seen_price_amount = unit_price_of(breakdown.lines[0])
+        item.seen_price_amount = breakdown.lines[0].unit_price_after_bundle.amount
     item.save(update_fields=["quantity", "seen_price_amount"])
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return item

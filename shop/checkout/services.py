@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
+from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
@@ -268,11 +269,10 @@ def _place(
         items = list(cart.items.all())
         if not items:
             raise CartEmpty()
-        prepared = quote_prepare(
-            items=_quote_items(items),
-            promo_codes=[cart.promo_code] if cart.promo_code else (),
-            email=details.email,
-        )
+        now = timezone.now()
+        codes = [cart.promo_code] if cart.promo_code else []
+        promos = promo_rules_for(codes=codes, email=details.email, now=now) if codes else ()
+        prepared = quote_prepare(items=_quote_items(items), promos=promos, now=now)
         breakdown = price(prepared.request)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
         attempt.inserting_order = True

@@ -1,68 +1,42 @@
 """The quote service: parse cart items, load what they need in a fixed number of queries, price.
 
 Fetch, then calculate: `quote_catalog_load` reads products, kits and routines as plain data
-(from the in-memory catalog snapshot, one query to check it is current; or loaded in at most
-1 + 1 + 2 queries, whatever the number of lines, components or slots), the checks and
-`quote_lines_build` run over that data, and `shop.pricing.price` does every sum. Checkout reuses
-`quote_prepare`, which returns the loaded data alongside the pricing request.
+(from the catalog snapshot, `shop.quoting.snapshot`, at one query while the catalog is
+unchanged; or loaded in at most 1 + 1 + 2 queries, whatever the number of lines, components or
+slots), the checks and `quote_lines_build` run over that data, and `shop.pricing.price` does
+every sum. Checkout reuses `quote_prepare`, which returns the loaded data alongside the pricing
+request.
+
+Promo codes are not looked up here: the caller passes their rules (`promos`), looked up through
+`promotions.codes`, which sits above this package.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, NamedTuple
-
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+from typing import Any
 
 from config.errors import DomainError
 from kits import selectors as kit_selectors
-from kits.rules import (
-    KitInfo,
-    RoutineInfo,
-    Selection,
-    kit_problem,
-    selection_check,
-)
-from promotions.codes.selectors import promo_rules_for
+from kits.lines import kit_line, routine_line
+from kits.rules import KitInfo, RoutineInfo, Selection, kit_problem, selection_check
+from shop.catalog.pricing import Line, currency, pricing_request, product_line
 from shop.catalog.selectors import ProductInfo, product_infos
-from shop.pricing import (
-    Breakdown,
-    Item,
-    KitLine,
-    Money,
-    Part,
-    PricingRequest,
-    ProductLine,
-    PromoRule,
-    RoutineLine,
-    ShippingPolicy,
-    Tier,
-    UnknownCode,
-    price,
-)
-from shop.pricing.build import new_kit_line, new_product_line, new_routine_line
-from shop.quoting.snapshot import Made, catalog_snapshot
+from shop.pricing import MAX_QUANTITY, Breakdown, PricingRequest, PromoRule, UnknownCode, price
+from shop.quoting.snapshot import catalog_snapshot
 
 MAX_LINES = 200
-MAX_QUANTITY = 99
 MAX_SELECTIONS = 50
 MAX_SLUG_LENGTH = 120
-SELECTIONS_KEPT = 1024  # routine selections a catalog snapshot keeps checked (ItemMaker)
 KINDS = ("product", "kit", "routine")
 _FIELDS = {
     "product": frozenset({"product", "quantity"}),
     "kit": frozenset({"kit", "quantity"}),
     "routine": frozenset({"routine", "quantity", "selections"}),
 }
-
-Line = ProductLine | KitLine | RoutineLine
 
 
 class InvalidItems(DomainError):
@@ -85,12 +59,9 @@ class InvalidItems(DomainError):
         )
 
 
-class QuoteItem(NamedTuple):
-    """One parsed cart item. `id` becomes the pricing line id (default: its index).
-
-    A named tuple rather than a frozen dataclass: a quote makes one per item, and a tuple is
-    made in a third of the time.
-    """
+@dataclass(frozen=True, slots=True)
+class QuoteItem:
+    """One parsed cart item. `id` becomes the pricing line id (default: its index)."""
 
     kind: str
     slug: str
@@ -106,8 +77,6 @@ class QuoteCatalog:
     products: Mapping[str, ProductInfo]
     kits: Mapping[str, KitInfo]
     routines: Mapping[str, RoutineInfo]
-    # Pricing objects already made from this data: the snapshot's, shared by every quote.
-    made: Made | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +135,7 @@ def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteI
     slug = raw[kind]
     if not isinstance(slug, str) or len(slug) > MAX_SLUG_LENGTH or not slug.strip():
         errors[f"items.{index}.{kind}"] = [
-            f"Give the {kind}'s slug as text (at most 120 characters)."
+            f"Give the {kind}'s slug as text (at most {MAX_SLUG_LENGTH} characters)."
         ]
         ok = False
     quantity = raw.get("quantity", 1)
@@ -198,56 +167,14 @@ def _parse_item(index: int, raw: object, errors: dict[str, list[str]]) -> QuoteI
     return QuoteItem(kind, slug.strip(), quantity, selections, str(index))
 
 
-def _plain_item(index: int, raw: object) -> QuoteItem | None:
-    """The item when it is plainly well formed, as nearly every item is; None sends it to
-    `_parse_item`, which says what is wrong. Accepts only what `_parse_item` accepts, and
-    gives the same QuoteItem for it (a test holds the two to that)."""
-    if type(raw) is not dict:
-        return None
-    if "product" in raw:
-        kind = "product"
-    elif "kit" in raw:
-        kind = "kit"
-    elif "routine" in raw:
-        kind = "routine"
-    else:
-        return None
-    if not raw.keys() <= _FIELDS[kind]:  # also refuses a second kind
-        return None
-    slug = raw[kind]
-    if type(slug) is not str or len(slug) > MAX_SLUG_LENGTH:
-        return None
-    slug = slug.strip()
-    quantity = raw.get("quantity", 1)
-    if not slug or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
-        return None
-    if kind != "routine":
-        return QuoteItem(kind, slug, quantity, (), str(index))
-    chosen = raw.get("selections")
-    if type(chosen) is not list or not 0 < len(chosen) <= MAX_SELECTIONS:
-        return None
-    for choice in chosen:
-        if type(choice) is not str or not 0 < len(choice) <= MAX_SLUG_LENGTH:
-            return None
-    return QuoteItem(kind, slug, quantity, tuple(chosen), str(index))
-
-
 def quote_items_parse(*, items: object) -> list[QuoteItem]:
     """Check the shape of the `items` of a quote; raises InvalidItems naming every bad one."""
     if not isinstance(items, list):
-        raise InvalidItems({"items": ["Send items as a list of objects."]}, {})
+        raise InvalidItems({"items": ["Send items as a list of objects."]})
     if not items:
-        raise InvalidItems({"items": ["Add at least one item."]}, {})
+        raise InvalidItems({"items": ["Add at least one item."]})
     if len(items) > MAX_LINES:
-        raise InvalidItems({"items": [f"A quote holds at most {MAX_LINES} items."]}, {})
-    plain: list[QuoteItem] = []
-    for index, raw in enumerate(items):
-        item = _plain_item(index, raw)
-        if item is None:
-            break
-        plain.append(item)
-    else:
-        return plain
+        raise InvalidItems({"items": [f"A quote holds at most {MAX_LINES} items."]})
     errors: dict[str, list[str]] = {}
     parsed = [_parse_item(index, raw, errors) for index, raw in enumerate(items)]
     if errors:
@@ -268,7 +195,7 @@ def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> Q
     if cached:
         snapshot = catalog_snapshot()
         if snapshot is not None:
-            return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines, snapshot.made)
+            return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines)
     product_slugs: set[str] = set()
     kit_slugs: set[str] = set()
     routine_slugs: set[str] = set()
@@ -290,134 +217,11 @@ def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> Q
 # -- building pricing lines ------------------------------------------------------------------
 
 
-class ItemMaker:
-    """Pricing Items from ProductInfo, one object per product (pricing checks each object once),
-    a kit's price and parts, a routine's tiers, and checked routine selections.
-
-    `shared` keeps them beyond one quote: the catalog snapshot's (`QuoteCatalog.made`), which
-    everything here is a function of.
-    """
-
-    def __init__(self, currency: str, shared: Made | None = None) -> None:
-        self.currency = currency
-        self.made = Made() if shared is None else shared
-        self._items = self.made.items
-
-    def __call__(self, product: ProductInfo) -> Item:
-        key = (self.currency, product.slug)
-        item = self._items.get(key)
-        if item is None:
-            item = Item(
-                product.slug, product.name, Money.of(product.price, self.currency), product.step
-            )
-            self._items[key] = item
-        return item
-
-    def tiers(self, routine: RoutineInfo) -> tuple[Tier, ...]:
-        """The routine's discount tiers for pricing."""
-        tiers = self.made.tiers.get(routine.slug)
-        if tiers is None:
-            tiers = tuple(Tier(t.min_items, t.percent_off) for t in routine.tiers)
-            self.made.tiers[routine.slug] = tiers
-        return tiers
-
-    def kit_pricing(self, kit: KitInfo) -> tuple[Money, tuple[Part, ...], tuple[Part, ...]]:
-        """The kit's price, and its components and gifts as pricing Parts."""
-        key = (self.currency, kit.slug)
-        parts = self.made.kit_pricing.get(key)
-        if parts is None:
-            parts = (
-                Money.of(kit.price, self.currency),
-                tuple(Part(self(p.product), p.quantity) for p in kit.components),
-                tuple(Part(self(p.product), p.quantity) for p in kit.gifts),
-            )
-            self.made.kit_pricing[key] = parts
-        return parts
-
-    def selection(
-        self, routine: RoutineInfo, products: Mapping[str, ProductInfo], chosen: tuple[str, ...]
-    ) -> Selection:
-        """`selection_check` of a flat selection, checked once per catalog snapshot.
-
-        `products` must be the catalog `routine` comes from: the one `made` belongs to.
-        """
-        key = (routine.slug, chosen)
-        selections = self.made.selections
-        selection = selections.get(key)
-        if selection is None or selection.routine is not routine:
-            selection = selection_check(routine=routine, products=products, selections=chosen)
-            if len(selections) >= SELECTIONS_KEPT:
-                selections.clear()
-            selections[key] = selection
-        return selection
-
-
-@dataclass(frozen=True, slots=True)
-class _ShopPricing:
-    """The shop's pricing settings, read once: settings reads cost a microsecond each."""
-
-    currency: str
-    shipping: ShippingPolicy
-    no_shipping: ShippingPolicy
-
-
-_PRICING_SETTINGS = frozenset({"SHOP_CURRENCY", "SHOP_SHIPPING", "SHOP_FREE_SHIPPING_OVER"})
-
-
-@functools.cache
-def _shop_pricing() -> _ShopPricing:
-    code = str(settings.SHOP_CURRENCY)
-    free_over = settings.SHOP_FREE_SHIPPING_OVER
-    return _ShopPricing(
-        currency=code,
-        shipping=ShippingPolicy(
-            flat=Money.of(Decimal(str(settings.SHOP_SHIPPING)), code),
-            free_over=None if free_over is None else Money.of(Decimal(str(free_over)), code),
-        ),
-        no_shipping=ShippingPolicy(flat=Money.zero(code), free_over=None),
-    )
-
-
-@receiver(setting_changed)
-def _pricing_settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in _PRICING_SETTINGS:
-        _shop_pricing.cache_clear()
-
-
-def currency() -> str:
-    """The shop's currency (`SHOP_CURRENCY`)."""
-    return _shop_pricing().currency
-
-
-def shipping_policy(*, free: bool = False) -> ShippingPolicy:
-    """The shop's shipping from settings; `free=True` for figures that leave shipping out."""
-    pricing = _shop_pricing()
-    return pricing.no_shipping if free else pricing.shipping
-
-
-def kit_line(kit: KitInfo, *, quantity: int, id: str, make: ItemMaker) -> KitLine:
-    price, components, gifts = make.kit_pricing(kit)
-    return new_kit_line(id, kit.slug, kit.name, price, components, gifts, quantity)
-
-
-def routine_line(
-    routine: RoutineInfo,
-    products: Sequence[ProductInfo],
-    *,
-    quantity: int,
-    id: str,
-    make: ItemMaker,
-) -> RoutineLine:
-    selections = tuple([make(product) for product in products])
-    return new_routine_line(
-        id, routine.slug, routine.name, selections, make.tiers(routine), quantity
-    )
-
-
 def quote_lines_build(
-    *, items: Sequence[QuoteItem], catalog: QuoteCatalog, make: ItemMaker
+    *, items: Sequence[QuoteItem], catalog: QuoteCatalog
 ) -> tuple[tuple[Line, ...], dict[int, Selection]]:
     """Pricing lines for the items; raises InvalidItems for unknown, unsold or invalid ones."""
+    code = currency()
     errors: dict[str, list[str]] = {}
     lines: list[Line] = []
     selections: dict[int, Selection] = {}
@@ -430,7 +234,9 @@ def quote_lines_build(
             elif not product.active:
                 errors[f"items.{index}.product"] = [f"{product.name} is no longer sold."]
             else:
-                lines.append(new_product_line(line_id, make(product), item.quantity))
+                lines.append(
+                    product_line(product, quantity=item.quantity, id=line_id, currency=code)
+                )
         elif item.kind == "kit":
             kit = catalog.kits.get(item.slug)
             problem = f'No kit is called "{item.slug}".' if kit is None else kit_problem(kit)
@@ -438,7 +244,7 @@ def quote_lines_build(
                 errors[f"items.{index}.kit"] = [problem]
             else:
                 assert kit is not None
-                lines.append(kit_line(kit, quantity=item.quantity, id=line_id, make=make))
+                lines.append(kit_line(kit, quantity=item.quantity, id=line_id, currency=code))
         else:
             routine = catalog.routines.get(item.slug)
             if routine is None or not routine.active or not routine.slots:
@@ -448,14 +254,16 @@ def quote_lines_build(
                     else f"{routine.name} is not available."
                 ]
                 continue
-            selection = make.selection(routine, catalog.products, item.selections)
+            selection = selection_check(
+                routine=routine, products=catalog.products, selections=item.selections
+            )
             if not selection.valid:
                 errors[f"items.{index}.selections"] = [p.message for p in selection.problems]
                 continue
             selections[index] = selection
             lines.append(
                 routine_line(
-                    routine, selection.products, quantity=item.quantity, id=line_id, make=make
+                    routine, selection.products, quantity=item.quantity, id=line_id, currency=code
                 )
             )
     if errors:
@@ -467,43 +275,22 @@ def quote_lines_build(
 # -- the service -----------------------------------------------------------------------------
 
 
-def pricing_request(
-    *,
-    lines: Sequence[Line],
-    promos: Sequence[PromoRule | UnknownCode] = (),
-    now: datetime | None = None,
-    free_shipping: bool = False,
-) -> PricingRequest:
-    return PricingRequest(
-        currency=currency(),
-        lines=tuple(lines),
-        shipping=shipping_policy(free=free_shipping),
-        now=now or datetime.now(UTC),
-        promos=tuple(promos),
-    )
-
-
 def quote_prepare(
     *,
     items: Sequence[QuoteItem],
-    promo_codes: Sequence[str] = (),
-    email: str | None = None,
+    promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
-    promos: Sequence[PromoRule | UnknownCode] | None = None,
     cached: bool = False,
 ) -> PreparedQuote:
     """Load and check parsed items and build the pricing request; raises InvalidItems.
 
-    `promos`, when given, are the code rules already looked up (through the promotions app's
-    throttled lookup, or previewed in the admin simulator) and replace `promo_codes`.
-    `cached=True` takes the catalog from the snapshot (see `quote_catalog_load`).
+    `promos` are the code rules the caller looked up (`promotions.codes.selectors`, through its
+    throttled lookup for shoppers, or previewed in the admin simulator). `cached=True` takes the
+    catalog from the snapshot (see `quote_catalog_load`).
     """
     now = now or datetime.now(UTC)  # what timezone.now() gives with USE_TZ, which pricing needs
     catalog = quote_catalog_load(items=items, cached=cached)
-    make = ItemMaker(currency(), catalog.made)
-    lines, selections = quote_lines_build(items=items, catalog=catalog, make=make)
-    if promos is None:
-        promos = promo_rules_for(codes=promo_codes, email=email, now=now) if promo_codes else ()
+    lines, selections = quote_lines_build(items=items, catalog=catalog)
     return PreparedQuote(
         items=tuple(items),
         catalog=catalog,
@@ -515,17 +302,13 @@ def quote_prepare(
 def quote_build(
     *,
     items: Any,
-    promo_codes: Sequence[str] = (),
-    email: str | None = None,
+    promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
-    promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> Breakdown:
     """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item.
 
     A quote shows no stock, so it prices from the catalog snapshot.
     """
     parsed = quote_items_parse(items=items)
-    prepared = quote_prepare(
-        items=parsed, promo_codes=promo_codes, email=email, now=now, promos=promos, cached=True
-    )
+    prepared = quote_prepare(items=parsed, promos=promos, now=now, cached=True)
     return price(prepared.request)

@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from promotions.codes.models import PromoCode, Promotion, Redemption
+from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import PromoUnavailable, promo_codes_redeem, promo_codes_release
 from shop.pricing import Breakdown
 from shop.quoting import services as quoting
@@ -39,9 +40,8 @@ def order_no(number: int) -> Any:
 
 def priced(code: str | list[str], *, email: str | None = None, product: str = "serum") -> Breakdown:
     codes = [code] if isinstance(code, str) else code
-    return quoting.quote_build(
-        items=[{"product": product, "quantity": 1}], promo_codes=codes, email=email
-    )
+    rules = promo_rules_for(codes=codes, email=email, now=timezone.now())
+    return quoting.quote_build(items=[{"product": product, "quantity": 1}], promos=rules)
 
 
 def assert_counters_match_rows() -> None:

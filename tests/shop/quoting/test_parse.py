@@ -1,10 +1,5 @@
-"""The quote's item parser: the plain path takes well-formed items exactly as the full check does.
-
-`quote_items_parse` first tries `_plain_item` on every item, a short path for the items nearly
-every request sends, and falls back to `_parse_item` (which names what is wrong) as soon as one
-is not plain. These tests hold the short path to accepting only what the full check accepts and
-giving the same QuoteItem, and to taking every well-formed item, so it is really used.
-"""
+"""The quote's item parser, `quote_items_parse`: every well-formed item is taken as sent, and
+anything else is refused with every bad item named at once."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shop.pricing import MAX_QUANTITY
 from shop.quoting import services as quoting
 
 SETTINGS = settings(max_examples=400, deadline=None)
@@ -38,47 +34,47 @@ good_slugs = st.sampled_from(["wash", " wash ", "tone\n", "x" * 120]) | st.text(
 ).filter(str.strip)
 well_formed = st.one_of(
     st.fixed_dictionaries({"product": good_slugs}),
-    st.fixed_dictionaries({"kit": good_slugs, "quantity": st.integers(1, 99)}),
+    st.fixed_dictionaries({"kit": good_slugs, "quantity": st.integers(1, MAX_QUANTITY)}),
     st.fixed_dictionaries(
         {
             "routine": good_slugs,
             "selections": st.lists(st.text(min_size=1, max_size=120), min_size=1, max_size=50),
         },
-        optional={"quantity": st.integers(1, 99)},
+        optional={"quantity": st.integers(1, MAX_QUANTITY)},
     ),
 )
 
 
-@SETTINGS
-@given(st.integers(0, 199), raw_items)
-def test_the_plain_path_accepts_only_what_the_full_check_accepts(index: int, raw: Any) -> None:
-    plain = quoting._plain_item(index, raw)
-    errors: dict[str, list[str]] = {}
-    full = quoting._parse_item(index, raw, errors)
-    if plain is not None:
-        assert errors == {}
-        assert full == plain
+def expected(index: int, raw: dict[str, Any]) -> quoting.QuoteItem:
+    kind = next(kind for kind in quoting.KINDS if kind in raw)
+    return quoting.QuoteItem(
+        kind=kind,
+        slug=raw[kind].strip(),
+        quantity=raw.get("quantity", 1),
+        selections=tuple(raw.get("selections", ())),
+        id=str(index),
+    )
 
 
 @SETTINGS
-@given(st.integers(0, 199), well_formed)
-def test_the_plain_path_takes_every_well_formed_item(index: int, raw: dict[str, Any]) -> None:
-    errors: dict[str, list[str]] = {}
-    assert quoting._plain_item(index, raw) == quoting._parse_item(index, raw, errors)
-    assert errors == {}
+@given(st.lists(well_formed, min_size=1, max_size=6))
+def test_every_well_formed_item_is_taken_as_sent(items: list[dict[str, Any]]) -> None:
+    assert quoting.quote_items_parse(items=items) == [
+        expected(index, raw) for index, raw in enumerate(items)
+    ]
 
 
 @SETTINGS
 @given(st.lists(well_formed | raw_items, min_size=1, max_size=6))
-def test_parsing_a_list_gives_what_the_full_check_gives(items: list[Any]) -> None:
-    errors: dict[str, list[str]] = {}
-    full = [quoting._parse_item(index, raw, errors) for index, raw in enumerate(items)]
-    if errors:
-        with pytest.raises(quoting.InvalidItems) as raised:
-            quoting.quote_items_parse(items=items)
-        assert raised.value.errors == errors
+def test_a_list_is_taken_whole_or_refused_naming_only_its_items(items: list[Any]) -> None:
+    try:
+        parsed = quoting.quote_items_parse(items=items)
+    except quoting.InvalidItems as refused:
+        assert refused.errors
+        for key in refused.errors:
+            assert key.split(".")[0] == "items" and int(key.split(".")[1]) < len(items)
     else:
-        assert quoting.quote_items_parse(items=items) == full
+        assert parsed == [expected(index, raw) for index, raw in enumerate(items)]
 
 
 def test_a_well_formed_item_after_a_bad_one_is_still_checked() -> None:

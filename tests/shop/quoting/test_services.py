@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from kits.models import Kit, Routine
 from shop.catalog.models import Product
-from shop.pricing import Breakdown
+from shop.pricing import Breakdown, UnknownCode
 from shop.quoting import services as quoting
 from shop.quoting.snapshot import catalog_snapshot_forget
 from tests.factories import (
@@ -509,7 +509,7 @@ def test_quote_prepare_returns_the_loaded_data(demo: None) -> None:
             {"product": "serum-prep", "quantity": 3},
         ]
     )
-    prepared = quoting.quote_prepare(items=items, promo_codes=["x"])
+    prepared = quoting.quote_prepare(items=items, promos=[UnknownCode("X")])
     kit = prepared.catalog.kits["seven-piece-collection"]
     assert [p.product.slug for p in kit.components][:2] == [
         "citrus-facial-wash",
@@ -518,7 +518,7 @@ def test_quote_prepare_returns_the_loaded_data(demo: None) -> None:
     assert prepared.catalog.products["serum-prep"].stock == 150
     assert [p.slug for p in prepared.selections[1].products] == THREE
     assert len(prepared.request.lines) == 3
-    assert [type(p).__name__ for p in prepared.request.promos] == ["UnknownCode"]
+    assert prepared.request.promos == (UnknownCode("X"),)  # the caller's rules, as given
 
 
 def test_quote_build_uses_the_shop_settings(demo: None, settings: Any) -> None:

@@ -230,7 +230,7 @@ def test_a_narrowed_routine_slot_is_in_the_next_quote(demo: None, api_client: AP
 def test_a_routine_product_deactivated_or_moved_is_refused_next(
     demo: None, api_client: APIClient
 ) -> None:
-    # A checked selection is kept with the snapshot: a catalog change must check it again.
+    # The same selection, quoted again after each catalog change, is checked against it.
     items = [{"routine": ROUTINE, "selections": THREE}]
     ok(api_client, items)
     ok(api_client, items)
@@ -244,20 +244,6 @@ def test_a_routine_product_deactivated_or_moved_is_refused_next(
     assert data["errors"] == {"items.0.selections": ["Choose one toner."]}
     Product.objects.filter(slug="face-firming-toner").update(step=Step.objects.get(slug="tone"))
     ok(api_client, items)
-
-
-def test_the_checked_selections_kept_stay_within_their_limit(
-    demo: None, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(quoting, "SELECTIONS_KEPT", 2)
-    extras = ["foundation-primer", "no-foundation-foundation", "finishing-powder"]
-    for extra in extras:
-        ok(api_client, [{"routine": ROUTINE, "selections": [*THREE, extra]}])
-    snapshot = catalog_snapshot()
-    assert snapshot is not None
-    assert 0 < len(snapshot.made.selections) <= 2
-    invalid(api_client, [{"routine": ROUTINE, "selections": THREE[1:]}])
-    assert 0 < len(snapshot.made.selections) <= 2
 
 
 def test_a_deactivated_routine_is_refused_next(demo: None, api_client: APIClient) -> None:
