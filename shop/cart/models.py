@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from shop.pricing import MAX_QUANTITY
+
 
 class Cart(models.Model):
     class Status(models.TextChoices):
@@ -57,7 +59,7 @@ class CartItem(models.Model):
     ref = models.CharField(max_length=120)
     selections = models.JSONField(default=list, blank=True)
     quantity = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(99)]
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
     )
     name = models.CharField(max_length=200, help_text="As shown when added (for flagged lines).")
     seen_price_amount = models.DecimalField(
@@ -72,7 +74,8 @@ class CartItem(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(quantity__gte=1) & Q(quantity__lte=99), name="cart_item_quantity_1_99"
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY),
+                name="cart_item_quantity_1_99",
             ),
             models.CheckConstraint(condition=~Q(ref=""), name="cart_item_ref_not_empty"),
         ]
