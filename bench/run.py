@@ -111,9 +111,6 @@ def main(argv: list[str]) -> int:
                     flush=True,
                 )
     finally:
-        from shop.catalog.listener import catalog_listeners_stop
-
-        catalog_listeners_stop()  # its connection would keep the database from being dropped
         teardown_databases(old_config, verbosity=0)
 
     meta = {

@@ -230,10 +230,7 @@ SHOP_FREE_SHIPPING_OVER = Decimal(os.environ.get("SHOP_FREE_SHIPPING_OVER", "50.
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000")
 # Payment methods checkout accepts (shop/payments.py); `test` takes the tokens tok_ok/tok_decline.
 SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test")
-# Quotes skip the catalog token query while a LISTEN connection hears no catalog commit
-# (PostgreSQL; see shop.catalog_listener). Off: every quote reads the token.
-SHOP_CATALOG_LISTEN = env_bool("SHOP_CATALOG_LISTEN", True)
-# A catalog with more products is not kept in memory for quotes (shop.catalog_snapshot).
+# A catalog with more products is not kept in memory for quotes (shop.quoting.snapshot).
 SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS = int(
     os.environ.get("SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS", "20000")
 )

@@ -1,9 +1,9 @@
 """The catalog version: a token the database changes on every write to what quotes price from.
 
-Quotes read products, steps, kits and routines (`shop.quoting.QuoteCatalog`). Rather than
-load them on every quote, `shop.catalog_snapshot` keeps them in memory, stamped with the token
-it read before loading; a quote reads only the token (one tiny query) and reloads when it has
-changed. So the snapshot is exactly as current as loading would be, in every process.
+Quotes read products, steps, kits and routines. Rather than load them on every quote,
+`shop.quoting.snapshot` keeps them in memory, stamped with the token it read before loading; a
+quote reads only the token (one tiny query) and reloads when it has changed. So the snapshot is
+exactly as current as loading would be, in every process.
 
 The token is written by database triggers, not by Django signals, so that nothing can change
 the catalog without changing it: `QuerySet.update()`, bulk operations, admin actions, fixtures,
@@ -16,12 +16,18 @@ Products are watched for the columns quotes read, not `stock`: checkout's stock 
 (`UPDATE ... SET stock = stock - n`) leave the token alone, so selling does not throw the
 snapshot away. Whatever reads the snapshot must therefore not decide on stock.
 
-PostgreSQL: one statement-level BEFORE trigger per table, which also covers TRUNCATE and sends
-a notification on `CHANNEL`, delivered when the transaction commits. The token row is locked
-from a transaction's first catalog write to its commit, so catalog writers take turns (they are
-rare: merchandisers in the admin); readers never wait. Taking it first, before the rows, keeps
-two catalog writers from locking each other in opposite orders. SQLite: one row trigger per
-table and event (SQLite has neither statement triggers nor TRUNCATE; it has one writer anyway).
+PostgreSQL: one statement-level BEFORE trigger per table, which also covers TRUNCATE. The token
+row is locked from a transaction's first catalog write to its commit, so catalog writers take
+turns (they are rare: merchandisers in the admin); readers never wait. Taking it first, before
+the rows, keeps two catalog writers from locking each other in opposite orders. SQLite: one row
+trigger per table and event (SQLite has neither statement triggers nor TRUNCATE; it has one
+writer anyway).
+
+The PostgreSQL trigger function also sends a notification on `CHANNEL`: a listener thread once
+skipped the token query with it. Nothing listens any more (the query costs about 0.1 ms, see
+docs/BENCHMARKS.md, "Simplification"). The function is left as the migrations installed it:
+catalog writes are rare and an unheard notification is cheap, and changing the function would
+take a migration of its own for no gain.
 
 A missing token row (a flushed test database) means "unknown": quotes then load every time.
 """
@@ -35,7 +41,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "shop_catalogversion"
 FUNCTION = "shop_catalog_version_touch"
-# PostgreSQL: notified when a catalog write commits (shop.catalog_listener)
+# PostgreSQL: notified when a catalog write commits; nothing listens any more (see above)
 CHANNEL = "shop_catalog"
 
 # Names below are this module's constants: nothing from outside reaches the SQL.
