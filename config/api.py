@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, pagination, permissions, renderers
+from rest_framework import exceptions, pagination, permissions
 from rest_framework.response import Response
 
 from config.errors import DomainError
@@ -20,54 +17,6 @@ from config.errors import DomainError
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_LINE_SEPARATORS = ("\u2028".encode(), "\u2029".encode())
-# Starts with a literal, so the search skips ahead fast; the digit before is checked per match.
-_NEGATIVE_EXPONENT = re.compile(rb"e-[0-9]")
-
-
-def _float_exponent(content: bytes) -> bool:
-    """Whether `content` may hold a float with a negative exponent: Python writes 1.5e-07
-    where orjson writes 1.5e-7 (the same number)."""
-    for match in _NEGATIVE_EXPONENT.finditer(content):
-        if content[match.start() - 1 : match.start()].isdigit():
-            return True
-    return False
-
-
-class JSONRenderer(renderers.JSONRenderer):
-    """DRF's JSON renderer, with orjson writing the bytes where they come out the same.
-
-    orjson is several times faster on a quote's breakdown. It takes the plain JSON types only:
-    dates, Decimals, dataclasses, lazy strings and the like raise, and DRF's encoder renders
-    them as it always did; so do indented (browsable) responses, any output holding
-    U+2028/U+2029 (which DRF escapes) and any holding what may be a float's negative
-    exponent ("5e-7": Python writes it "5e-07"). The one difference left: a NaN or infinite
-    float, which DRF refuses with an error, comes out as null. (drf-orjson-renderer was
-    considered: it serialises dates and Decimals its own way, which would change what the API
-    sends.)
-    """
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
-        if data is not None and not indent:
-            try:
-                content = orjson.dumps(data, option=_ORJSON_OPTIONS)
-            except TypeError:
-                pass
-            else:
-                if not _float_exponent(content) and not any(
-                    separator in content for separator in _LINE_SEPARATORS
-                ):
-                    return content
-        return super().render(data, accepted_media_type, renderer_context)
-
 
 # DRF's default codes, renamed where ours are clearer; anything else keeps DRF's code.
 _CODE_NAMES = {
