@@ -119,7 +119,7 @@ def _race(concurrency: int, attempts: int) -> dict[str, Any]:
 def run() -> list[dict[str, Any]]:
     from django.db import connection
 
-    from promotions.codes import services
+    from promotions.codes import generation
     from promotions.codes.models import PromoCode, Promotion
     from promotions.codes.selectors import promo_rules_for
 
@@ -137,8 +137,8 @@ def run() -> list[dict[str, Any]]:
 
     promotion = Promotion.objects.create(name="Bench generation", kind="amount", value=10)
     started = time.perf_counter()
-    batch = services.code_batch_create(promotion=promotion, count=GENERATE)
-    services.code_batch_run(batch_id=batch.pk)
+    batch = generation.code_batch_create(promotion=promotion, count=GENERATE)
+    generation.code_batch_run(batch_id=batch.pk)
     elapsed = time.perf_counter() - started
     made = PromoCode.objects.filter(batch=batch).count()
     rows.append(

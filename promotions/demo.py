@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kits.models import Kit
-from promotions.codes import services
+from promotions.codes import generation, services
 from promotions.codes.models import PromoCode, Promotion
 from promotions.giveaways import services as giveaways
 from promotions.giveaways import spam
@@ -201,10 +201,10 @@ def _load_promos() -> dict[str, int]:
         created["promotions"] += 1
     missing = WELCOME_CODES - welcome.codes.count()
     if missing > 0:
-        batch = services.code_batch_create(
+        batch = generation.code_batch_create(
             promotion=welcome, count=missing, prefix="WELCOME-", length=10, max_uses=1
         )
-        services.code_batch_run(batch_id=batch.pk)
+        generation.code_batch_run(batch_id=batch.pk)
         created["promo codes"] += missing
     if not Promotion.objects.filter(name=CONSOLATION_NAME).exists():
         services.promotion_create(

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination
-from promotions.codes import figures, guard, services, tasks
+from promotions.codes import figures, generation, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 
 # -- the throttled lookup ----------------------------------------------------------------------
@@ -283,7 +283,7 @@ class PromotionCodesApi(APIView):
         prefix = data.get("prefix", "")
         length = data.get("length", 10)
         max_uses = data.get("max_uses", 1)
-        errors = services.promo_codes_generate_check(count=count, prefix=prefix, length=length)
+        errors = generation.promo_codes_generate_check(count=count, prefix=prefix, length=length)
         if max_uses is not None and (
             not isinstance(max_uses, int) or isinstance(max_uses, bool) or max_uses < 1
         ):
@@ -300,7 +300,7 @@ class PromotionCodesApi(APIView):
                 errors={k: [v] for k, v in errors.items()},
             )
         assert isinstance(count, int) and isinstance(length, int)  # checked above
-        batch = services.code_batch_create(
+        batch = generation.code_batch_create(
             promotion=promotion,
             count=count,
             prefix=prefix,
@@ -309,7 +309,7 @@ class PromotionCodesApi(APIView):
             user=request.user,
         )
         if count <= settings.PROMO_CODES_SYNC_MAX:
-            done = services.code_batch_run(batch_id=batch.pk)
+            done = generation.code_batch_run(batch_id=batch.pk)
             assert done is not None
             codes = list(done.codes.order_by("pk").values_list("code", flat=True))
             return Response({**batch_data(done), "codes": codes}, status=status.HTTP_201_CREATED)

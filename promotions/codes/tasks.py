@@ -9,7 +9,7 @@ from typing import Any
 
 from celery import shared_task
 
-from promotions.codes import services
+from promotions.codes import generation
 
 
 @shared_task(  # type: ignore[untyped-decorator]
@@ -19,9 +19,9 @@ def code_batch_generate(batch_id: int) -> dict[str, Any]:
     """Generate a code batch's missing codes, reporting progress on its row; a repeat (or a
     second worker) only makes what is still missing. A failure is recorded on the batch."""
     try:
-        batch = services.code_batch_run(batch_id=batch_id)
+        batch = generation.code_batch_run(batch_id=batch_id)
     except Exception as error:
-        services.code_batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
+        generation.code_batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
         raise
     if batch is None:
         return {"batch": batch_id, "status": "missing"}

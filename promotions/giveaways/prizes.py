@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from promotions.codes.services import consolation_code_issue
+from promotions.codes.generation import consolation_code_issue
 from promotions.giveaways import emails
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.giveaways.services import ClaimClosed, NotEligible, eligibility_errors

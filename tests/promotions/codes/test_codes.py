@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from promotions.codes import services, tasks
+from promotions.codes import generation, tasks
 from promotions.codes.models import CODE_ALPHABET, CodeBatch, PromoCode
 from promotions.giveaways.models import Entry
 from tests.factories import (
@@ -33,7 +33,7 @@ def test_the_alphabet_has_no_look_alikes() -> None:
 
 def test_generated_codes_are_unique_private_and_single_use_by_default() -> None:
     promotion = PromotionFactory()
-    codes = services.promo_codes_generate(
+    codes = generation.promo_codes_generate(
         promotion=promotion, count=300, prefix="spring-", length=8
     )
     assert len(codes) == len(set(codes)) == 300
@@ -49,8 +49,8 @@ def test_codes_taken_already_are_drawn_again(monkeypatch: pytest.MonkeyPatch) ->
     promotion = PromotionFactory()
     PromoCodeFactory(code="AAAAAAAA", promotion=promotion)
     draws = itertools.chain(["AAAAAAAA", "AAAAAAAA", "BBBBBBBB"], itertools.repeat("CCCCCCCC"))
-    monkeypatch.setattr(services, "_random_code", lambda prefix, length: prefix + next(draws))
-    codes = services.promo_codes_generate(promotion=promotion, count=2, length=8)
+    monkeypatch.setattr(generation, "_random_code", lambda prefix, length: prefix + next(draws))
+    codes = generation.promo_codes_generate(promotion=promotion, count=2, length=8)
     assert sorted(codes) == ["BBBBBBBB", "CCCCCCCC"]
 
 
@@ -62,16 +62,16 @@ def test_a_collision_with_a_concurrent_insert_is_drawn_again(
     promotion = PromotionFactory()
     PromoCodeFactory(code="RACE1234", promotion=promotion)
     draws = iter(["RACE1234", "FRESH234"])
-    monkeypatch.setattr(services, "_random_code", lambda prefix, length: next(draws))
+    monkeypatch.setattr(generation, "_random_code", lambda prefix, length: next(draws))
     checks = {"n": 0}
-    real_taken = services._taken
+    real_taken = generation._taken
 
     def taken(codes: set[str]) -> set[str]:
         checks["n"] += 1
         return set() if checks["n"] == 1 else real_taken(codes)  # the first check is stale
 
-    monkeypatch.setattr(services, "_taken", taken)
-    assert services.promo_codes_generate(promotion=promotion, count=1, length=8) == ["FRESH234"]
+    monkeypatch.setattr(generation, "_taken", taken)
+    assert generation.promo_codes_generate(promotion=promotion, count=1, length=8) == ["FRESH234"]
     assert checks["n"] == 2
     assert PromoCode.objects.filter(promotion=promotion).count() == 2
 
@@ -94,7 +94,7 @@ def test_a_collision_with_a_concurrent_insert_is_drawn_again(
 def test_bad_generation_requests_write_nothing(kwargs: dict[str, Any], field: str) -> None:
     promotion = PromotionFactory()
     with pytest.raises(ValidationError) as raised:
-        services.promo_codes_generate(promotion=promotion, **kwargs)
+        generation.promo_codes_generate(promotion=promotion, **kwargs)
     assert field in raised.value.message_dict
     assert not PromoCode.objects.exists()
 
@@ -102,7 +102,7 @@ def test_bad_generation_requests_write_nothing(kwargs: dict[str, Any], field: st
 def test_ten_thousand_codes_take_seconds() -> None:
     promotion = PromotionFactory()
     started = time.perf_counter()
-    batch = services.code_batch_create(promotion=promotion, count=10_000)
+    batch = generation.code_batch_create(promotion=promotion, count=10_000)
     tasks.code_batch_generate(batch.pk)
     elapsed = time.perf_counter() - started
     batch.refresh_from_db()
@@ -112,16 +112,16 @@ def test_ten_thousand_codes_take_seconds() -> None:
 
 
 def test_a_batch_reports_progress_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    batch = services.code_batch_create(promotion=PromotionFactory(), count=4500)
+    batch = generation.code_batch_create(promotion=PromotionFactory(), count=4500)
     seen: list[int] = []
-    real = services.promo_codes_generate
+    real = generation.promo_codes_generate
 
     def spy(**kwargs: Any) -> list[str]:
         seen.append(CodeBatch.objects.get(pk=batch.pk).generated)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "promo_codes_generate", spy)
-    services.code_batch_run(batch_id=batch.pk)
+    monkeypatch.setattr(generation, "promo_codes_generate", spy)
+    generation.code_batch_run(batch_id=batch.pk)
     assert seen == [0, 2000, 4000]
     batch.refresh_from_db()
     assert (batch.status, batch.generated, batch.percent) == ("done", 4500, 100)
@@ -129,15 +129,15 @@ def test_a_batch_reports_progress_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch
 
 
 def test_running_a_batch_again_makes_nothing_more() -> None:
-    batch = services.code_batch_create(promotion=PromotionFactory(), count=700)
+    batch = generation.code_batch_create(promotion=PromotionFactory(), count=700)
     tasks.code_batch_generate(batch.pk)
     tasks.code_batch_generate(batch.pk)
     assert PromoCode.objects.filter(batch=batch).count() == 700
 
 
 def test_a_batch_interrupted_midway_finishes_what_is_missing() -> None:
-    batch = services.code_batch_create(promotion=PromotionFactory(), count=900)
-    services.promo_codes_generate(promotion=batch.promotion, count=350, batch=batch)
+    batch = generation.code_batch_create(promotion=PromotionFactory(), count=900)
+    generation.promo_codes_generate(promotion=batch.promotion, count=350, batch=batch)
     CodeBatch.objects.filter(pk=batch.pk).update(status="running", generated=350)
     tasks.code_batch_generate(batch.pk)
     batch.refresh_from_db()
@@ -146,12 +146,12 @@ def test_a_batch_interrupted_midway_finishes_what_is_missing() -> None:
 
 
 def test_a_failing_batch_records_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    batch = services.code_batch_create(promotion=PromotionFactory(), count=10)
+    batch = generation.code_batch_create(promotion=PromotionFactory(), count=10)
 
     def broken(**kwargs: Any) -> list[str]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "promo_codes_generate", broken)
+    monkeypatch.setattr(generation, "promo_codes_generate", broken)
     with pytest.raises(RuntimeError):
         tasks.code_batch_generate(batch.pk)
     batch.refresh_from_db()
@@ -165,14 +165,14 @@ def test_a_deleted_batch_is_nothing_to_do() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_one_batch_make_exactly_its_count() -> None:
-    batch = services.code_batch_create(promotion=PromotionFactory(), count=5000)
+    batch = generation.code_batch_create(promotion=PromotionFactory(), count=5000)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
             barrier.wait(timeout=30)
-            services.code_batch_run(batch_id=batch.pk)
+            generation.code_batch_run(batch_id=batch.pk)
         except BaseException as error:
             errors.append(error)
         finally:
@@ -193,7 +193,7 @@ def test_two_workers_on_one_batch_make_exactly_its_count() -> None:
 
 
 def consolation_code(entry: Entry) -> str | None:
-    return services.consolation_code_issue(
+    return generation.consolation_code_issue(
         promotion_id=entry.giveaway.consolation_promotion_id, issued_to=entry.ref
     )
 

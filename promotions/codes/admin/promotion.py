@@ -1,14 +1,12 @@
-"""Admin for promo codes: promotions with their codes, uses, remaining uses and money given
-away; bulk generation with a progress page; CSV export; redemptions; and the simulator."""
+"""Admin for promotions: their figures, named codes, and the pages to generate a batch of codes
+(with its progress), export codes as CSV and simulate a code on a sample cart."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
@@ -25,155 +23,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from config.admin import ReadOnlyAdminMixin
-from kits.models import Kit, Routine
-from promotions.codes import figures, services, tasks
-from promotions.codes.api import csv_response
-from promotions.codes.models import (
-    BATCH_MAX,
-    GENERATED_LENGTH_MAX,
-    GENERATED_LENGTH_MIN,
-    GENERATED_PREFIX_MAX,
-    CodeBatch,
-    PromoCode,
-    Promotion,
-    Redemption,
+from promotions.codes import figures, generation, tasks
+from promotions.codes.admin.forms import (
+    KIT_ROWS,
+    PRODUCT_ROWS,
+    GenerateCodesForm,
+    PromoCodeForm,
+    SimulatorForm,
 )
-from promotions.codes.selectors import promo_code_normalise
+from promotions.codes.api import csv_response
+from promotions.codes.models import CodeBatch, PromoCode, Promotion
 from promotions.codes.simulator import promo_simulate
-from shop.catalog.models import Product
-
-# -- forms ---------------------------------------------------------------------------------------
-
-
-class PromoCodeForm(forms.ModelForm[PromoCode]):
-    """Codes are typed in any case and stored normalised; look-alikes and odd characters are
-    refused with a message next to the field."""
-
-    class Meta:
-        model = PromoCode
-        fields = ["code", "promotion", "max_uses", "public"]
-
-    def clean_code(self) -> str:
-        code = promo_code_normalise(self.cleaned_data.get("code") or "")
-        problem = services.promo_code_problem(code)
-        if problem:
-            raise ValidationError(problem)
-        return code
-
-
-class GenerateCodesForm(forms.Form):
-    count = forms.IntegerField(
-        min_value=1, max_value=BATCH_MAX, initial=100, help_text=f"Up to {BATCH_MAX:,}."
-    )
-    code_prefix = forms.CharField(
-        label="Prefix",
-        required=False,
-        max_length=GENERATED_PREFIX_MAX,
-        help_text="Optional, e.g. SPRING-. Capitals, digits, '-' and '_'.",
-    )
-    length = forms.IntegerField(
-        min_value=GENERATED_LENGTH_MIN,
-        max_value=GENERATED_LENGTH_MAX,
-        initial=10,
-        help_text="Random characters after the prefix, without look-alikes (0/O, 1/I/L). "
-        "10 characters: about 50 bits, guessing is hopeless.",
-    )
-    max_uses = forms.IntegerField(
-        min_value=1,
-        required=False,
-        initial=1,
-        help_text="Uses per code: 1 for single-use codes. Empty: only the promotion's limits.",
-    )
-
-    def clean_code_prefix(self) -> str:
-        prefix = promo_code_normalise(self.cleaned_data.get("code_prefix") or "")
-        errors = services.promo_codes_generate_check(count=1, prefix=prefix, length=10)
-        if "prefix" in errors:
-            raise ValidationError(errors["prefix"])
-        return prefix
-
-
-PRODUCT_ROWS = 4
-KIT_ROWS = 2
-
-
-class SimulatorForm(forms.Form):
-    """A sample cart: a few product and kit lines and one routine, then a code."""
-
-    code = forms.CharField(required=False, max_length=64, help_text="As a shopper would type it.")
-    email = forms.EmailField(
-        required=False, help_text="Optional: counts this customer's earlier uses."
-    )
-    at = forms.DateTimeField(
-        required=False,
-        label="Price as of",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Empty: now. Pick the launch date to preview a scheduled promotion.",
-    )
-    treat_as_active = forms.BooleanField(
-        required=False,
-        label="Preview as if active",
-        help_text="Price an inactive promotion as if it were switched on.",
-    )
-    routine = forms.ModelChoiceField(Routine.objects.filter(active=True), required=False)
-    routine_products = forms.ModelMultipleChoiceField(
-        Product.objects.filter(active=True),
-        required=False,
-        label="Routine selections",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-    routine_quantity = forms.IntegerField(min_value=1, max_value=99, initial=1, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        products = Product.objects.filter(active=True).select_related("step")
-        kits = Kit.objects.filter(active=True)
-        for n in range(1, PRODUCT_ROWS + 1):
-            self.fields[f"product_{n}"] = forms.ModelChoiceField(
-                products, required=False, label=f"Product {n}"
-            )
-            self.fields[f"product_{n}_quantity"] = forms.IntegerField(
-                min_value=1, max_value=99, initial=1, required=False, label="Quantity"
-            )
-        for n in range(1, KIT_ROWS + 1):
-            self.fields[f"kit_{n}"] = forms.ModelChoiceField(kits, required=False, label=f"Kit {n}")
-            self.fields[f"kit_{n}_quantity"] = forms.IntegerField(
-                min_value=1, max_value=99, initial=1, required=False, label="Quantity"
-            )
-
-    def items(self) -> list[dict[str, Any]]:
-        data = self.cleaned_data
-        items: list[dict[str, Any]] = []
-        for n in range(1, PRODUCT_ROWS + 1):
-            if data.get(f"product_{n}"):
-                items.append(
-                    {
-                        "product": data[f"product_{n}"].slug,
-                        "quantity": data.get(f"product_{n}_quantity") or 1,
-                    }
-                )
-        for n in range(1, KIT_ROWS + 1):
-            if data.get(f"kit_{n}"):
-                items.append(
-                    {"kit": data[f"kit_{n}"].slug, "quantity": data.get(f"kit_{n}_quantity") or 1}
-                )
-        if data.get("routine"):
-            items.append(
-                {
-                    "routine": data["routine"].slug,
-                    "selections": [p.slug for p in data.get("routine_products") or []],
-                    "quantity": data.get("routine_quantity") or 1,
-                }
-            )
-        return items
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not self.errors and not self.items():
-            raise ValidationError("Add at least one product, kit or routine to the sample cart.")
-        return data
-
 
 # -- inlines -------------------------------------------------------------------------------------
 
@@ -191,19 +51,6 @@ class NamedCodeInline(admin.TabularInline[PromoCode, Promotion]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PromoCode]:
         return super().get_queryset(request).filter(batch__isnull=True, issued_to="")
-
-
-class RedemptionInline(admin.TabularInline[Redemption, PromoCode]):
-    model = Redemption
-    fk_name = "code"
-    fields = ["order", "customer_email", "discount_amount", "created_at", "released_at"]
-    readonly_fields = ["order", "customer_email", "discount_amount", "created_at", "released_at"]
-    extra = 0
-    can_delete = False
-    max_num = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # -- promotions ----------------------------------------------------------------------------------
@@ -376,7 +223,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             with transaction.atomic():
-                batch = services.code_batch_create(
+                batch = generation.code_batch_create(
                     promotion=promotion,
                     count=data["count"],
                     prefix=data["code_prefix"],
@@ -478,95 +325,3 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
             ],
         }
         return TemplateResponse(request, "promotions/admin/simulate.html", context)
-
-
-# -- codes, batches, redemptions -----------------------------------------------------------------
-
-
-@admin.register(PromoCode)
-class PromoCodeAdmin(admin.ModelAdmin[PromoCode]):
-    form = PromoCodeForm
-    list_display = [
-        "code",
-        "promotion",
-        "public",
-        "max_uses",
-        "uses",
-        "remaining_display",
-        "batch",
-        "created_at",
-    ]
-    list_filter = ["public", "promotion__kind", "batch"]
-    list_select_related = ["promotion", "batch"]
-    search_fields = ["code", "promotion__name"]
-    search_help_text = "Search by code (any case) or promotion name."
-    raw_id_fields = ["promotion"]
-    readonly_fields = ["uses", "batch", "issued_to", "created_at"]
-    inlines = [RedemptionInline]
-    actions = ["export_codes"]
-    list_per_page = 100
-    show_full_result_count = False
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[PromoCode], search_term: str
-    ) -> tuple[QuerySet[PromoCode], bool]:
-        return super().get_search_results(request, queryset, promo_code_normalise(search_term))
-
-    def get_readonly_fields(self, request: HttpRequest, obj: PromoCode | None = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.uses:
-            fields.append("code")  # a code that has been used keeps its name in the records
-        return fields
-
-    @admin.display(description="Remaining")
-    def remaining_display(self, code: PromoCode) -> str:
-        remaining = code.remaining
-        return "-" if remaining is None else str(remaining)
-
-    @admin.action(description="Export the selected codes as CSV")
-    def export_codes(self, request: HttpRequest, queryset: QuerySet[PromoCode]) -> HttpResponseBase:
-        ids = list(queryset.values_list("pk", flat=True))
-        return csv_response(figures.promo_code_export_rows(codes=ids), "promo-codes.csv")
-
-
-@admin.register(CodeBatch)
-class CodeBatchAdmin(admin.ModelAdmin[CodeBatch]):
-    list_display = ["created_at", "promotion", "count", "generated", "status", "progress_link"]
-    list_filter = ["status"]
-    list_select_related = ["promotion"]
-    readonly_fields = [f.name for f in CodeBatch._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="")
-    def progress_link(self, batch: CodeBatch) -> SafeString:
-        return format_html(
-            '<a href="{}">progress and export</a>',
-            reverse("admin:promotions_promotion_batch", args=[batch.pk]),
-        )
-
-
-@admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Redemption]):
-    """Read-only: counters must always equal these rows, so only checkout and cancellation
-    write them."""
-
-    list_display = [
-        "created_at",
-        "code",
-        "promotion",
-        "order",
-        "customer_email",
-        "discount_amount",
-        "shipping_amount",
-        "gift_value",
-        "released_at",
-    ]
-    list_filter = ["promotion", ("released_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["code", "promotion", "order"]
-    search_fields = ["code__code", "customer_email", "=order__number"]
-    date_hierarchy = "created_at"
