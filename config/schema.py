@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework.permissions import SAFE_METHODS
+
+from config.api import IsStaffOrReadOnly
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -64,10 +67,6 @@ class AutoSchema(SpectacularAutoSchema):
     """Marks reads of IsStaffOrReadOnly endpoints as open to anonymous clients."""
 
     def get_auth(self) -> list[dict[str, Any]]:
-        from rest_framework.permissions import SAFE_METHODS
-
-        from config.api import IsStaffOrReadOnly
-
         auths: list[dict[str, Any]] = super().get_auth()
         public_read = any(isinstance(p, IsStaffOrReadOnly) for p in self.view.get_permissions())
         if public_read and self.method in SAFE_METHODS and {} not in auths:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from config.api import is_api_request, problem_response
+from config.celery import app
 
 
 def _check(fn: Any) -> dict[str, Any]:
@@ -42,8 +43,6 @@ def _cache() -> dict[str, Any]:
 
 
 def _broker() -> dict[str, Any]:
-    from config.celery import app
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "in-process"}
     with app.connection_for_write() as conn:
@@ -52,8 +51,6 @@ def _broker() -> dict[str, Any]:
 
 
 def _workers() -> dict[str, Any]:
-    from config.celery import app
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"mode": "in-process", "count": 0}
     replies = app.control.inspect(timeout=1.0).ping() or {}
