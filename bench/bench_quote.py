@@ -6,9 +6,11 @@ the demo code PORES15, which adds the promo lookup and the guessing throttle's c
 code: an unknown one counts as a guess, and the throttle answers 429 after 100 of them.)
 The floor gets a JSON body of the same size, so parsing costs the same on both sides, and the
 two are timed call by call in turn (`measure_against`), so load on a shared machine hits both.
-The issue's target: a 7-line cart within 1.5x of the floor. The same body posted again and
-again finds what the pricing service and the snapshot remember of it, so the 7-line mixed cart
-is also timed as if seen for the first time.
+
+The 7-line mixed cart is the one the issue's target is about: at least 30x faster than
+django-oscar pricing the same cart (`OSCAR`), in at most `MAX_QUERIES` queries (asserted here).
+It is also timed against the same quote with the catalog loaded per quote instead of taken from
+the catalog snapshot (`/bench/quote-loaded/`): what the snapshot is worth, in the same run.
 """
 
 from __future__ import annotations
@@ -18,15 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
 from django.db.models import F
 from django.test import Client, override_settings
 
 from bench.timing import count_queries, measure_against, record, summary
-from shop.catalog.listener import catalog_listener
 from shop.catalog.models import Product
-from shop.pricing import price_forget
-from shop.quoting.snapshot import catalog_snapshot
 
 ROUTINE = {
     "routine": "three-steps-to-refined-pores",
@@ -34,6 +32,11 @@ ROUTINE = {
 }
 KIT = {"kit": "seven-piece-collection"}
 CODE = "PORES15"
+# The peer: django-oscar pricing the same 7-line cart on this machine, measured side by side
+# with the quote by an earlier session; issue 13 ("What proves it") records the figures.
+OSCAR = {"median_us": 64_800, "queries": 134, "source": "issue 13, What proves it"}
+TARGET_TIMES_FASTER = 30
+MAX_QUERIES = 3  # the 7-line mixed cart without a code: the catalog token, nothing else
 PRODUCTS = [
     "citrus-facial-wash",
     "pore-refining-acne-cleanser",
@@ -101,28 +104,52 @@ def run() -> list[dict[str, Any]]:
                         f"api.quote {lines} lines ({shape})", quote, floor=floor, queries=queries
                     )
                 )
+        rows.extend(_target_rows(post))
         body = json.dumps({"items": mixed_cart(7)})
-        rows.extend(_first_sight(post, body))
         rows.append(_after_a_catalog_write(lambda: post("/api/quote/", body)))
-    rows.extend(_notification_delay())
     return rows
 
 
-def _first_sight(post: Callable[[str, str], Any], body: str) -> list[dict[str, Any]]:
-    """The same cart as if never seen: price() remembers no share, adjustment or check of it
-    and the snapshot no checked routine selection (the catalog snapshot itself stays)."""
-    snapshot = catalog_snapshot()
-    assert snapshot is not None
-    selections = snapshot.made.selections
-
-    def first_sight() -> Any:
-        price_forget()
-        selections.clear()
-        return post("/api/quote/", body)
-
-    floor, quote = measure_against(lambda: post("/bench/floor/", body), first_sight)
-    floor = record("floor POST 7 lines (mixed body), first-sight run", floor)
-    return [floor, record("api.quote 7 lines (mixed), seen for the first time", quote, floor=floor)]
+def _target_rows(post: Callable[[str, str], Any]) -> list[dict[str, Any]]:
+    """The 7-line mixed cart against django-oscar, against its own quote with the catalog
+    loaded per quote, and its query counts (asserted without a code, stated with one)."""
+    body = json.dumps({"items": mixed_cart(7)})
+    queries = count_queries(lambda: post("/api/quote/", body))
+    assert queries <= MAX_QUERIES, f"the 7-line quote ran {queries} queries (at most {MAX_QUERIES})"
+    coded = json.dumps({"items": mixed_cart(7), "promo_code": CODE})
+    code_queries = count_queries(lambda: post("/api/quote/", coded))
+    loaded_queries = count_queries(lambda: post("/bench/quote-loaded/", body))
+    loaded, quote = measure_against(
+        lambda: post("/bench/quote-loaded/", body), lambda: post("/api/quote/", body)
+    )
+    loaded_row = record(
+        "api.quote 7 lines (mixed), catalog loaded per quote (no snapshot)",
+        loaded,
+        queries=loaded_queries,
+    )
+    times_faster = round(OSCAR["median_us"] / quote["median_us"], 1)
+    target_row = record(
+        "api.quote 7 lines (mixed) against django-oscar",
+        quote,
+        queries=queries,
+        queries_with_code=code_queries,
+        oscar_median_us=OSCAR["median_us"],
+        oscar_queries=OSCAR["queries"],
+        oscar_source=OSCAR["source"],
+        times_faster_than_oscar=times_faster,
+        target=f"at least {TARGET_TIMES_FASTER}x (median at most "
+        f"{OSCAR['median_us'] / TARGET_TIMES_FASTER / 1000:.2f} ms), at most {MAX_QUERIES} queries",
+        target_met=times_faster >= TARGET_TIMES_FASTER,
+        snapshot_saves_us=round(loaded["median_us"] - quote["median_us"], 1),
+    )
+    print(
+        f"   the 7-line quote: {times_faster}x faster than django-oscar "
+        f"({'met' if times_faster >= TARGET_TIMES_FASTER else 'NOT MET'}: at least "
+        f"{TARGET_TIMES_FASTER}x), {queries} queries ({code_queries} with {CODE}; Oscar "
+        f"{OSCAR['queries']})",
+        flush=True,
+    )
+    return [loaded_row, target_row]
 
 
 def _touch_catalog() -> None:
@@ -139,22 +166,3 @@ def _after_a_catalog_write(quote: Callable[[], Any]) -> dict[str, Any]:
         quote()
         samples.append((time.perf_counter_ns() - started) / 1000)
     return record("api.quote 7 lines (mixed) right after a catalog write", summary(samples))
-
-
-def _notification_delay() -> list[dict[str, Any]]:
-    """PostgreSQL: from a catalog commit until this process's listener has heard it."""
-    listener = catalog_listener(connection)
-    if listener is None:
-        return []
-    deadline = time.monotonic() + 10
-    while listener.generation() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    samples = []
-    for _ in range(100):
-        before = listener.heard
-        _touch_catalog()
-        started = time.perf_counter_ns()
-        while listener.heard == before:
-            time.sleep(0)
-        samples.append((time.perf_counter_ns() - started) / 1000)
-    return [record("catalog commit heard by the listener (PostgreSQL)", summary(samples))]

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from bench.bench_quote import CODE, mixed_cart
 from kits.models import Kit, Routine
 from shop.catalog.models import Product
 from shop.pricing import Breakdown, UnknownCode
@@ -468,6 +469,20 @@ def test_mixed_quotes_take_the_same_queries_for_1_or_50_lines(
         ok(api_client, {"items": [{"routine": ROUTINE, "selections": THREE}]})
     with django_assert_num_queries(1):
         ok(api_client, {"items": _mixed(50)})
+
+
+def test_the_benchmark_cart_takes_one_query_and_three_with_a_code(
+    demo: None, api_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    """The 7-line cart bench_quote holds against django-oscar (134 queries there): a kit, a
+    routine and five products. The catalog token, and with a code its rule and its scope."""
+    items = mixed_cart(7)
+    ok(api_client, {"items": items})  # the first quote loads the catalog snapshot
+    with django_assert_num_queries(1):
+        ok(api_client, {"items": items})
+    with django_assert_num_queries(3):
+        data = ok(api_client, {"items": items, "promo_code": CODE})
+    assert [a["rule"] for a in data["applied"] if a["source"] == "promo"] == [CODE]
 
 
 def test_kit_queries_do_not_grow_with_components(
