@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kits import api, views
+from kits import api, routine_api, views
 
 app_name = "kits"
 
@@ -15,6 +15,6 @@ urlpatterns = [
 api_urlpatterns = [
     path("kits/", api.KitListCreateApi.as_view(), name="api-kits"),
     path("kits/<str:slug>/", api.KitDetailApi.as_view(), name="api-kit"),
-    path("routines/", api.RoutineListCreateApi.as_view(), name="api-routines"),
-    path("routines/<str:slug>/", api.RoutineDetailApi.as_view(), name="api-routine"),
+    path("routines/", routine_api.RoutineListCreateApi.as_view(), name="api-routines"),
+    path("routines/<str:slug>/", routine_api.RoutineDetailApi.as_view(), name="api-routine"),
 ]
