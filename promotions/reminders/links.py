@@ -14,10 +14,10 @@ from django.urls import reverse
 from promotions.messaging.identity import normalize_email
 from promotions.reminders.models import Kind, Subscription
 
+# The salts are part of tokens already emailed: changing one breaks every link sent with it.
 MANAGE_SALT = "promotions.reminders.manage"
-
-SCOPE_PREFIX = "reminder:"
 RESTOCK_SALT = "promotions.replenishment.restock"
+SCOPE_PREFIX = "reminder:"
 
 
 def _setting(name: str, default: Any) -> Any:
