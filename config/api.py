@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, pagination, permissions
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.response import Response
 
 from config.errors import DomainError
@@ -73,6 +73,15 @@ class ApiError(exceptions.APIException):
         )
         answer.wait = error.retry_after
         return answer
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes JSON text only: DRF's would turn 5 into "5"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
 
 
 def problem(

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import TextField
 from promotions.codes import api as promo_api
 from shop.pricing import MAX_QUANTITY, PromoRule, UnknownCode
 from shop.quoting import services as quoting
@@ -93,9 +94,7 @@ class QuoteInput(serializers.Serializer[Any]):
     the rule it breaks (400 `invalid_items`)."""
 
     items = QuoteItemsField(required=False, allow_null=True)
-    promo_code = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=64
-    )
+    promo_code = TextField(required=False, allow_blank=True, allow_null=True, max_length=64)
     email = serializers.EmailField(
         required=False, allow_blank=True, allow_null=True, max_length=254
     )

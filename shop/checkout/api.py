@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from config.api import ApiError
 from shop.cart.api import AnonymousApi, cart_or_404, json_object
-from shop.checkout import orders
+from shop.checkout import inputs, orders
 from shop.checkout import services as checkout
 from shop.checkout.payments import payment_methods
 
@@ -30,12 +30,12 @@ class AddressInput(serializers.Serializer[Any]):
     line1 = serializers.CharField(max_length=200)
     city = serializers.CharField(max_length=100)
     postal_code = serializers.RegexField(
-        checkout.POSTAL_CODE_RE,
+        inputs.POSTAL_CODE_RE,
         max_length=20,
-        error_messages={"invalid": checkout.POSTAL_CODE_MESSAGE},
+        error_messages={"invalid": inputs.POSTAL_CODE_MESSAGE},
     )
     country = serializers.RegexField(
-        checkout.COUNTRY_RE, error_messages={"invalid": checkout.COUNTRY_MESSAGE}
+        inputs.COUNTRY_RE, error_messages={"invalid": inputs.COUNTRY_MESSAGE}
     )
 
 
@@ -57,9 +57,9 @@ class CheckoutInput(serializers.Serializer[Any]):
     address = AddressInput()
     payment = PaymentInput()
 
-    def details(self) -> checkout.CheckoutDetails:
+    def details(self) -> inputs.CheckoutDetails:
         data = self.validated_data
-        return checkout.CheckoutDetails(
+        return inputs.CheckoutDetails(
             email=data["email"],
             name=data["name"],
             address_line1=data["address"]["line1"],
@@ -152,7 +152,7 @@ class CartCheckoutApi(AnonymousApi):
             )
         incoming = CheckoutInput(data=json_object(request.data))
         incoming.is_valid(raise_exception=True)
-        fingerprint = checkout.request_fingerprint(cart_id=cart.pk, body=request.data)
+        fingerprint = inputs.request_fingerprint(cart_id=cart.pk, body=request.data)
         placed = checkout.order_place(
             cart_id=cart.pk,
             details=incoming.details(),

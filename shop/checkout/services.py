@@ -29,8 +29,6 @@ checkout fails and the cart stays as it was.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -45,6 +43,7 @@ from promotions.codes.services import promo_codes_redeem
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
 from shop.checkout.emails import order_confirmation_enqueue
+from shop.checkout.inputs import CheckoutDetails
 from shop.checkout.models import (
     Order,
     OrderAdjustment,
@@ -60,25 +59,6 @@ from shop.pricing import Breakdown, price
 from shop.quoting.services import QuoteItem, quote_prepare
 
 logger = logging.getLogger(__name__)
-
-
-# Address rules shared by the API and the checkout form.
-POSTAL_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$"
-POSTAL_CODE_MESSAGE = "Enter a postal code: 3 to 20 letters, digits, spaces or dashes."
-COUNTRY_RE = r"^[A-Za-z]{2}$"
-COUNTRY_MESSAGE = "Enter the two-letter country code (ISO 3166-1), e.g. US."
-
-
-@dataclass(frozen=True, slots=True)
-class CheckoutDetails:
-    email: str
-    name: str
-    address_line1: str
-    city: str
-    postal_code: str
-    country: str
-    payment_method: str
-    payment_token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,15 +374,3 @@ def _void(attempt: _Attempt) -> None:
         attempt.gateway.void(authorization=attempt.authorization.reference)
     except Exception:
         logger.exception("Could not void authorization %s", attempt.authorization.reference)
-
-
-def request_fingerprint(*, cart_id: uuid.UUID, body: object) -> str:
-    """What makes two checkout requests "the same": the cart and the parsed JSON body."""
-    canonical = json.dumps(
-        {"cart": str(cart_id), "body": body},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -20,7 +20,7 @@ from config.errors import DomainError
 from shop.cart import selectors as carts
 from shop.cart.services import CartClosed
 from shop.cart.session import checked_out, forget, session_cart_any
-from shop.checkout import orders
+from shop.checkout import inputs, orders
 from shop.checkout import services as checkout
 from shop.checkout.models import Order
 
@@ -50,16 +50,16 @@ class CheckoutForm(forms.Form):
     )
     postal_code = forms.RegexField(
         label="Postal code",
-        regex=checkout.POSTAL_CODE_RE,
+        regex=inputs.POSTAL_CODE_RE,
         max_length=20,
-        error_messages={"invalid": checkout.POSTAL_CODE_MESSAGE},
+        error_messages={"invalid": inputs.POSTAL_CODE_MESSAGE},
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     country = forms.RegexField(
         label="Country code",
-        regex=checkout.COUNTRY_RE,
+        regex=inputs.COUNTRY_RE,
         help_text="Two letters, e.g. US, CA, GB.",
-        error_messages={"invalid": checkout.COUNTRY_MESSAGE},
+        error_messages={"invalid": inputs.COUNTRY_MESSAGE},
         widget=forms.TextInput(attrs={"autocomplete": "country", "maxlength": "2", "size": "3"}),
     )
     card_token = forms.CharField(
@@ -69,9 +69,9 @@ class CheckoutForm(forms.Form):
         help_text="This shop uses the test gateway: tok_ok is approved, tok_decline is declined.",
     )
 
-    def details(self) -> checkout.CheckoutDetails:
+    def details(self) -> inputs.CheckoutDetails:
         data = self.cleaned_data
-        return checkout.CheckoutDetails(
+        return inputs.CheckoutDetails(
             email=data["email"],
             name=data["name"],
             address_line1=data["line1"],

@@ -1,0 +1,39 @@
+"""What a checkout asks for: the shopper's details, the address rules that the API and the
+checkout form both check, and the request's fingerprint that makes a retry idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+# Address rules shared by the API and the checkout form.
+POSTAL_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$"
+POSTAL_CODE_MESSAGE = "Enter a postal code: 3 to 20 letters, digits, spaces or dashes."
+COUNTRY_RE = r"^[A-Za-z]{2}$"
+COUNTRY_MESSAGE = "Enter the two-letter country code (ISO 3166-1), e.g. US."
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutDetails:
+    email: str
+    name: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    payment_method: str
+    payment_token: str
+
+
+def request_fingerprint(*, cart_id: uuid.UUID, body: object) -> str:
+    """What makes two checkout requests "the same": the cart and the parsed JSON body."""
+    canonical = json.dumps(
+        {"cart": str(cart_id), "body": body},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
