@@ -1,3 +1,5 @@
+"""The promotions app's API routes (giveaways, promotions and their codes, reminders)."""
+
 from django.urls import path
 
 from promotions.codes import api as promo_api

@@ -1,3 +1,5 @@
+"""The promotions app's storefront routes: giveaways, reminders and the one-click unsubscribe."""
+
 from django.urls import path
 
 from promotions.giveaways import views
