@@ -28,10 +28,6 @@ def _not_found(slug: str) -> ApiError:
     return ApiError(status=404, code="not_found", detail=f"No giveaway {slug[:80]!r}.")
 
 
-def _domain_error(exc: giveaways.GiveawayError) -> ApiError:
-    return ApiError(status=exc.status, code=exc.code, detail=exc.detail, errors=exc.errors)
-
-
 def _get(slug: str) -> Giveaway:
     giveaway = selectors.giveaway_get(slug=slug)
     if giveaway is None:
@@ -303,16 +299,10 @@ class EntryListCreateApi(APIView):
             raise _not_found(slug)
         incoming = EntryCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            data = giveaways.entry_clean(**incoming.validated_data)
-            giveaways.giveaway_enter(
-                giveaway=giveaway,
-                data=data,
-                client_ip=client_ip(request),
-                source=Entry.Source.API,
-            )
-        except giveaways.GiveawayError as exc:
-            raise _domain_error(exc) from exc
+        data = giveaways.entry_clean(**incoming.validated_data)
+        giveaways.giveaway_enter(
+            giveaway=giveaway, data=data, client_ip=client_ip(request), source=Entry.Source.API
+        )
         # Held spam gets the same answer as anyone: it waits for its confirmation.
         return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)
 
@@ -325,12 +315,9 @@ class EntryImportApi(APIView):
         giveaway = _get(slug)
         incoming = ImportSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            result = moderation.entries_import(
-                giveaway=giveaway, rows=incoming.validated_data["entries"]
-            )
-        except giveaways.GiveawayError as exc:
-            raise _domain_error(exc) from exc
+        result = moderation.entries_import(
+            giveaway=giveaway, rows=incoming.validated_data["entries"]
+        )
         return Response(
             {"imported": result.imported, "duplicates": result.duplicates, "held": result.held}
         )
@@ -359,10 +346,7 @@ class DrawApi(APIView):
     @extend_schema(request=None, responses={200: DrawResultSerializer})
     def post(self, request: Request, slug: str) -> Response:
         giveaway = _get(slug)
-        try:
-            result = draw.giveaway_draw(giveaway=giveaway)
-        except giveaways.GiveawayError as exc:
-            raise _domain_error(exc) from exc
+        result = draw.giveaway_draw(giveaway=giveaway)
 
         def brief(entry: Entry) -> dict[str, Any]:
             return {"id": entry.pk, "name": entry.public_name, "position": entry.draw_position}

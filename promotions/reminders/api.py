@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from config.api import ApiError
 from promotions.reminders import subscriptions
 from promotions.reminders.models import Kind
 
@@ -60,11 +59,6 @@ class ReminderSubscribeApi(APIView):
     def post(self, request: Request) -> Response:
         incoming = ReminderRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            data = subscriptions.subscription_clean(**incoming.validated_data)
-        except subscriptions.InvalidSubscription as exc:
-            raise ApiError(
-                status=exc.status, code=exc.code, detail=exc.detail, errors=exc.errors
-            ) from exc
+        data = subscriptions.subscription_clean(**incoming.validated_data)
         subscriptions.subscription_request(data=data, user=request.user)
         return Response({"status": "pending"}, status=status.HTTP_202_ACCEPTED)
