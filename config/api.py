@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, pagination, permissions, serializers
@@ -76,7 +77,16 @@ class ApiError(exceptions.APIException):
 
 
 class TextField(serializers.CharField):
-    """A CharField that takes JSON text only: DRF's would turn 5 into "5"."""
+    """A CharField that takes JSON text only: DRF's would turn 5 into "5". With
+    `null_characters=True` a NUL is the service's to judge (a promo code with one is an
+    unknown code, not a bad request)."""
+
+    def __init__(self, *, null_characters: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if null_characters:
+            self.validators = [
+                v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

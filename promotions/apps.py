@@ -1,7 +1,5 @@
 """The promotions app: promo codes, giveaways, reminders and the email outbox, one Django app."""
 
-from importlib import import_module
-
 from django.apps import AppConfig
 
 from promotions.giveaways import signals
@@ -15,7 +13,7 @@ class PromotionsConfig(AppConfig):
         # Giveaways tell reminders about entries through signals, so giveaways never imports
         # reminders. The receivers' module loads models, so it is loaded once the app
         # registry is ready, here, rather than when this module is imported.
-        receivers = import_module("promotions.reminders.receivers")
+        from promotions.reminders import receivers
         signals.entry_created.connect(
             receivers.on_entry_created, dispatch_uid="reminders.entry_created"
         )

@@ -94,7 +94,9 @@ class QuoteInput(serializers.Serializer[Any]):
     the rule it breaks (400 `invalid_items`)."""
 
     items = QuoteItemsField(required=False, allow_null=True)
-    promo_code = TextField(required=False, allow_blank=True, allow_null=True, max_length=64)
+    promo_code = TextField(
+        required=False, allow_blank=True, allow_null=True, max_length=64, null_characters=True
+    )
     email = serializers.EmailField(
         required=False, allow_blank=True, allow_null=True, max_length=254
     )
