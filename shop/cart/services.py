@@ -220,8 +220,9 @@ def cart_promo_set(*, cart: Cart, code: object, client: str | None = None) -> Ca
     unknown one, `promo_not_found`.
     """
     problem = promo_code_problem(code)
-    if problem is not None:
-        raise InvalidInput(problem, errors={"code": [problem]})
+    if problem is not None or not isinstance(code, str):
+        message = problem or "Enter a promo code."
+        raise InvalidInput(message, errors={"code": [message]})
     normalised = promo_code_normalise(code)
     cart = _locked_open(cart)
     now = timezone.now()

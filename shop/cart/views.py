@@ -22,7 +22,7 @@ from shop.cart import selectors, services
 from shop.cart.models import Cart
 from shop.cart.session import remember, session_cart
 from shop.pricing import MAX_QUANTITY
-from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH
+from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH, InvalidItems
 
 KINDS = ("product", "kit", "routine")
 
@@ -125,7 +125,7 @@ def cart_item_change(request: HttpRequest, item_id: str) -> HttpResponse:
                 item_id=item_id,
                 quantity=services.form_quantity(request.POST.get("quantity", "")),
             )
-    except services.InvalidItems as error:
+    except InvalidItems as error:
         return _cart_page(request, cart, status=400, line_errors={item_id: _messages_of(error)})
     except DomainError as error:
         messages.error(request, error.detail)

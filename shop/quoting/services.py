@@ -45,6 +45,7 @@ class InvalidItems(DomainError):
 
     code = "invalid_items"
     status = 400
+    errors: dict[str, list[str]]
 
     def __init__(
         self, errors: Mapping[str, list[str]], labels: Mapping[str, str] | None = None
