@@ -12,9 +12,10 @@ from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
 from shop.catalog.models import Ingredient, Product, Step
+from shop.pricing import MAX_QUANTITY
 
-# A line of a quote may hold at most 99 of anything; a kit part stays well inside that.
-MAX_PART_QUANTITY = 99
+# A line of a quote may hold at most MAX_QUANTITY of anything, and so may a kit's part.
+MAX_PART_QUANTITY = MAX_QUANTITY
 
 
 class Kit(models.Model):

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from promotions.messaging.identity import normalize_email
 from promotions.reminders.models import Kind, Subscription
+from shop.pricing import MAX_QUANTITY
 
 # The salts are part of tokens already emailed: changing one breaks every link sent with it.
 MANAGE_SALT = "promotions.reminders.manage"
@@ -106,5 +107,5 @@ def restock_token_lines(token: str) -> list[tuple[int, int]] | None:
             and len(pair) == 2
             and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)
         ):
-            lines.append((pair[0], max(1, min(pair[1], 99))))
+            lines.append((pair[0], max(1, min(pair[1], MAX_QUANTITY))))
     return lines

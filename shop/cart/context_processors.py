@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from shop.pricing import MAX_QUANTITY
+
 # Navigation entries, shown when the app that serves them is installed and routed.
 NAV = [
     ("kits:kit_list", "Kits & routines"),
@@ -42,4 +44,5 @@ def shop(request: HttpRequest) -> dict[str, Any]:
         "SHOP_NAME": settings.SHOP_NAME,
         "SHOP_CURRENCY": settings.SHOP_CURRENCY,
         "SITE_NAV": _nav(_cart_count(request)),
+        "MAX_QUANTITY": MAX_QUANTITY,
     }

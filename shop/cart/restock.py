@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from shop.cart import services as carts
 from shop.cart.models import Cart, CartItem
 from shop.catalog.models import Product
+from shop.pricing import MAX_QUANTITY
 from shop.quoting.services import InvalidItems
 
 
@@ -41,7 +42,10 @@ def restock_cart_fill(*, cart: Cart, lines: Sequence[tuple[int, int]]) -> Restoc
         try:
             carts.cart_item_add(
                 cart=cart,
-                item={"product": product.slug, "quantity": min(quantity, product.stock, 99)},
+                item={
+                    "product": product.slug,
+                    "quantity": min(quantity, product.stock, MAX_QUANTITY),
+                },
             )
         except (InvalidItems, carts.CartFull):
             result.unavailable.append(product.name)

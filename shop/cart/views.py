@@ -21,7 +21,6 @@ from promotions.codes.guard import TooManyAttempts, client_key
 from shop.cart import selectors, services
 from shop.cart.models import Cart
 from shop.cart.session import remember, session_cart
-from shop.pricing import MAX_QUANTITY
 from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH, InvalidItems
 
 KINDS = ("product", "kit", "routine")
@@ -100,7 +99,6 @@ def _cart_page(
             "rows": rows,
             "promo_error": promo_error,
             "promo_typed": promo_typed,
-            "max_quantity": MAX_QUANTITY,
         },
         status=status,
     )

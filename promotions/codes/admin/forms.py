@@ -19,6 +19,7 @@ from promotions.codes.models import (
 )
 from promotions.codes.selectors import promo_code_normalise
 from shop.catalog.models import Product
+from shop.pricing import MAX_QUANTITY
 
 
 class PromoCodeForm(forms.ModelForm[PromoCode]):
@@ -99,7 +100,9 @@ class SimulatorForm(forms.Form):
         label="Routine selections",
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    routine_quantity = forms.IntegerField(min_value=1, max_value=99, initial=1, required=False)
+    routine_quantity = forms.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, initial=1, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,12 +113,12 @@ class SimulatorForm(forms.Form):
                 products, required=False, label=f"Product {n}"
             )
             self.fields[f"product_{n}_quantity"] = forms.IntegerField(
-                min_value=1, max_value=99, initial=1, required=False, label="Quantity"
+                min_value=1, max_value=MAX_QUANTITY, initial=1, required=False, label="Quantity"
             )
         for n in range(1, KIT_ROWS + 1):
             self.fields[f"kit_{n}"] = forms.ModelChoiceField(kits, required=False, label=f"Kit {n}")
             self.fields[f"kit_{n}_quantity"] = forms.IntegerField(
-                min_value=1, max_value=99, initial=1, required=False, label="Quantity"
+                min_value=1, max_value=MAX_QUANTITY, initial=1, required=False, label="Quantity"
             )
 
     def items(self) -> list[dict[str, Any]]:
