@@ -94,6 +94,19 @@ class TextField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+def json_object(data: Any) -> dict[str, Any]:
+    """A request body that must be a JSON object (400 `validation_error` otherwise)."""
+    if not isinstance(data, dict):
+        raise ApiError(
+            status=400,
+            code="validation_error",
+            title="Invalid input",
+            detail="Send a JSON object.",
+            errors={"non_field_errors": ["Send a JSON object."]},
+        )
+    return data
+
+
 def problem(
     *,
     status: int,

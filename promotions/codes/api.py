@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, IsStaff, PageNumberPagination
+from config.api import ApiError, IsStaff, PageNumberPagination, json_object
 from promotions.codes import figures, generation, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 
@@ -271,44 +271,26 @@ class PromotionCodesApi(APIView):
     @extend_schema(request=CodesRequestSchema, responses={201: dict[str, Any], 202: dict[str, Any]})
     def post(self, request: Request, promotion_id: int) -> Response:
         promotion = _promotion(promotion_id)
-        data = request.data
-        if not isinstance(data, dict):
-            raise ApiError(
-                status=400,
-                code="validation_error",
-                title="Invalid input",
-                detail='Send a JSON object such as {"count": 100}.',
-            )
-        count = data.get("count")
-        prefix = data.get("prefix", "")
-        length = data.get("length", 10)
-        max_uses = data.get("max_uses", 1)
-        errors = generation.promo_codes_generate_check(count=count, prefix=prefix, length=length)
-        if max_uses is not None and (
-            not isinstance(max_uses, int) or isinstance(max_uses, bool) or max_uses < 1
-        ):
-            errors["max_uses"] = "Give at least 1 use per code, or null for no per-code limit."
+        data = json_object(request.data)
         unknown = sorted(set(data) - {"count", "prefix", "length", "max_uses"})
-        for name in unknown[:5]:
-            errors[str(name)[:40]] = "Unknown field."
-        if errors:
+        if unknown:
             raise ApiError(
                 status=400,
                 code="validation_error",
                 title="Invalid input",
-                detail="; ".join(f"{k}: {v}" for k, v in errors.items()),
-                errors={k: [v] for k, v in errors.items()},
+                detail=f"Unknown fields: {', '.join(str(name)[:40] for name in unknown[:5])}.",
+                errors={str(name)[:40]: ["Unknown field."] for name in unknown[:5]},
             )
-        assert isinstance(count, int) and isinstance(length, int)  # checked above
+        # Checked once, by the service (the admin's form shares the check).
         batch = generation.code_batch_create(
             promotion=promotion,
-            count=count,
-            prefix=prefix,
-            length=length,
-            max_uses=max_uses,
+            count=data.get("count"),
+            prefix=data.get("prefix", ""),
+            length=data.get("length", 10),
+            max_uses=data.get("max_uses", 1),
             user=request.user,
         )
-        if count <= settings.PROMO_CODES_SYNC_MAX:
+        if batch.count <= settings.PROMO_CODES_SYNC_MAX:
             done = generation.code_batch_run(batch_id=batch.pk)
             assert done is not None
             codes = list(done.codes.order_by("pk").values_list("code", flat=True))

@@ -57,9 +57,16 @@ def _prefix_problem(prefix: str) -> str | None:
     return None
 
 
-def promo_codes_generate_check(*, count: object, prefix: object, length: object) -> dict[str, str]:
-    """Field errors for a bulk generation request (empty when it is fine)."""
+def promo_codes_generate_check(
+    *, count: object, prefix: object, length: object, max_uses: object = 1
+) -> dict[str, str]:
+    """Field errors for a bulk generation request (empty when it is fine): the one check of
+    the API's request, the admin's form and the services below."""
     errors: dict[str, str] = {}
+    if max_uses is not None and (
+        not isinstance(max_uses, int) or isinstance(max_uses, bool) or max_uses < 1
+    ):
+        errors["max_uses"] = "Give at least 1 use per code, or none for no per-code limit."
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= BATCH_MAX:
         errors["count"] = f"Give a whole number of codes from 1 to {BATCH_MAX:,}."
     if not isinstance(prefix, str):
@@ -102,9 +109,9 @@ def promo_codes_generate(
     """Create `count` new unique codes: the prefix, then `length` characters drawn with
     `secrets` from an alphabet without look-alikes (no 0/O, 1/I/L). Collisions with existing
     codes are drawn again. Returns the codes; raises ValidationError for a bad request."""
-    errors = promo_codes_generate_check(count=count, prefix=prefix, length=length)
-    if max_uses is not None and max_uses < 1:
-        errors["max_uses"] = "Give at least 1 use per code, or none for no per-code limit."
+    errors = promo_codes_generate_check(
+        count=count, prefix=prefix, length=length, max_uses=max_uses
+    )
     if errors:
         raise ValidationError(errors)
     prefix = promo_code_normalise(prefix)
@@ -146,9 +153,9 @@ def code_batch_create(
     user: Any = None,
 ) -> CodeBatch:
     """Record a request for `count` codes; `code_batch_run` (a Celery task) makes them."""
-    errors = promo_codes_generate_check(count=count, prefix=prefix, length=length)
-    if max_uses is not None and max_uses < 1:
-        errors["max_uses"] = "Give at least 1 use per code, or none for no per-code limit."
+    errors = promo_codes_generate_check(
+        count=count, prefix=prefix, length=length, max_uses=max_uses
+    )
     if errors:
         raise ValidationError(errors)
     return CodeBatch.objects.create(

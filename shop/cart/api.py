@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError
+from config.api import json_object
 from promotions.codes.guard import client_key
 from shop.cart import selectors, services
 from shop.cart.models import Cart
@@ -113,19 +113,6 @@ def cart_or_404(cart_id: str) -> Cart:
     if cart is None:
         raise services.CartNotFound()
     return cart
-
-
-def json_object(data: Any) -> dict[str, Any]:
-    """The request body, which must be a JSON object (400 `validation_error` otherwise)."""
-    if not isinstance(data, dict):
-        raise ApiError(
-            status=400,
-            code="validation_error",
-            title="Invalid input",
-            detail="Send a JSON object.",
-            errors={"non_field_errors": ["Send a JSON object."]},
-        )
-    return data
 
 
 def _answer(cart: Cart, code: int = status.HTTP_200_OK) -> Response:

@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError
-from shop.cart.api import AnonymousApi, cart_or_404, json_object
+from config.api import ApiError, json_object
+from shop.cart.api import AnonymousApi, cart_or_404
 from shop.checkout import inputs, orders
 from shop.checkout import services as checkout
 from shop.checkout.payments import payment_methods
