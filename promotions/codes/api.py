@@ -284,7 +284,7 @@ class PromotionCodesApi(APIView):
         # Checked once, by the service (the admin's form shares the check).
         batch = generation.code_batch_create(
             promotion=promotion,
-            count=data.get("count"),
+            count=data.get("count", 0),
             prefix=data.get("prefix", ""),
             length=data.get("length", 10),
             max_uses=data.get("max_uses", 1),
