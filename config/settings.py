@@ -5,6 +5,7 @@ refuses to start without SECRET_KEY. `make run` and `make test` set DEBUG=1.
 """
 
 import os
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +36,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Under pytest: pytest sets PYTEST_VERSION for its run, and the processes the run starts (xdist
+# workers, the Celery workers and scripts some tests start) inherit it.
+TESTING = "PYTEST_VERSION" in os.environ
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -113,12 +117,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: REDIS_URL set -> Redis for both; unset -> in-process tasks, local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Under pytest every Redis key (cache entries, throttle counters, Celery's queues) starts with
+# `test:<run>:<xdist worker>:`: a test run may share REDIS_URL's database with the app, never
+# its keys, and clears and purges only its own (tests/conftest.py). The run's id is handed down
+# through the environment to the processes it starts, which so share their worker's keys.
+REDIS_KEY_PREFIX = ""
+if TESTING:
+    _test_run = os.environ.setdefault("SHOP_TEST_RUN", secrets.token_hex(4))
+    REDIS_KEY_PREFIX = f"test:{_test_run}:{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shop"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX + os.environ.get("CACHE_KEY_PREFIX", "shop"),
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -134,7 +146,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 300}
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # The email outbox and giveaways: beat sweeps rows in the database, never far-future ETAs.

@@ -1,21 +1,29 @@
-"""Shared fixtures, and the rule for service-backed tests.
+"""Shared fixtures, the rule for service-backed tests, and what the tests may touch in Redis.
 
 Tests marked `postgres`, `redis` or `e2e` need a real PostgreSQL, a real Redis or Debian's
 chromium. Without them they are skipped with a reason that says what to set; with
 REQUIRE_SERVICES=1 (CI) a missing service makes them FAIL instead, so CI can never pass by
 skipping.
+
+Redis: REDIS_URL may name the app's own database (the README's shell sets .../0). Every key the
+tests write starts with settings.REDIS_KEY_PREFIX, one per run and xdist worker; they clear,
+purge and finally delete only keys under it, never FLUSHDB (which Django's RedisCache.clear()
+is). A sentinel key written outside every prefix before the run must still be there after it,
+or the run fails.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -71,10 +79,93 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(reason)
 
 
+# -- Redis: only the run's own keys ---------------------------------------------------------------
+
+
+def redis_pattern(prefix: str) -> str:
+    """A SCAN pattern that matches the keys starting with `prefix`, and only those."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + "*"
+
+
+def redis_keys_delete(client: Any, prefix: str) -> int:
+    """Delete the keys that start with `prefix` (never an empty one), in batches."""
+    assert prefix, "an empty prefix would be the whole database"
+    deleted = 0
+    batch: list[bytes] = []
+    for key in client.scan_iter(match=redis_pattern(prefix), count=1000):
+        batch.append(key)
+        if len(batch) == 1000:
+            deleted += client.delete(*batch)
+            batch.clear()
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
+
+
+def cache_clear(backend: BaseCache | None = None) -> None:
+    """Empty the cache. On Redis that is the keys under its KEY_PREFIX (the run's prefix plus
+    CACHE_KEY_PREFIX), not the database: Django's RedisCache.clear() is FLUSHDB."""
+    backend = caches["default"] if backend is None else backend
+    if isinstance(backend, RedisCache):
+        assert backend.key_prefix.startswith(settings.REDIS_KEY_PREFIX) and backend.key_prefix
+        redis_keys_delete(backend._cache.get_client(write=True), backend.key_prefix + ":")
+    else:
+        backend.clear()
+
+
+def _redis() -> Any | None:
+    """A client for REDIS_URL's database, or None when there is no Redis to talk to."""
+    if not os.environ.get("REDIS_URL") or _redis_missing():
+        return None
+    import redis
+
+    return redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=1)
+
+
+_sentinel_key = pytest.StashKey[str]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The sentinel: written by the main process (not an xdist worker) outside every prefix of
+    the run, and checked in pytest_sessionfinish, after all the tests have run."""
+    if hasattr(session.config, "workerinput") or (client := _redis()) is None:
+        return
+    key = f"shop-tests-sentinel:{os.environ['SHOP_TEST_RUN']}"
+    client.set(key, "a key the tests did not write: it must outlive the run", ex=24 * 3600)
+    session.stash[_sentinel_key] = key
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    key = session.stash.get(_sentinel_key, None)
+    if key is None or (client := _redis()) is None:
+        return
+    if client.delete(key) != 1:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (
+            f"FAILED: {key} is gone from {os.environ['REDIS_URL']}: a test deleted keys it did"
+            " not write (FLUSHDB, cache.clear() on Redis, a pattern beyond REDIS_KEY_PREFIX)"
+        )
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keys_of_the_run_deleted() -> Iterator[None]:
+    """At the end, the keys this worker (or the run without xdist) wrote: cache entries,
+    counters, Celery's queues and bindings. They all start with REDIS_KEY_PREFIX."""
+    if os.environ.get("REDIS_URL"):
+        assert settings.REDIS_KEY_PREFIX.startswith("test:"), "tests would share the app's keys"
+    yield
+    client = _redis()
+    if client is not None:
+        redis_keys_delete(client, settings.REDIS_KEY_PREFIX)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     # Throttle counters and cached pages must not leak from one test into the next.
-    cache.clear()
+    cache_clear()
     yield
 
 

@@ -15,6 +15,8 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
+from tests.conftest import cache_clear
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FUZZ_SETTINGS = settings(
@@ -62,8 +64,6 @@ def test_api_as_staff_never_500s_and_matches_its_schema(case: Any, staff_token: 
 def test_api_stateful_sequences_never_500(api_schema: Any, staff_token: str) -> None:
     """Chains of calls along the schema's links (create, then read and update what was made)."""
     base = api_schema.as_state_machine()
-    from django.core.cache import cache
-
     from promotions.giveaways.models import Entry, Giveaway
     from promotions.messaging.models import OutboxMessage
 
@@ -82,7 +82,7 @@ def test_api_stateful_sequences_never_500(api_schema: Any, staff_token: str) -> 
             OutboxMessage.objects.all().delete()
             Entry.objects.filter(pk__gt=last_entry).delete()
             Giveaway.objects.filter(pk__gt=last_giveaway).delete()
-            cache.clear()
+            cache_clear()
             super().teardown()
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:

@@ -113,6 +113,54 @@ def test_celery_broker_round_trips_through_redis() -> None:
             queue.close()
 
 
+@pytest.mark.redis
+def test_the_tests_delete_only_their_own_redis_keys() -> None:
+    """What the suite deletes in Redis (the cache between tests, Celery's queue when a test
+    purges it, all its keys at the end) starts with the run's prefix: in a database it shares
+    with the app (REDIS_URL=.../0), the app's cache entries and queued tasks stay. Played on a
+    redis-server of the test's own holding such keys; conftest's sentinel checks the real one."""
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    from config.celery import app
+    from tests.conftest import cache_clear, redis_keys_delete
+    from tests.workers import PrivateRedis, broker
+
+    server = PrivateRedis().start()
+    try:
+        raw = redis.Redis.from_url(server.url)
+        raw.set("shop:1:views.decorators.cache.cache_page", b"the app's page")
+        raw.lpush("celery", b"the app's queued task")
+        test_cache = RedisCache(server.url, {"KEY_PREFIX": cache.key_prefix})
+        test_cache.set("throttle", 3)
+        cache_clear(test_cache)
+        assert test_cache.get("throttle") is None
+        with broker(app, server.url):
+            app.send_task("promotions.tasks.outbox_sweep")
+            assert raw.llen(settings.REDIS_KEY_PREFIX + "celery") == 1
+            app.control.purge()
+            assert raw.llen(settings.REDIS_KEY_PREFIX + "celery") == 0
+        test_cache.set("left-over", 1)
+        redis_keys_delete(raw, settings.REDIS_KEY_PREFIX)
+        assert [key for key in raw.scan_iter() if key.startswith(b"test:")] == []
+        assert raw.get("shop:1:views.decorators.cache.cache_page") == b"the app's page"
+        assert raw.lrange("celery", 0, -1) == [b"the app's queued task"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_each_xdist_worker_has_a_test_database_of_its_own(worker_id: str) -> None:
+    """pytest-django suffixes the test database's name with the worker's id, also the name
+    TEST_DATABASE_NAME sets (.ci/run); the Celery workers the tests start use the same."""
+    name = connection.settings_dict["NAME"]
+    if worker_id != "master":
+        assert name.endswith(f"_{worker_id}"), name
+    if os.environ.get("TEST_DATABASE_NAME"):
+        assert name.startswith(os.environ["TEST_DATABASE_NAME"]), name
+
+
 @pytest.mark.django_db
 def test_api_500_is_problem_json(client: Client, monkeypatch: Any) -> None:
     from shop.catalog import selectors

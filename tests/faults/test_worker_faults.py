@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -124,7 +125,8 @@ def private_redis() -> Iterator[PrivateRedis]:
 def queued(server: PrivateRedis) -> int:
     import redis
 
-    return int(redis.Redis.from_url(server.url).llen("celery"))
+    # Celery's queue is a list whose key starts with the run's prefix (config/settings.py).
+    return int(redis.Redis.from_url(server.url).llen(settings.REDIS_KEY_PREFIX + "celery"))
 
 
 def test_redis_restart_mid_run_loses_no_order_confirmation_and_doubles_none(
