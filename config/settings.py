@@ -195,6 +195,9 @@ CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
 }
 GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
 
+if TESTING:
+    # The tests create hundreds of users; the default hasher spends ~0.4 s a password by design.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
