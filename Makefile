@@ -8,9 +8,14 @@ DEV_ENV := DEBUG=1
 
 .PHONY: help venv run serve test test-fast lint format worker beat bench screenshots clean
 
+# Test processes (pytest-xdist): `auto` is one per core; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
+PYTEST := $(DEV_ENV) $(PY) -m pytest -n $(TEST_WORKERS)
+
 help:
 	@echo "make run     set up everything and serve the shop on http://$(HOST):$(PORT)/"
 	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make test-fast  the suite without the slow, browser (e2e) and fault-injection tests"
 	@echo "make lint    ruff + mypy"
 	@echo "make worker  Celery worker   make beat  Celery beat   make bench  benchmarks"
 	@echo "make screenshots  PNGs of home, kit builder, cart, checkout (phone, desktop) in screenshots/"
@@ -35,7 +40,10 @@ run: venv
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
-	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PYTEST) -m "not slow and not e2e" --ignore=tests/faults $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -79,6 +79,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(reason)
 
 
+# -- Parallel runs ---------------------------------------------------------------------------------
+#
+# `make test` runs pytest-xdist (`-n auto`; pyproject.toml adds `--dist loadgroup`). Each worker
+# has a test database of its own (pytest-django adds _gw0, _gw1, ... to its name, and to
+# TEST_DATABASE_NAME's) and Redis keys of its own (below), and the servers tests start
+# (live_server, redis-server, aiosmtpd) take free ports: any test may run beside any other. Two
+# groups run one test at a time, on one worker (xdist_group): "celery-workers", the tests that
+# drive real Celery workers (not two such loads at once on a 2-core machine), and
+# "postgres-races", the tests that race 20-50 threads, each with its own connection (two at once
+# would pass PostgreSQL's default max_connections of 100). The slow and browser tests are dealt
+# out first, so that a 40 s test does not start last and keep one worker busy while others idle.
+
+
+def _cost(item: pytest.Item) -> int:
+    return 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 2
+
+
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # an xdist worker; every worker sorts alike
+        items.sort(key=_cost)
+
+
 # -- Redis: only the run's own keys ---------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from tests.conftest import cache_clear
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # 30-40 s a test
 
 FUZZ_SETTINGS = settings(
     max_examples=20,

@@ -356,6 +356,7 @@ def carts_with(code: str, count: int) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("limit", [1, 10])
 def test_fifty_checkouts_race_for_a_limited_code(limit: int) -> None:
@@ -383,6 +384,7 @@ def test_one_customer_checking_out_in_two_tabs_gets_one_use() -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 def test_counters_equal_rows_while_checkouts_and_cancellations_interleave() -> None:
     make_catalog(stock=500)

@@ -334,6 +334,7 @@ def checkout_like(
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("stale", [False, True], ids=["fresh", "stale"])
 @pytest.mark.parametrize("limit", [1, 10])
@@ -351,6 +352,7 @@ def test_fifty_checkouts_racing_never_exceed_the_total_limit(limit: int, stale: 
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 def test_fifty_checkouts_racing_for_single_use_codes_use_each_once() -> None:
     ProductFactory(slug="serum", price_amount=Decimal("60.00"))
@@ -361,6 +363,7 @@ def test_fifty_checkouts_racing_for_single_use_codes_use_each_once() -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("stale", [False, True], ids=["fresh", "stale"])
 @pytest.mark.parametrize("tabs", [2, 20])
@@ -375,6 +378,7 @@ def test_one_customer_in_several_tabs_gets_the_per_customer_limit(tabs: int, sta
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 def test_counters_equal_rows_while_orders_are_placed_and_cancelled_at_once() -> None:
     ProductFactory(slug="serum", price_amount=Decimal("60.00"))

@@ -32,6 +32,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-workers"),  # one such test at a time: see tests/conftest.py
 ]
 
 

@@ -30,12 +30,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_for_the_last_ten_units_make_ten_orders() -> None:
     last_units_race()
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")  # 20-50 connections at once: tests/conftest.py
 @pytest.mark.django_db(transaction=True)
 def test_kits_sharing_products_bought_in_opposite_orders_never_deadlock() -> None:
     catalog = make_catalog(stock=100)
