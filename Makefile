@@ -14,6 +14,7 @@ PYTEST := $(DEV_ENV) $(PY) -m pytest -n $(TEST_WORKERS)
 
 help:
 	@echo "make run     set up everything and serve the shop on http://$(HOST):$(PORT)/"
+	@echo "make serve   serve again, without installing, migrating or loading anything"
 	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-fast  the suite without the slow, browser (e2e) and fault-injection tests"
 	@echo "make lint    ruff + mypy"
@@ -37,6 +38,11 @@ run: venv
 	@$(DEV_ENV) $(PY) manage.py ensure_admin | sed 's/^/  /'
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/"
 	@echo
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# After a first `make run`: the server alone, on the database as it is.
+serve:
+	@test -x $(PY) || { echo "No $(VENV) yet: run 'make run' once first."; exit 1; }
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
