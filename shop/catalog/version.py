@@ -24,10 +24,10 @@ trigger per table and event (SQLite has neither statement triggers nor TRUNCATE;
 writer anyway).
 
 The PostgreSQL trigger function also sends a notification on `CHANNEL`: a listener thread once
-skipped the token query with it. Nothing listens any more (the query costs about 0.1 ms, see
-docs/BENCHMARKS.md, "Simplification"). The function is left as the migrations installed it:
-catalog writes are rare and an unheard notification is cheap, and changing the function would
-take a migration of its own for no gain.
+skipped the token query with it. Nothing listens any more (the query costs 0.1 to 0.3 ms on a
+quiet machine, see docs/BENCHMARKS.md, "Simplification"). The function is left as the
+migrations installed it: catalog writes are rare and an unheard notification is cheap, and
+changing the function would take a migration of its own for no gain.
 
 A missing token row (a flushed test database) means "unknown": quotes then load every time.
 """

@@ -1,13 +1,14 @@
 """The catalog quotes price from, kept in memory and exactly as current as loading it would be.
 
 A quote needs the products, kits and routines its items name (`QuoteCatalog`). Loading them
-costs four queries with joins on every quote, about 2 ms more per quote than reading them from
-memory (docs/BENCHMARKS.md, "Simplification"). Here the whole catalog is loaded once per process
-and stamped with the catalog version token (`shop.catalog.version`) read *before* loading. Each
-use reads the token again (one primary-key lookup) and reloads when it has changed, so a price
-an admin saved a moment ago is in the very next quote, in every process. Reading the token first
-means a write that lands during a load leaves the snapshot stamped with the older token: the
-next use reloads, it never keeps newer data under a token that claims otherwise.
+costs four queries with joins on every quote, 5 to 10 ms more per quote than reading them from
+memory (docs/BENCHMARKS.md, "Simplification"). Here the whole catalog is loaded once per
+process and stamped with the catalog version token (`shop.catalog.version`) read *before*
+loading. Each use reads the token again (one primary-key lookup) and reloads when it has
+changed, so a price an admin saved a moment ago is in the very next quote, in every process.
+Reading the token first means a write that lands during a load leaves the snapshot stamped with
+the older token: the next use reloads, it never keeps newer data under a token that claims
+otherwise.
 
 Not kept current: `stock` (checkout's stock updates do not change the token). Nothing that
 reads the snapshot decides on stock; checkout loads its rows itself.
