@@ -14,6 +14,7 @@ Promo codes are not looked up here: the caller passes their rules (`promos`), lo
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +26,18 @@ from kits.lines import kit_line, routine_line
 from kits.rules import KitInfo, RoutineInfo, Selection, kit_problem, selection_check
 from shop.catalog.pricing import Line, currency, pricing_request, product_line
 from shop.catalog.selectors import ProductInfo, product_infos
-from shop.pricing import MAX_QUANTITY, Breakdown, PricingRequest, PromoRule, UnknownCode, price
+from shop.pricing import (
+    MAX_QUANTITY,
+    Breakdown,
+    PricingError,
+    PricingRequest,
+    PromoRule,
+    UnknownCode,
+    price,
+)
 from shop.quoting.snapshot import catalog_snapshot
+
+logger = logging.getLogger(__name__)
 
 MAX_LINES = 200
 MAX_SELECTIONS = 50
@@ -308,8 +319,14 @@ def quote_build(
 ) -> Breakdown:
     """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item.
 
-    A quote shows no stock, so it prices from the catalog snapshot.
+    A quote shows no stock, so it prices from the catalog snapshot. The checks above should
+    leave nothing for the pricing service to refuse; if they ever do, the shopper still gets
+    InvalidItems (a 400) and the log gets the traceback.
     """
     parsed = quote_items_parse(items=items)
     prepared = quote_prepare(items=parsed, promos=promos, now=now, cached=True)
-    return price(prepared.request)
+    try:
+        return price(prepared.request)
+    except PricingError as error:
+        logger.exception("Quote items passed the checks but pricing refused them")
+        raise InvalidItems({"items": [f"These items cannot be priced: {error}"]}) from error

@@ -574,9 +574,11 @@ def test_a_refusal_by_the_pricing_service_is_still_a_400(
 ) -> None:
     from shop.pricing import PricingError
 
-    def refuse(**kwargs: Any) -> Any:
+    def refuse(request: Any) -> Any:
         raise PricingError("line '0': quantity must be between 1 and 99")
 
-    monkeypatch.setattr(quoting, "quote_build", refuse)
+    monkeypatch.setattr(quoting, "price", refuse)
     data = invalid(api_client, {"items": [{"product": "serum-prep"}]})
-    assert data["detail"].startswith("These items cannot be priced:")
+    assert data["detail"] == (
+        "items: These items cannot be priced: line '0': quantity must be between 1 and 99"
+    )
