@@ -138,6 +138,35 @@ def wait_for(
     raise AssertionError(f"not done in {timeout:.0f} s: {describe()}")
 
 
+def wait_idle(app: Any, *, timeout: float = 60) -> None:
+    """Wait until the workers have run every task sent so far. Tasks are acknowledged after they
+    run (CELERY_TASK_ACKS_LATE), so by then Celery's queue is empty and no task is waiting for
+    its acknowledgement; that is checked twice, 0.3 s apart, because a task being handed to a
+    worker is in neither for an instant."""
+    with (
+        app.connection_for_write() as broker_connection,
+        broker_connection.default_channel.conn_or_acquire() as client,
+    ):
+        channel = broker_connection.default_channel
+        queue = app.conf.task_default_queue
+
+        def counts() -> tuple[int, int]:
+            # `client` puts the run's key prefix before both names, as the workers' clients do.
+            return int(client.llen(queue)), int(client.hlen(channel.unacked_key))
+
+        def idle_twice() -> bool:
+            if counts() != (0, 0):
+                return False
+            time.sleep(0.3)
+            return counts() == (0, 0)
+
+        wait_for(
+            idle_twice,
+            timeout=timeout,
+            describe=lambda: "{} queued, {} unacknowledged".format(*counts()),
+        )
+
+
 class PrivateRedis:
     """A redis-server of this test's own on a free loopback port, without persistence."""
 

@@ -23,7 +23,7 @@ from promotions.giveaways.models import Entry, Giveaway
 from promotions.messaging import tasks as outbox_tasks
 from promotions.messaging.models import OutboxMessage
 from tests.factories import GiveawayFactory
-from tests.workers import Worker, deliveries
+from tests.workers import Worker, deliveries, wait_idle
 
 pytestmark = [
     pytest.mark.redis,
@@ -91,7 +91,7 @@ def test_fanout_of_2000_is_sent_exactly_once_each(tmp_path: Path, workers: list[
         celery_app.send_task(
             "promotions.tasks.outbox_send_batch", args=[sorted(ids)[chunk : chunk + 100]]
         )
-    time.sleep(3)
+    wait_idle(celery_app)
     assert max(deliveries(mail_dir).values()) == 1
 
 

@@ -20,6 +20,7 @@ from shop.checkout.models import Order
 from tests.promotions.messaging.test_worker import Worker, deliveries, workers  # noqa: F401 (fixture)
 from tests.shop.checkout_helpers import make_catalog, new_cart
 from tests.shop.race import buy
+from tests.workers import wait_idle
 
 pytestmark = [
     pytest.mark.redis,
@@ -59,7 +60,7 @@ def test_the_order_confirmation_is_sent_exactly_once(
     assert sent.attempts == 1
     # And once more after it was sent, in a batch this time.
     celery_app.send_task("promotions.tasks.outbox_send_batch", args=[[message.pk]])
-    time.sleep(3)
+    wait_idle(celery_app)
     assert deliveries(mail_dir) == {message.pk: 1}
     written = b"".join(path.read_bytes() for path in mail_dir.glob("*.log"))
     number = Order.objects.get().number
