@@ -130,7 +130,8 @@ def cache_clear(backend: BaseCache | None = None) -> None:
     CACHE_KEY_PREFIX), not the database: Django's RedisCache.clear() is FLUSHDB."""
     backend = caches["default"] if backend is None else backend
     if isinstance(backend, RedisCache):
-        assert backend.key_prefix.startswith(settings.REDIS_KEY_PREFIX) and backend.key_prefix
+        prefix = settings.REDIS_KEY_PREFIX
+        assert prefix and backend.key_prefix.startswith(prefix), "not the run's own keys"
         redis_keys_delete(backend._cache.get_client(write=True), backend.key_prefix + ":")
     else:
         backend.clear()
@@ -153,7 +154,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     the run, and checked in pytest_sessionfinish, after all the tests have run."""
     if hasattr(session.config, "workerinput") or (client := _redis()) is None:
         return
-    key = f"shop-tests-sentinel:{os.environ['SHOP_TEST_RUN']}"
+    key = f"shop-tests-sentinel:{settings.REDIS_KEY_PREFIX}"
     client.set(key, "a key the tests did not write: it must outlive the run", ex=24 * 3600)
     session.stash[_sentinel_key] = key
 
