@@ -17,7 +17,7 @@ help:
 	@echo "make serve   serve again, without installing, migrating or loading anything"
 	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test-fast  the suite without the slow, browser (e2e) and fault-injection tests"
-	@echo "make lint    ruff + mypy"
+	@echo "make lint    ruff + mypy + import contracts (.importlinter)"
 	@echo "make worker  Celery worker   make beat  Celery beat   make bench  benchmarks"
 	@echo "make screenshots  PNGs of home, kit builder, cart, checkout (phone, desktop) in screenshots/"
 
@@ -55,6 +55,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff format .

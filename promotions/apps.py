@@ -14,6 +14,7 @@ class PromotionsConfig(AppConfig):
         # reminders. The receivers' module loads models, so it is loaded once the app
         # registry is ready, here, rather than when this module is imported.
         from promotions.reminders import receivers
+
         signals.entry_created.connect(
             receivers.on_entry_created, dispatch_uid="reminders.entry_created"
         )
