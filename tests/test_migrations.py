@@ -123,7 +123,7 @@ class Checkout:
             "DATABASE_URL": database_url,
             "DEBUG": "1",
             "SECRET_KEY": "migration-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "SHOP_CATALOG_LISTEN": "0",
+            "SHOP_CATALOG_LISTEN": "0",  # the old code (6ce1457) starts a LISTEN thread otherwise
             "VAR_DIR": str(var_dir),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
