@@ -135,8 +135,15 @@ def test_redis_restart_mid_run_loses_no_order_confirmation_and_doubles_none(
 ) -> None:
     mail_dir = tmp_path / "mail"
     with broker(celery_app, private_redis.url):
+        # Nothing is killed here, so no lease has to run out: a long one keeps the email held
+        # at the gate (while 40 orders are placed, slowly on a busy machine) from being
+        # claimed again and sent twice, as a lease that runs out rightly allows.
         worker = Worker(
-            mail_dir, REDIS_URL=private_redis.url, EMAIL_BACKEND=GATE, GATE_AFTER_MESSAGES="10"
+            mail_dir,
+            REDIS_URL=private_redis.url,
+            EMAIL_BACKEND=GATE,
+            GATE_AFTER_MESSAGES="10",
+            OUTBOX_LEASE_SECONDS="120",
         ).start()
         try:
             orders = place_orders(ORDERS)
