@@ -229,12 +229,12 @@ def _load_giveaway() -> dict[str, int]:
             winners_count=1,
             alternates_count=3,
             description=(
-                "Every product of the wrinkle and pore refining kits: cleanse, tone and renew, "
-                "a $180 value. Leave a comment telling us why you would like to win."
+                "Every product of the wrinkle and pore refining kits: cleanse, tone and renew. "
+                "Leave a comment telling us why you would like to win."
             ),
             rules=RULES,
             prize_description="The seven-piece collection: two cleansers, two toners and three "
-            "renewing treatments ($180 value), with Serum Prep and the High Potency Eye treatment "
+            "renewing treatments, with Serum Prep and the High Potency Eye treatment "
             "as bonus gifts.",
             prize_kit=Kit.objects.filter(slug=SLUG).first(),
             claim_days=14,

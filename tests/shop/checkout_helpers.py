@@ -89,6 +89,20 @@ def checkout_body(token: str = "tok_ok", **changes: Any) -> dict[str, Any]:  # n
     return body
 
 
+def checkout_form(**changes: str) -> dict[str, str]:
+    """The storefront checkout form's fields (`/checkout/`) for a test card that is accepted."""
+    return {
+        "email": "ana@example.com",
+        "name": "Ana Lima",
+        "line1": "12 Rose Street",
+        "city": "Portland",
+        "postal_code": "97201",
+        "country": "US",
+        "card_token": "tok_ok",
+        **changes,
+    }
+
+
 def new_cart(client: APIClient, *items: dict[str, Any]) -> str:
     response = client.post("/api/carts/", {}, format="json")
     assert response.status_code == 201, response.content
