@@ -195,6 +195,19 @@ CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
 }
 GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
 
+# Health (config/health.py): /healthz reads heartbeats from the cache, never the broker. Workers
+# write theirs every 2 s; beat queues one every HEALTH_BEAT_INTERVAL s that a worker runs.
+HEALTH_WORKER_STALE_SECONDS = float(os.environ.get("HEALTH_WORKER_STALE_SECONDS", "30"))
+HEALTH_BEAT_INTERVAL = float(os.environ.get("HEALTH_BEAT_INTERVAL", "30"))
+HEALTH_BEAT_STALE_SECONDS = float(
+    os.environ.get("HEALTH_BEAT_STALE_SECONDS", str(3 * HEALTH_BEAT_INTERVAL + 30))
+)
+CELERY_BEAT_SCHEDULE["health-heartbeat"] = {
+    "task": "config.health.beat_heartbeat",
+    "schedule": HEALTH_BEAT_INTERVAL,
+    "options": {"expires": HEALTH_BEAT_STALE_SECONDS},
+}
+
 if TESTING:
     # The tests create hundreds of users; the default hasher spends ~0.4 s a password by design.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
