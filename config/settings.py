@@ -258,8 +258,9 @@ SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_SHIPPING = Decimal(os.environ.get("SHOP_SHIPPING", "5.00"))
 SHOP_FREE_SHIPPING_OVER = Decimal(os.environ.get("SHOP_FREE_SHIPPING_OVER", "50.00"))
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000")
-# Payment methods checkout accepts (shop/payments.py); `test` takes the tokens tok_ok/tok_decline.
-SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test")
+# Payment methods checkout accepts (shop/checkout/payments.py); `test` takes the tokens
+# tok_ok/tok_decline. With DEBUG=0 none unless named (`check --deploy` warns about `test`).
+SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test" if DEBUG else "")
 # A catalog with more products is not kept in memory for quotes (shop.quoting.snapshot).
 SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS = int(
     os.environ.get("SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS", "20000")

@@ -21,7 +21,9 @@ Where a real provider plugs in: write a class with the four methods of `PaymentG
 (translate the provider's decline into `PaymentDeclined`, its outages into `GatewayError`),
 add it to `GATEWAYS` under the `payment.method` name clients send, and list that name in the
 `SHOP_PAYMENT_METHODS` setting. The card token comes from the provider's browser SDK; the shop
-never sees card numbers. Turn `test` off in production by leaving it out of the setting.
+never sees card numbers. `SHOP_PAYMENT_METHODS` defaults to `test` with DEBUG=1 and to nothing
+with DEBUG=0, where `manage.py check --deploy` warns if `test` is listed; with no method
+configured, checkout refuses with `PaymentsNotConfigured` before writing anything.
 """
 
 from __future__ import annotations
@@ -64,6 +66,20 @@ class GatewayError(DomainError):
         return self.message or self.detail
 
 
+class PaymentsNotConfigured(DomainError):
+    """No payment method is configured (SHOP_PAYMENT_METHODS is empty): the shop cannot take
+    orders until the operator names one. Not the shopper's fault, nothing was charged."""
+
+    code = "payments_not_configured"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This shop is not taking payments at the moment (no payment method is set up), so "
+            "no order can be placed. Nothing was charged."
+        )
+
+
 class UnknownPaymentMethod(InvalidInput):
     def __init__(self, message: str) -> None:
         super().__init__(message, errors={"payment.method": [message]})
@@ -80,6 +96,9 @@ class PaymentGateway(Protocol):
     """What checkout needs from a payment provider. References are the provider's ids."""
 
     name: str
+    label: str  # what the storefront's checkout form calls the token field
+    form_help: str  # the help text under it
+    form_initial: str  # what the field holds at first ("" for a real card)
 
     def authorize(
         self, *, amount: Decimal, currency: str, token: str, reference: str
@@ -117,6 +136,9 @@ class TestGateway:
 
     __test__ = False  # not a pytest test class, whatever its name says
     name = "test"
+    label = "Card (test token)"
+    form_help = "This shop uses the test gateway: tok_ok is approved, tok_decline is declined."
+    form_initial = "tok_ok"
     APPROVED = "tok_ok"
     DECLINED = "tok_decline"
     ledger: list[LedgerEntry] = []
@@ -164,12 +186,17 @@ GATEWAYS: dict[str, Callable[[], PaymentGateway]] = {"test": TestGateway}
 
 
 def payment_methods() -> list[str]:
-    """The methods this shop accepts (setting SHOP_PAYMENT_METHODS, default "test")."""
-    configured = getattr(settings, "SHOP_PAYMENT_METHODS", ["test"])
+    """The methods this shop accepts, in the order of SHOP_PAYMENT_METHODS (default: "test"
+    with DEBUG=1, none with DEBUG=0)."""
+    configured = getattr(settings, "SHOP_PAYMENT_METHODS", [])
     return [method for method in configured if method in GATEWAYS]
 
 
 def gateway_for(method: str) -> PaymentGateway:
+    """The gateway for `method`; PaymentsNotConfigured when the shop accepts none at all,
+    UnknownPaymentMethod when it accepts others."""
+    if not payment_methods():
+        raise PaymentsNotConfigured()
     if method not in payment_methods():
         raise UnknownPaymentMethod(
             f"Payment method must be one of: {', '.join(payment_methods()) or 'none configured'}."

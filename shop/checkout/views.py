@@ -8,6 +8,7 @@ next to the field it is about, or above the form.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django import forms
 from django.db import InterfaceError, OperationalError
@@ -20,7 +21,7 @@ from config.errors import DomainError
 from shop.cart import selectors as carts
 from shop.cart.services import CartClosed
 from shop.cart.session import checked_out, forget, session_cart_any
-from shop.checkout import inputs, orders
+from shop.checkout import inputs, orders, payments
 from shop.checkout import services as checkout
 from shop.checkout.models import Order
 
@@ -62,12 +63,28 @@ class CheckoutForm(forms.Form):
         error_messages={"invalid": inputs.COUNTRY_MESSAGE},
         widget=forms.TextInput(attrs={"autocomplete": "country", "maxlength": "2", "size": "3"}),
     )
-    card_token = forms.CharField(
-        label="Card (test token)",
-        max_length=200,
-        initial="tok_ok",
-        help_text="This shop uses the test gateway: tok_ok is approved, tok_decline is declined.",
-    )
+    card_token = forms.CharField(label="Card", max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The payment fields follow the configured gateways (SHOP_PAYMENT_METHODS): the first
+        one's token field, and a choice of method when there are several. With none, the
+        help text says so and submitting answers PaymentsNotConfigured."""
+        super().__init__(*args, **kwargs)
+        self.methods = payments.payment_methods()
+        token = self.fields["card_token"]
+        if not self.methods:
+            token.help_text = "This shop is not taking payments at the moment."
+            return
+        gateway = payments.gateway_for(self.methods[0])
+        token.label, token.help_text = gateway.label, gateway.form_help
+        token.initial = gateway.form_initial
+        if len(self.methods) > 1:
+            self.fields["payment_method"] = forms.ChoiceField(
+                label="Pay with",
+                choices=[(method, payments.gateway_for(method).label) for method in self.methods],
+                initial=self.methods[0],
+                widget=forms.RadioSelect,
+            )
 
     def details(self) -> inputs.CheckoutDetails:
         data = self.cleaned_data
@@ -78,7 +95,7 @@ class CheckoutForm(forms.Form):
             city=data["city"],
             postal_code=data["postal_code"].upper(),
             country=data["country"].upper(),
-            payment_method="test",
+            payment_method=data.get("payment_method") or (self.methods or [""])[0],
             payment_token=data["card_token"].strip(),
         )
 

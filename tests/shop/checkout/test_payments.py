@@ -10,8 +10,10 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from shop.checkout.payments import (
+    GATEWAYS,
     PaymentDeclined,
     PaymentGateway,
+    PaymentsNotConfigured,
     TestGateway,
     UnknownPaymentMethod,
     gateway_for,
@@ -39,7 +41,7 @@ def test_only_configured_methods_are_offered() -> None:
     assert payment_methods() == ["test"]
     with override_settings(SHOP_PAYMENT_METHODS=["card"]):
         assert payment_methods() == []
-        with pytest.raises(UnknownPaymentMethod):
+        with pytest.raises(PaymentsNotConfigured):
             gateway_for("test")
     with pytest.raises(UnknownPaymentMethod):
         gateway_for("cash")
@@ -47,10 +49,11 @@ def test_only_configured_methods_are_offered() -> None:
 
 @pytest.mark.django_db
 def test_a_shop_without_the_test_gateway_refuses_test_payments(
-    catalog: Catalog, api_client: APIClient
+    catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cart_id = new_cart(api_client, {"kit": "duo"})
-    with override_settings(SHOP_PAYMENT_METHODS=[]):
+    monkeypatch.setitem(GATEWAYS, "card", TestGateway)
+    with override_settings(SHOP_PAYMENT_METHODS=["card"]):
         body = problem(check_out(api_client, cart_id, checkout_body()), 400, "validation_error")
     assert "payment.method" in body["errors"]
 
