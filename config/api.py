@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, InterfaceError, OperationalError
@@ -94,6 +95,17 @@ class TextField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+# Django's upload limits (DATA_UPLOAD_MAX_MEMORY_SIZE, ..._NUMBER_FIELDS, ..._NUMBER_FILES), which
+# it raises lazily when request.body, .POST or .FILES is first read: a 413, never a 500.
+UPLOAD_LIMIT_ERRORS = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+PAYLOAD_TOO_LARGE_DETAIL = "The request body is larger than this server accepts."
+
+
+def payload_too_large() -> ApiError:
+    """413 `payload_too_large`: a body over the upload limits."""
+    return ApiError(status=413, code="payload_too_large", detail=PAYLOAD_TOO_LARGE_DETAIL)
+
+
 def json_object(data: Any) -> dict[str, Any]:
     """A request body that must be a JSON object (400 `validation_error` otherwise)."""
     if not isinstance(data, dict):
@@ -160,6 +172,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = ApiError.of(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, UPLOAD_LIMIT_ERRORS):
+        exc = payload_too_large()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
@@ -263,7 +277,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         if raw in self.last_page_strings:
             return raw
-        if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
             raise ApiError(
                 status=400,
                 code="invalid_page",
@@ -276,7 +290,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return int(self.page_size or 20)
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        digits = raw.isascii() and raw.isdigit() and len(raw) <= 9
+        if not digits or not 1 <= int(raw) <= self.max_page_size:
             raise ApiError(
                 status=400,
                 code="invalid_page_size",

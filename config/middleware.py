@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 
-from config.api import is_api_request, problem_response
+from config.api import PAYLOAD_TOO_LARGE_DETAIL, is_api_request, problem_response
 
 
 class RejectNulBytesMiddleware:
@@ -27,4 +29,36 @@ class RejectNulBytesMiddleware:
             if is_api_request(request):
                 return problem_response(400, "bad_request", detail)
             return HttpResponseBadRequest(detail)
+        return self.get_response(request)
+
+
+def payload_too_large_response(request: HttpRequest) -> HttpResponse:
+    """413: problem+json under /api/, the storefront's plain error page elsewhere."""
+    if is_api_request(request):
+        return problem_response(413, "payload_too_large", PAYLOAD_TOO_LARGE_DETAIL)
+    return render(request, "413.html", status=413)
+
+
+class RejectOversizedBodyMiddleware:
+    """Refuse a body whose Content-Length is over DATA_UPLOAD_MAX_MEMORY_SIZE with a 413,
+    before any view, CSRF check or parser reads it.
+
+    Multipart bodies are let through: their files do not count against the limit (a product
+    image may be larger), and Django raises RequestDataTooBig while parsing them if the other
+    fields do, which the API's exception handler and `config.views.bad_request` answer with
+    413 too. So do bodies sent without a Content-Length (chunked), which the parsers cap.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and not (request.content_type or "").startswith("multipart/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                return payload_too_large_response(request)
         return self.get_response(request)

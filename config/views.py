@@ -8,9 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from config.api import UPLOAD_LIMIT_ERRORS, is_api_request, problem_response
-from config.middleware import payload_too_large_response
 from config.celery import app
 from config.health import health_report
+from config.middleware import payload_too_large_response
 
 
 @never_cache

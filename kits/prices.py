@@ -125,7 +125,7 @@ def _tier_from(breakdown: Breakdown, routine: RoutineInfo, *, reached: bool) -> 
         entries = ((r.source, r.rule) for r in breakdown.rejected if r.code == "tier_not_reached")
     for source, rule in entries:
         prefix, _, minimum = rule.rpartition(":")
-        if source == "bundle" and prefix == routine.slug and minimum.isdigit():
+        if source == "bundle" and prefix == routine.slug and minimum.isdecimal():
             for tier in routine.tiers:
                 if tier.min_items == int(minimum):
                     return tier

@@ -146,7 +146,7 @@ def _bad_indexes(error: InvalidItems) -> dict[int, list[str]]:
     bad: dict[int, list[str]] = {}
     for key, messages in error.errors.items():
         parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] == "items" and parts[1].isdecimal():
             bad.setdefault(int(parts[1]), []).extend(messages)
     return bad
 

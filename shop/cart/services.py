@@ -161,9 +161,10 @@ def quantity_parse(raw: object) -> int:
 
 
 def form_quantity(raw: str) -> object:
-    """A quantity typed in a form: digits become an int, anything else is checked as is."""
+    """A quantity typed in a form: ASCII digits become an int, anything else (`²`, `٣`, `1.5`)
+    is checked as is, so it gets the quantity message."""
     text = raw.strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else text[:24]
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else text[:24]
 
 
 def _item_of(cart: Cart, item_id: object) -> CartItem:

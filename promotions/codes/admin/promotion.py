@@ -276,7 +276,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     def export_view(self, request: HttpRequest, promotion_id: int) -> HttpResponseBase:
         promotion = self._promotion_or_404(request, promotion_id)
         raw = request.GET.get("batch", "")
-        batch = int(raw) if raw.isdigit() and len(raw) < 12 else None
+        batch = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
         rows = figures.promo_code_export_rows(promotions=[promotion.pk], batch=batch)
         suffix = f"-batch-{batch}" if batch is not None else ""
         return csv_response(rows, f"promotion-{promotion.pk}{suffix}-codes.csv")
