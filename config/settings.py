@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "shop",
     "kits",
     "promotions",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: a locked login's 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -168,6 +170,11 @@ PROMO_ATTEMPT_WINDOW = int(os.environ.get("PROMO_ATTEMPT_WINDOW", "900"))
 PROMO_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_ATTEMPTS_PER_CLIENT", "30"))
 PROMO_ATTEMPTS_PER_CART = int(os.environ.get("PROMO_ATTEMPTS_PER_CART", "10"))
 PROMO_QUOTE_ATTEMPTS_PER_CLIENT = int(os.environ.get("PROMO_QUOTE_ATTEMPTS_PER_CLIENT", "100"))
+# Who the client is, for every limit (config/client.py): the connection's address, or what the
+# TRUSTED_PROXY_COUNT proxies in front appended to X-Forwarded-For (0: the header is ignored).
+TRUSTED_PROXY_COUNT = max(0, int(os.environ.get("TRUSTED_PROXY_COUNT", "0")))
+from config.login_settings import *  # noqa: E402, F403 (login limits, django-axes)
+
 # Generating more codes than this answers 202 and runs as a Celery task with a progress row.
 PROMO_CODES_SYNC_MAX = int(os.environ.get("PROMO_CODES_SYNC_MAX", "1000"))
 
@@ -284,11 +291,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "300/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),
-        "token": "10/min",
+        "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
         "giveaway_entry": os.environ.get("THROTTLE_GIVEAWAY_ENTRY", "10/hour"),
         "reminder_subscribe": os.environ.get("THROTTLE_REMINDER_SUBSCRIBE", "10/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Every view: anonymous clients by address, signed-in users by account (config/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.AnonThrottle", "config.throttles.UserThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [

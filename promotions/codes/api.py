@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination, json_object
+from config.client import client_ip
 from promotions.codes import figures, generation, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 
@@ -43,7 +44,7 @@ def promo_rules_checked(
         codes=codes,
         email=email,
         now=now or timezone.now(),
-        client=guard.client_key(request.META.get("REMOTE_ADDR")),
+        client=guard.client_key(client_ip(request)),
         cart=cart,
         reveal=reveal,
     )

@@ -11,10 +11,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api import ApiError, IsStaff, PageNumberPagination
+from config.client import client_ip
+from config.throttles import ClientRateThrottle
 from kits.models import Kit
 from kits.selectors import kit_get
 from promotions.giveaways import draw, moderation, selectors
@@ -209,13 +210,10 @@ class ImportSerializer(serializers.Serializer[Any]):
     entries = ImportRowSerializer(many=True, allow_empty=False, max_length=10000)  # type: ignore[call-arg]
 
 
-class GiveawayEntryThrottle(AnonRateThrottle):
+class GiveawayEntryThrottle(ClientRateThrottle):
     """Entering is throttled per client address, signed in or not."""
 
     scope = "giveaway_entry"
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class GiveawayListApi(generics.GenericAPIView[Giveaway]):
@@ -260,16 +258,13 @@ class GiveawayDetailApi(APIView):
         return Response(GiveawaySerializer(_get(slug)).data)
 
 
-def client_ip(request: Any) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 class EntryListCreateApi(APIView):
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "POST" else [IsStaff()]
 
     def get_throttles(self) -> list[Any]:
-        return [GiveawayEntryThrottle()] if self.request.method == "POST" else []
+        extra = [GiveawayEntryThrottle()] if self.request.method == "POST" else []
+        return [*extra, *super().get_throttles()]
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, description="Only entries in this status")],

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from config.client import client_ip
 from config.counters import counter_hit
 from promotions.giveaways import prizes, selectors
 from promotions.giveaways import services as giveaways
@@ -62,13 +63,9 @@ class ClaimForm(forms.Form):
         return str(self.cleaned_data["country"]).upper()
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 def _too_many_entries(request: HttpRequest) -> bool:
     """The storefront's per-client limit, the same budget as the API's throttle."""
-    key = f"giveaway-entry-form:{giveaways.ip_hash(_client_ip(request))}"
+    key = f"giveaway-entry-form:{giveaways.ip_hash(client_ip(request))}"
     return counter_hit(key, window_seconds=3600) > ENTRY_LIMIT_PER_HOUR
 
 
@@ -95,9 +92,7 @@ def giveaway_detail(request: HttpRequest, slug: str) -> HttpResponse:
         elif form.is_valid():
             try:
                 data = giveaways.entry_clean(**form.cleaned_data)
-                giveaways.giveaway_enter(
-                    giveaway=giveaway, data=data, client_ip=_client_ip(request)
-                )
+                giveaways.giveaway_enter(giveaway=giveaway, data=data, client_ip=client_ip(request))
             except giveaways.GiveawayError as exc:
                 if exc.errors:
                     for field_name, messages in exc.errors.items():

@@ -9,9 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from config.throttles import ClientRateThrottle
 from promotions.reminders import subscriptions
 from promotions.reminders.models import Kind
 
@@ -34,13 +34,10 @@ class ReminderAcceptedSerializer(serializers.Serializer[Any]):
     status = serializers.CharField()
 
 
-class ReminderSubscribeThrottle(AnonRateThrottle):
+class ReminderSubscribeThrottle(ClientRateThrottle):
     """Asking for reminders is throttled per client address, signed in or not."""
 
     scope = "reminder_subscribe"
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class ReminderSubscribeApi(APIView):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.client import client_ip
 from config.counters import counter_hit
 from promotions.giveaways import services as giveaways
 from promotions.messaging import local_time as reminder_time
@@ -83,12 +84,8 @@ class ManageForm(ReminderTimeFields):
     )
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 def _too_many(request: HttpRequest) -> bool:
-    key = f"reminder-subscribe-form:{giveaways.ip_hash(_client_ip(request))}"
+    key = f"reminder-subscribe-form:{giveaways.ip_hash(client_ip(request))}"
     return counter_hit(key, window_seconds=3600) > SUBSCRIBE_LIMIT_PER_HOUR
 
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import json_object
+from config.client import client_ip
 from promotions.codes.guard import client_key
 from shop.cart import selectors, services
 from shop.cart.models import Cart
@@ -181,7 +182,7 @@ class CartPromoApi(AnonymousApi):
         cart = services.cart_promo_set(
             cart=cart,
             code=json_object(request.data).get("code"),
-            client=client_key(request.META.get("REMOTE_ADDR")),
+            client=client_key(client_ip(request)),
         )
         return _answer(cart)
 

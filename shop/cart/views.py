@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.client import client_ip
 from config.errors import DomainError
 from promotions.codes.guard import TooManyAttempts, client_key
 from shop.cart import selectors, services
@@ -140,9 +141,7 @@ def cart_promo(request: HttpRequest) -> HttpResponse:
         if "remove" in request.POST:
             services.cart_promo_clear(cart=cart)
         else:
-            services.cart_promo_set(
-                cart=cart, code=typed, client=client_key(request.META.get("REMOTE_ADDR"))
-            )
+            services.cart_promo_set(cart=cart, code=typed, client=client_key(client_ip(request)))
     except services.CartClosed as error:
         messages.error(request, error.detail)
     except DomainError as error:
