@@ -37,3 +37,4 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+    path("quiz/", include("kits.quiz.urls")),

@@ -1,8 +1,10 @@
 """Storefront pages: the kits list, a fixed kit, and the routine kit builder.
 
 The builder is a plain form: a POST re-renders the page with the price, tier, hints, conflict
-warnings and messages next to each step. builder.js posts the same form on every change and
-swaps in the summary from the JSON answer; without JavaScript the button does the same.
+warnings and messages next to each step; a GET with `?select=<slug>` opens it with those products
+chosen (the quiz result's "change it in the builder"). builder.js posts the same form on every
+change and swaps in the summary from the JSON answer; without JavaScript the button does the
+same.
 """
 
 from __future__ import annotations
@@ -51,6 +53,20 @@ def _chosen(request: HttpRequest, info: RoutineInfo) -> dict[str, list[str]]:
     return by_slot
 
 
+def _preselected(request: HttpRequest) -> dict[str, list[str]] | None:
+    """A selection to open the builder with (`?select=<slug>&select=...`, the quiz result's
+    "change it in the builder"): each product in the slot of its step, or None."""
+    slugs = [v.strip() for v in request.GET.getlist("select") if v.strip()][:50]
+    if not slugs:
+        return None
+    infos = product_infos(slugs=slugs)
+    by_slot: dict[str, list[str]] = {}
+    for slug in slugs:
+        info = infos.get(slug)
+        by_slot.setdefault(info.step if info else "", []).append(slug)
+    return by_slot
+
+
 def _build(
     routine: Routine, info: RoutineInfo, by_slot: dict[str, list[str]] | None
 ) -> tuple[dict[str, list[Any]], BuilderResult | None]:
@@ -87,7 +103,7 @@ def routine_builder(request: HttpRequest, slug: str) -> HttpResponse:
     if routine is None:
         raise Http404("No such routine")
     info = selectors.routine_info_of(routine)
-    posted = _chosen(request, info) if request.method == "POST" else None
+    posted = _chosen(request, info) if request.method == "POST" else _preselected(request)
     eligible, result = _build(routine, info, posted)
     steps = [
         {
@@ -123,5 +139,6 @@ def routine_builder(request: HttpRequest, slug: str) -> HttpResponse:
                 "breakdown": result.breakdown.to_dict() if result.breakdown else None,
             }
         )
-    status = 400 if result is not None and not result.selection.valid else 200
+    invalid = result is not None and not result.selection.valid
+    status = 400 if invalid and request.method == "POST" else 200
     return render(request, "kits/routine_builder.html", context, status=status)

@@ -1,0 +1,1 @@
+"""The routine quiz: questions, rules, the recommendation, its pages, API and admin."""
