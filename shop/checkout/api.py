@@ -46,9 +46,7 @@ class PaymentInput(serializers.Serializer[Any]):
     def validate_method(self, value: str) -> str:
         # With none configured, checkout answers 503 payments_not_configured (gateway_for).
         if payment_methods() and value not in payment_methods():
-            raise serializers.ValidationError(
-                f"Use one of: {', '.join(payment_methods())}."
-            )
+            raise serializers.ValidationError(f"Use one of: {', '.join(payment_methods())}.")
         return value
 
 

@@ -5,8 +5,9 @@ Checkout's order of events, and why:
 1. Inside the checkout transaction, after stock is reserved, checkout calls `authorize`. An
    authorization only holds the amount on the card. A decline raises `PaymentDeclined`, the
    transaction rolls back and everything checkout held (stock, the promo code use, the order
-   rows) is released in one step. If anything fails after an approval, checkout calls `void`,
-   so a card is never left with a hold for an order that does not exist.
+   rows) is released in one step. If anything fails after an approval, checkout calls `void`
+   once the order is known not to exist (shop/checkout/attempts.py: a failed COMMIT may have
+   saved it, so the payment is looked up first; a hold it cannot resolve is logged).
 2. After the transaction commits, `order_payment_capture` calls `capture`: money moves only
    for an order that is durably written. A capture that fails (the provider is down) leaves
    the order `placed` with its payment `authorized`; staff capture it from the admin.

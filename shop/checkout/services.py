@@ -25,6 +25,8 @@ to two statements, the promo hook, the authorization and one insert.
 After the commit the payment is captured and the order becomes `paid`. Any failure before the
 commit rolls everything back (an authorization is voided), so nothing is written when
 checkout fails and the cart stays as it was.
+An authorization is voided only when the order is known not to exist (shop/checkout/attempts.py):
+a failed COMMIT may have saved it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
+from shop.checkout.attempts import Attempt, attempt_release
 from shop.checkout.emails import order_confirmation_enqueue
 from shop.checkout.inputs import CheckoutDetails
 from shop.checkout.models import (
@@ -53,7 +56,7 @@ from shop.checkout.models import (
     order_number_new,
 )
 from shop.checkout.orders import order_payment_capture
-from shop.checkout.payments import Authorization, PaymentGateway, gateway_for
+from shop.checkout.payments import gateway_for
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
 from shop.pricing import Breakdown, price
 from shop.quoting.services import QuoteItem, quote_prepare
@@ -85,15 +88,6 @@ class IdempotencyKeyReused(DomainError):
 
     def __init__(self) -> None:
         super().__init__("This Idempotency-Key was used for a different request; use a new key.")
-
-
-@dataclass(slots=True)
-class _Attempt:
-    """What the transaction did that must be undone outside it if it does not commit."""
-
-    gateway: PaymentGateway | None = None
-    authorization: Authorization | None = None
-    inserting_order: bool = False
 
 
 # -- the order rows ---------------------------------------------------------------------------
@@ -237,7 +231,7 @@ def _place(
     details: CheckoutDetails,
     key: str | None,
     request_hash: str,
-    attempt: _Attempt,
+    attempt: Attempt,
 ) -> PlacedOrder:
     gateway = gateway_for(details.payment_method)
     with transaction.atomic():
@@ -295,7 +289,7 @@ def _place(
         given = stock_reserve(needs=needs)
         _gifts_given(gifts, given)
         promo_codes_redeem(order=order, breakdown=breakdown, email=details.email)
-        attempt.gateway = gateway
+        attempt.gateway, attempt.order_number = gateway, order.number
         attempt.authorization = gateway.authorize(
             amount=breakdown.total.amount,
             currency=breakdown.currency,
@@ -310,6 +304,7 @@ def _place(
             currency=attempt.authorization.currency,
             authorization_ref=attempt.authorization.reference,
         )
+        attempt.committing = True
     return PlacedOrder(order, created=True)
 
 
@@ -334,7 +329,7 @@ def order_place(
         if replay is not None:
             return replay
     for _ in range(3):
-        attempt = _Attempt()
+        attempt = Attempt()
         try:
             placed = _place(
                 cart_id=cart_id,
@@ -343,34 +338,24 @@ def order_place(
                 request_hash=request_hash,
                 attempt=attempt,
             )
-        except IntegrityError:
-            _void(attempt)
-            if not attempt.inserting_order:
+        except BaseException as error:
+            saved = attempt_release(attempt)
+            if saved is not None:  # the COMMIT failed to answer, but it went through
+                placed = PlacedOrder(saved, created=True)
+            elif not (isinstance(error, IntegrityError) and attempt.inserting_order):
                 raise
-            # A concurrent checkout with the same key or of the same cart committed first
-            # (our insert waited for it); answer as if we had come second. Anything else
-            # was an order number collision: try again with a new number.
-            if key:
-                replay = _replay(key=key, request_hash=request_hash)
-                if replay is not None:
-                    return replay
-            if Order.objects.filter(cart_id=cart_id).exists():
-                return _closed_cart_answer(cart_id=cart_id, key=key, request_hash=request_hash)
-            continue
-        except BaseException:
-            _void(attempt)
-            raise
+            else:
+                # A concurrent checkout with the same key or of the same cart committed first
+                # (our insert waited for it); answer as if we had come second. Anything else
+                # was an order number collision: try again with a new number.
+                if key:
+                    replay = _replay(key=key, request_hash=request_hash)
+                    if replay is not None:
+                        return replay
+                if Order.objects.filter(cart_id=cart_id).exists():
+                    return _closed_cart_answer(cart_id=cart_id, key=key, request_hash=request_hash)
+                continue
         if placed.created:
             order_payment_capture(order=placed.order)
         return placed
     raise IntegrityError("Could not allocate an order number after 3 attempts.")
-
-
-def _void(attempt: _Attempt) -> None:
-    """Release a hold the rolled-back transaction made; never hide the original error."""
-    if attempt.gateway is None or attempt.authorization is None:
-        return
-    try:
-        attempt.gateway.void(authorization=attempt.authorization.reference)
-    except Exception:
-        logger.exception("Could not void authorization %s", attempt.authorization.reference)
