@@ -1,9 +1,10 @@
 """Top-level URLs: storefront, admin, API (each app contributes its own url modules)."""
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import tokens, views
 from kits import urls as kits_urls
@@ -19,7 +20,17 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include(promotions_api_urls.urlpatterns)),
     path("auth/token/", tokens.TokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI under the site's CSP: the split view serves its start-up script as a file,
+    # api_docs.html links its styles; its own CSS draws icons from data: images.
+    path(
+        "docs/",
+        csp_update({"img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", template_name="api_docs.html"
+            )
+        ),
+        name="api-docs",
+    ),
     # Last: anything else under /api/ is a problem+json 404, in DEBUG too.
     re_path(r"^.*$", views.api_not_found),
 ]
@@ -29,6 +40,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("kits/", include("kits.urls")),
+    path("quiz/", include("kits.quiz.urls")),
     path("", include("promotions.urls")),
     path("", include("shop.urls")),
 ]
@@ -37,4 +49,3 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
-    path("quiz/", include("kits.quiz.urls")),

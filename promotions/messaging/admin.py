@@ -6,11 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from config.admin import ReadOnlyAdminMixin
 from promotions.messaging import services
@@ -38,6 +44,16 @@ OUTBOX_FIELDS: tuple[str, ...] = (
     "body_html_preview",
 )
 
+# The HTML part as a document of its own, framed by the message's admin page: an email's styles
+# are inline by necessity, so only they are allowed; no script, image, font or fetch, and the
+# frame is sandboxed besides (docs/OPERATIONS.md, "Content-Security-Policy").
+HTML_PART_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "frame-ancestors": [SELF],
+    "sandbox": True,
+}
+
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
@@ -54,21 +70,39 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
     fields = OUTBOX_FIELDS
     readonly_fields = OUTBOX_FIELDS
 
+    class Media:
+        css = {"all": ["promotions/admin-outbox.css"]}
+
+    def get_urls(self) -> list[URLPattern]:
+        html_part = self.admin_site.admin_view(self.html_part_view)
+        route = path("<int:pk>/html/", html_part, name="promotions_outboxmessage_html")
+        return [route, *super().get_urls()]
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp(HTML_PART_POLICY))
+    def html_part_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The HTML part alone, for the frame on the message's page (HTML_PART_POLICY)."""
+        message = self.get_object(request, str(pk))
+        if message is None:
+            raise Http404("No such message.")
+        if not self.has_view_permission(request, message):
+            raise PermissionDenied
+        return HttpResponse(message.body_html, content_type="text/html; charset=utf-8")
+
     @admin.display(description="Headers")
     def headers_display(self, message: OutboxMessage) -> SafeString:
         return format_html("<pre>{}</pre>", json.dumps(message.headers, indent=2))
 
     @admin.display(description="Text part")
     def body_text_display(self, message: OutboxMessage) -> SafeString:
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', message.body_text)
+        return format_html('<pre class="outbox-text">{}</pre>', message.body_text)
 
     @admin.display(description="HTML part")
     def body_html_preview(self, message: OutboxMessage) -> SafeString:
         # Shown in a sandboxed frame: no script in a message can run in the admin's origin.
         return format_html(
-            '<iframe sandbox="" srcdoc="{}" title="HTML part" '
-            'style="width:100%;max-width:640px;height:480px;border:1px solid #ccc"></iframe>',
-            message.body_html,
+            '<iframe sandbox="" src="{}" title="HTML part" class="outbox-html"></iframe>',
+            reverse("admin:promotions_outboxmessage_html", args=[message.pk]),
         )
 
     @admin.action(description="Retry now (failed or waiting messages)")
