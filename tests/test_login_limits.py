@@ -4,10 +4,12 @@ account in each 15 minutes, for the admin's login and `/api/auth/token/`."""
 from __future__ import annotations
 
 import time
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -120,3 +122,12 @@ def test_a_successful_login_does_not_reset_the_count(staff_user: Any) -> None:
         admin_login(client, "staff", "wrong")
     assert logged_in(admin_login(client, "staff", "staff-pass-123"))
     assert admin_login(Client(REMOTE_ADDR="203.0.113.6"), "staff", "wrong").status_code == 429
+
+
+def test_staff_can_lift_a_lock_early(staff_user: Any) -> None:
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    for _ in range(10):
+        admin_login(client, "staff", "wrong")
+    assert admin_login(client, "staff", "staff-pass-123").status_code == 429
+    call_command("axes_reset_username", "staff", stdout=StringIO())
+    assert logged_in(admin_login(client, "staff", "staff-pass-123"))
