@@ -40,6 +40,7 @@ PAGES = [
     "/giveaways/",
     "/giveaways/seven-piece-collection/",
     "/reminders/",
+    "/quiz/",
     "/no-such-page/",  # the 404 page too
 ]
 ADMIN_PAGES = [

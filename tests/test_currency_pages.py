@@ -2,7 +2,8 @@
 
 The demo shop is used end to end under `SHOP_CURRENCY=EUR` (a cart with a product, a kit, a
 built routine and a promo code, checkout, the order pages, a giveaway entry, a reminder
-sign-up, the emails they send); every page and every email part must show euros and no `$`.
+sign-up, the routine quiz and its result, the emails they send); every page and every email
+part must show euros and no `$`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ CHOICES = {
 }
 
 
+QUIZ = {"skin_type": "dry", "concerns": ["fine_lines"], "sensitive": "no", "makeup": "no"}
+
+
 @dataclass
 class Shop:
     shopper: Client
     order: Order
     entry: Entry
+    quiz_result: str
 
 
 @pytest.fixture
@@ -78,9 +83,12 @@ def shop(demo: None, settings: Any, django_capture_on_commit_callbacks: Any) -> 
                 },
             )
             assert reminded.status_code == 302, reminded.content[:3000]
+            quizzed = Client().post("/quiz/", QUIZ)
+            assert quizzed.status_code == 302, quizzed.content[:3000]
     finally:
         app.conf.task_always_eager = eager
-    return Shop(shopper, Order.objects.get(), Entry.objects.get(email="rosa@example.com"))
+    entry = Entry.objects.get(email="rosa@example.com")
+    return Shop(shopper, Order.objects.get(), entry, quizzed["Location"])
 
 
 def pages(shop: Shop) -> dict[str, str]:
@@ -102,6 +110,8 @@ def pages(shop: Shop) -> dict[str, str]:
         "entered": "/giveaways/seven-piece-collection/entered/",
         "entry confirmed": f"/giveaways/confirm/{shop.entry.confirm_token}/",
         "reminders": "/reminders/",
+        "quiz": "/quiz/",
+        "quiz result": shop.quiz_result,
     }
     html = {}
     for name, url in urls.items():
@@ -149,6 +159,7 @@ def test_every_page_and_email_shows_euros_and_no_dollar_sign(shop: Shop) -> None
         "confirmation",
         "order",
         "giveaway",
+        "quiz result",
         "order_confirmation text",
         "order_confirmation html",
     ):

@@ -4,9 +4,9 @@ Chromium enforces the policy the server sends and reports each refusal twice: a 
 ("Refused to load/execute/apply ...") and a `securitypolicyviolation` event, recorded here by a
 script the browser runs before each document's own (through DevTools, so the policy cannot
 block it). A shopper's main pages with their JavaScript at work (the builder re-pricing, the
-cart with a code, checkout placing an order), the giveaway and reminder pages, the admin (login,
-lists, a kit's price preview, an email's HTML preview) and the API docs must all record none,
-and the test proves it would see one.
+cart with a code, checkout placing an order), the giveaway, reminder and quiz pages, the admin
+(login, lists, a kit's price preview, an email's HTML preview) and the API docs must all record
+none, and the test proves it would see one.
 """
 
 from __future__ import annotations
@@ -103,6 +103,13 @@ def test_the_shoppers_pages_run_under_the_policy_without_a_violation(
     seen.collect()
     seen.visit("/giveaways/seven-piece-collection/")
     seen.visit("/reminders/")
+    seen.visit("/quiz/")
+    for name, value in (("skin_type", "dry"), ("sensitive", "no"), ("makeup", "no")):
+        page.locator(f'input[name="{name}"][value="{value}"]').check()
+    page.get_by_role("button", name="Show my routine").click()
+    page.wait_for_url("**/quiz/*/")
+    page.locator("main h1").wait_for()
+    seen.collect()
     assert not seen.found, "\n".join(seen.found)
 
 
