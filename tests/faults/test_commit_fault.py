@@ -44,7 +44,8 @@ def commit_fault(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable
 
     def commit() -> None:
         if armed and TestGateway.ledger and TestGateway.ledger[-1].operation == "authorize":
-            armed.pop()()
+            with wrapper.wrap_database_errors:  # as the real _commit: psycopg's errors as Django's
+                armed.pop()()
             return
         real_commit()
 
