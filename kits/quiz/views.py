@@ -78,7 +78,7 @@ def quiz_result(request: HttpRequest, ref: str) -> HttpResponse:
     completion = _completion(ref)
     products = Product.objects.filter(slug__in=completion.selections).select_related("step")
     by_slug = {p.slug: p for p in products}
-    items = [{"product": by_slug.get(reason["product"]), **reason} for reason in completion.reasons]
+    items = [{**reason, "product": by_slug.get(reason["product"])} for reason in completion.reasons]
     problem = None
     breakdown = None
     try:

@@ -80,6 +80,23 @@ def test_selling_pages_fit_the_screen_and_are_captured(demo: None, page: Any, wi
         page.goto(page.base + "/")
         shoot(page, "home", width, problems)
 
+        page.goto(page.base + "/quiz/")
+        shoot(page, "quiz", width, problems)
+        for question, label in [
+            ("skin_type", "Oily: shiny all over"),
+            ("concerns", "Enlarged pores"),
+            ("sensitive", "No"),
+            ("makeup", "Yes"),
+        ]:
+            fieldset = page.locator(f"fieldset#question-{question}")
+            fieldset.get_by_label(label, exact=True).check()
+            next_button = fieldset.get_by_role("button", name="Next")
+            if next_button.count() and next_button.is_visible():
+                next_button.click()
+        page.get_by_role("button", name="Show my routine").click()
+        page.wait_for_url("**/quiz/*/")
+        shoot(page, "quiz-result", width, problems)
+
         page.goto(page.base + BUILDER)
         shoot(page, "kit-builder-empty", width, problems)
         for step, name in [

@@ -45,6 +45,9 @@ def test_a_posted_form_shows_the_result_and_opens_the_builder_filled_in(
     assert "For dry skin: sodium hyaluronate hydrates." in shown
     assert "No retinol: you said your skin is sensitive." in shown
     assert "10% off" in shown or "15% off" in shown
+    # Each product links to its page, with its step and price.
+    assert 'href="/products/advanced-face-firming/"' in page
+    assert "Renew" in shown and "$38.00" in shown
     builder = re.search(r'href="(/kits/routines/[^"]+)"', page)
     assert builder is not None
     builder_page = client.get(html_lib.unescape(builder.group(1))).content.decode()
