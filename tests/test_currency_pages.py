@@ -167,3 +167,18 @@ def test_every_page_and_email_shows_euros_and_no_dollar_sign(shop: Shop) -> None
     # Discounts keep their minus sign in front of the symbol.
     assert re.search(r"−€\d+\.\d\d", shown["cart"])
     assert re.search(r"−€\d+\.\d\d", shown["order_confirmation text"])
+
+
+def test_an_order_shows_the_currency_it_was_charged_in(demo: None, settings: Any) -> None:
+    settings.SHOP_CURRENCY = "USD"
+    shopper = Client()
+    shopper.post("/cart/add/", {"kit": "seven-piece-collection", "quantity": "1"})
+    assert shopper.post("/checkout/", checkout_form()).status_code == 302
+    order = Order.objects.get()
+    settings.SHOP_CURRENCY = "EUR"  # the shop moved to euros after the order
+    for url in (
+        f"/checkout/confirmation/{order.number}/",
+        f"/orders/{order.number}/?token={order.access_token}",
+    ):
+        html = shopper.get(url).content.decode()
+        assert f"${order.total_amount}" in html and "€" not in html, url

@@ -5,7 +5,8 @@ The rule, one for every page and email (the storefront is in English and not loc
 * The amount is printed in the shop's currency (`SHOP_CURRENCY`), with the symbol before it and
   exactly two decimals after a point: "$95.00", "€95.00", "£95.00"; a currency without a symbol
   in `shop.pricing.format_money`'s table prints its code: "CHF 95.00". An amount that is already
-  a `Money` prints in its own currency.
+  a `Money` prints in its own currency, and `{{ amount|money:order.currency }}` prints a stored
+  amount in the currency it was charged in (an order placed before `SHOP_CURRENCY` changed).
 * A negative amount starts with a true minus sign (U+2212, as the pages showed discounts before
   this filter): "−$5.00". `money_off` prints a discount, held as a positive amount, the same way:
   `{{ adjustment.amount|money_off }}` → "−$5.00".
@@ -23,14 +24,16 @@ from django import template
 
 from shop.catalog.pricing import currency
 from shop.pricing import Money, format_money
+from shop.pricing.money import check_currency
 
 register = template.Library()
 
 MINUS = "\u2212"
 
 
-def as_money(value: object) -> Money | None:
-    """`value` as Money in the shop's currency (a Money keeps its own); None if it is no amount."""
+def as_money(value: object, code: object = None) -> Money | None:
+    """`value` as Money in `code` or else the shop's currency (a Money keeps its own); None if
+    it is no amount or `code` no currency."""
     if isinstance(value, Money):
         return value
     if value is None or isinstance(value, float | bool):
@@ -38,7 +41,7 @@ def as_money(value: object) -> Money | None:
     if not isinstance(value, Decimal | int | str):
         return None
     try:
-        return Money.rounded(value, currency())
+        return Money.rounded(value, currency() if code is None else check_currency(code))
     except (TypeError, ValueError):
         return None
 
@@ -51,14 +54,15 @@ def show(money: Money) -> str:
 
 
 @register.filter(is_safe=True)
-def money(value: object) -> str:
-    """`{{ amount|money }}`: "$95.00" in the shop's currency, "−$5.00" when negative."""
-    amount = as_money(value)
+def money(value: object, code: object = None) -> str:
+    """`{{ amount|money }}`: "$95.00" in the shop's currency, "−$5.00" when negative;
+    `{{ amount|money:"EUR" }}` in the currency given."""
+    amount = as_money(value, code)
     return "" if amount is None else show(amount)
 
 
 @register.filter(is_safe=True)
-def money_off(value: object) -> str:
+def money_off(value: object, code: object = None) -> str:
     """`{{ discount|money_off }}`: a discount held as a positive amount, shown as "−$5.00"."""
-    amount = as_money(value)
+    amount = as_money(value, code)
     return "" if amount is None else show(-amount)

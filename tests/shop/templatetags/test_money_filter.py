@@ -71,3 +71,21 @@ def test_the_filters_load_in_a_template_and_escape_nothing_they_should_not() -> 
     template = Template("{% load money %}{{ a|money }} / {{ b|money_off }} / [{{ c|money }}]")
     text = template.render(Context({"a": Decimal("95"), "b": "5.00", "c": None}))
     assert text == "€95.00 / \u2212€5.00 / []"
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "text"),
+    [
+        ("95.00", "USD", "$95.00"),
+        (Decimal("95"), "EUR", "€95.00"),
+        ("5", "GBP", "£5.00"),
+        ("5", "usd", ""),  # not a currency code
+        ("5", 7, ""),
+    ],
+)
+def test_money_prints_a_stored_amount_in_the_currency_given(
+    value: object, code: object, text: str
+) -> None:
+    with override_settings(SHOP_CURRENCY="CHF"):
+        assert money(value, code) == text
+        assert money_off(value, code) == (f"\u2212{text}" if text else "")
