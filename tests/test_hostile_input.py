@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from config.parsers import MAX_DEPTH, nesting_depth_exceeds
 from shop.checkout.models import Order
+from tests.factories import PromotionFactory
 from tests.shop.checkout_helpers import checkout_body, make_catalog, new_cart, problem
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,15 @@ def test_a_cart_form_quantity_that_is_not_ascii_digits_gets_the_quantity_message
 def test_an_api_page_number_that_is_not_ascii_digits_is_400(client: Client, page: str) -> None:
     problem(client.get("/api/products/", {"page": page}), 400, "invalid_page")
     problem(client.get("/api/products/", {"page_size": page}), 400, "invalid_page_size")
+
+
+@pytest.mark.parametrize("batch", ["", "²", "٣", "1" * 5000], ids=["empty", "sup", "ar", "long"])
+def test_a_code_list_batch_that_is_not_ascii_digits_is_400(
+    client: Client, staff_user: Any, batch: str
+) -> None:
+    """Schemathesis found `?batch=` accepted (the schema says integer); `²` was a 500."""
+    promotion = PromotionFactory()
+    client.force_login(staff_user)
+    response = client.get(f"/api/promotions/{promotion.pk}/codes/", {"batch": batch})
+    body = problem(response, 400, "validation_error")
+    assert body["errors"] == {"batch": ["Enter a whole number."]}

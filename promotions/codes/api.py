@@ -225,8 +225,10 @@ class PromotionDetailApi(APIView):
 
 def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
+    # Empty is refused too: the schema says integer, and `?batch=` listing every code would
+    # answer a different question than the one asked.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ApiError(
             status=400,
