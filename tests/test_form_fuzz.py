@@ -198,6 +198,8 @@ TOKEN_PATHS = [
     "/orders/{}/",
     "/cart/items/{}/",
     "/checkout/confirmation/{}/",
+    "/quiz/{}/",
+    "/quiz/{}/cart/",
 ]
 
 
@@ -237,6 +239,9 @@ def _rendered_errors_are_shown(response: Any) -> None:
                     assert escape(message) in page, f"{message!r} is not on the page"
     for message in response.context.get("messages") or []:
         assert escape(str(message)) in page, f"message {message!r} is not on the page"
+    for question in response.context.get("questions") or []:  # the quiz: errors per question
+        for message in question.get("errors", []):
+            assert escape(message) in page, f"{message!r} is not on the page"
 
 
 def _send(client: Client, form: Form, url: str, data: dict[str, Any]) -> Any:
@@ -256,8 +261,7 @@ def _prepare(form: Form, site: Site) -> tuple[Client, str]:
     return client, form.url(site)
 
 
-@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
-def test_every_form_answers_hostile_values_without_a_server_error(form: Form, site: Site) -> None:
+def _fuzz(form: Form, site: Site) -> None:
     @given(
         data=st.fixed_dictionaries(
             {}, optional={name: values for name in form.fields} | {"unexpected": values}
@@ -278,6 +282,25 @@ def test_every_form_answers_hostile_values_without_a_server_error(form: Form, si
         _send(client, form, url, sent)
 
     fuzz()
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
+def test_every_form_answers_hostile_values_without_a_server_error(form: Form, site: Site) -> None:
+    _fuzz(form, site)
+
+
+QUIZ = Form(
+    "routine quiz",
+    lambda s: "/quiz/",
+    {"skin_type": "oily", "concerns": "pores", "sensitive": "no", "makeup": "yes"},
+)
+
+
+def test_the_quiz_form_answers_hostile_values_without_a_server_error(
+    demo: None, site: Site
+) -> None:
+    """The quiz needs the demo's questions and products; its errors are per question."""
+    _fuzz(QUIZ, site)
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
