@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.exceptions import APIException
 from rest_framework.test import APIClient
 
-from config.parsers import MAX_DEPTH, nesting_depth_exceeds
+from config.parsers import MAX_DEPTH, JSONParser, nesting_depth_exceeds
 from shop.checkout.models import Order
 from tests.factories import PromotionFactory
 from tests.shop.checkout_helpers import checkout_body, make_catalog, new_cart, problem
@@ -125,7 +126,6 @@ def test_a_3_mb_body_to_the_api_is_413(client: Client) -> None:
 
 def test_a_3_mb_body_without_content_length_is_413_from_the_parser(client: Client) -> None:
     """Chunked bodies have no Content-Length: the parser caps what it reads."""
-    from config.parsers import JSONParser
 
     class Stream:
         def __init__(self) -> None:
@@ -133,8 +133,6 @@ def test_a_3_mb_body_without_content_length_is_413_from_the_parser(client: Clien
 
         def read(self, size: int = -1) -> bytes:
             return self.data if size < 0 else self.data[:size]
-
-    from rest_framework.exceptions import APIException
 
     with pytest.raises(APIException) as raised:
         JSONParser().parse(Stream(), "application/json", {})
