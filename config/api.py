@@ -95,6 +95,16 @@ class TextField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+class SlugRelatedField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """DRF's SlugRelatedField, but a slug holding a NUL "does not exist" without a query:
+    DRF's passes it on to the lookup, and PostgreSQL refuses NUL in text (a 500)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 # Django's upload limits (DATA_UPLOAD_MAX_MEMORY_SIZE, ..._NUMBER_FIELDS, ..._NUMBER_FILES), which
 # it raises lazily when request.body, .POST or .FILES is first read: a 413, never a 500.
 UPLOAD_LIMIT_ERRORS = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.test import APIClient
 
+from config.api import SlugRelatedField
 from config.parsers import MAX_DEPTH, JSONParser, nesting_depth_exceeds
+from shop.catalog.models import Step
 from shop.checkout.models import Order
 from tests.factories import PromotionFactory
 from tests.shop.checkout_helpers import checkout_body, make_catalog, new_cart, problem
@@ -197,3 +199,24 @@ def test_a_code_list_batch_that_is_not_ascii_digits_is_400(
     response = client.get(f"/api/promotions/{promotion.pk}/codes/", {"batch": batch})
     body = problem(response, 400, "validation_error")
     assert body["errors"] == {"batch": ["Enter a whole number."]}
+
+
+# -- NUL in a slug that names a row (PostgreSQL refuses NUL in text) ---------------------------
+
+
+def test_a_nul_in_a_related_slug_is_400_without_a_query(
+    client: Client, staff_user: Any, django_assert_num_queries: Any
+) -> None:
+    """The API hostile suite found POST /api/products/ {"step": "\\u0000"} a 500 on PostgreSQL:
+    DRF's SlugRelatedField looked the NUL up. Ours answers "does not exist" without asking."""
+    field = SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as raised:
+        field.run_validation("cle\x00anse")
+    assert raised.value.detail[0].code == "does_not_exist"  # type: ignore[index]
+    client.force_login(staff_user)
+    response = client.post(
+        "/api/products/",
+        json.dumps({"name": "N", "slug": "n", "sku": "N-1", "step": "\x00", "price": "1.00"}),
+        content_type="application/json",
+    )
+    assert problem(response, 400, "validation_error")["errors"]["step"]

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, IsStaff, PageNumberPagination
+from config.api import ApiError, IsStaff, PageNumberPagination, SlugRelatedField
 from config.client import client_ip
 from config.throttles import ClientRateThrottle
 from kits.models import Kit
@@ -91,7 +91,7 @@ class GiveawayCreateSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     rules = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     prize_description = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    prize_products = serializers.SlugRelatedField(
+    prize_products = SlugRelatedField(
         slug_field="slug", queryset=Product.objects.all(), many=True, required=False
     )
     claim_days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=14)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError
+from config.api import ApiError, SlugRelatedField
 from shop.catalog import selectors, services
 from shop.catalog.models import Concern, Ingredient, Product, Step
 
@@ -107,7 +107,7 @@ class ProductWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=120)
     sku = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=40)
-    step = serializers.SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
+    step = SlugRelatedField(slug_field="slug", queryset=Step.objects.all())
     summary = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     price = serializers.DecimalField(
