@@ -261,10 +261,13 @@ def _take_use(code: PromoCode, now: datetime) -> None:
         raise PromoUnavailable(code.code, "promo_exhausted")
 
 
-def _customer_uses(promotion_id: int, email: str, user_id: int | None) -> int:
-    """Unreleased redemptions of a promotion by this person: same normalised email, or the
-    same account when there is one."""
-    who = Q(customer_email=email)
+def _customer_uses(promotion_id: int, emails: Sequence[str], user_id: int | None) -> int:
+    """Unreleased redemptions of a promotion by this person: one of their normalised emails
+    (the order's and the account's), an account whose address is one of them (so signing out
+    does not help), or the same account when there is one."""
+    who = Q(customer_email__in=emails)
+    for email in emails:
+        who |= Q(user__email__iexact=email)
     if user_id is not None:
         who |= Q(user_id=user_id)
     return Redemption.objects.filter(
@@ -272,7 +275,9 @@ def _customer_uses(promotion_id: int, email: str, user_id: int | None) -> int:
     ).count()
 
 
-def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) -> None:
+def promo_codes_redeem(
+    *, order: OrderLike, breakdown: Breakdown, email: str, account_email: str = ""
+) -> None:
     """Redeem every code that applied in `breakdown` for `order`; raises PromoUnavailable.
 
     Called inside the checkout transaction. Runs in a savepoint: when a limit would be
@@ -282,6 +287,10 @@ def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) ->
     used up or expired between the cart and checkout, or over this customer's limit now that
     the email is known): checkout then stops with that reason instead of charging more than
     the shopper was shown.
+
+    Per-customer limits count one person by the order's email, the account's own address
+    (`account_email`) and the account (`order.user_id`): neither another address nor
+    signing out gets around them.
     """
     for rejection in breakdown.rejected:
         if rejection.source == "promo":
@@ -290,6 +299,7 @@ def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) ->
     if not given:
         return
     customer = normalize_email(email)
+    emails = sorted({customer, email.strip(), normalize_email(account_email)} - {""})
     user_id = getattr(order, "user_id", None)
     now = timezone.now()
     with transaction.atomic():
@@ -314,7 +324,7 @@ def promo_codes_redeem(*, order: OrderLike, breakdown: Breakdown, email: str) ->
             promotion = code.promotion
             limit = promotion.per_customer_limit
             # Read under the promotion's row lock, which _take_use's UPDATE now holds.
-            if limit is not None and _customer_uses(promotion.pk, customer, user_id) >= limit:
+            if limit is not None and _customer_uses(promotion.pk, emails, user_id) >= limit:
                 raise PromoUnavailable(code.code, "promo_customer_limit")
             gave = given[code.code]
             gift = promotion.gift_product

@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,14 +52,24 @@ class PaymentInput(serializers.Serializer[Any]):
 
 
 class CheckoutInput(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="Optional when signed in: the account's is used"
+    )
     name = serializers.CharField(max_length=120)
     address = AddressInput()
     payment = PaymentInput()
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["user"]
+        if not attrs.get("email"):
+            if not user.is_authenticated or not user.email:
+                raise serializers.ValidationError({"email": ["This field is required."]})
+            attrs["email"] = user.email
+        return attrs
+
     def details(self) -> inputs.CheckoutDetails:
         data = self.validated_data
-        return inputs.CheckoutDetails(
+        details = inputs.CheckoutDetails(
             email=data["email"],
             name=data["name"],
             address_line1=data["address"]["line1"],
@@ -68,6 +79,7 @@ class CheckoutInput(serializers.Serializer[Any]):
             payment_method=data["payment"]["method"],
             payment_token=data["payment"]["token"],
         )
+        return inputs.signed_in(details, self.context["user"])
 
 
 class OrderComponentSchema(serializers.Serializer[Any]):
@@ -119,6 +131,11 @@ class OrderSchema(serializers.Serializer[Any]):
 
 
 class CartCheckoutApi(AnonymousApi):
+    """Anonymous like the cart, but a signed-in shopper (session, with its CSRF token) checks
+    out into their account and may leave the email out."""
+
+    authentication_classes = [SessionAuthentication]
+
     @extend_schema(
         request=CheckoutInput,
         parameters=[
@@ -149,7 +166,7 @@ class CartCheckoutApi(AnonymousApi):
                 detail=f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} printable "
                 "characters.",
             )
-        incoming = CheckoutInput(data=json_object(request.data))
+        incoming = CheckoutInput(data=json_object(request.data), context={"user": request.user})
         incoming.is_valid(raise_exception=True)
         fingerprint = inputs.request_fingerprint(cart_id=cart.pk, body=request.data)
         placed = checkout.order_place(

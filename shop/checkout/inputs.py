@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 # Address rules shared by the API and the checkout form.
 POSTAL_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$"
@@ -25,6 +26,17 @@ class CheckoutDetails:
     country: str
     payment_method: str
     payment_token: str
+    # The account signed in at checkout (None for a guest) and its own address: the order
+    # joins the account, and per-customer promo limits count both addresses as one person.
+    user_id: int | None = None
+    account_email: str = ""
+
+
+def signed_in(details: CheckoutDetails, user: Any) -> CheckoutDetails:
+    """`details` as `user` placed them: joined to the account when signed in, else as given."""
+    if user is None or not user.is_authenticated:
+        return details
+    return replace(details, user_id=user.pk, account_email=user.email)
 
 
 def request_fingerprint(*, cart_id: uuid.UUID, body: object) -> str:

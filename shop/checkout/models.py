@@ -12,6 +12,7 @@ import hmac
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
@@ -59,9 +60,24 @@ class Order(models.Model):
         related_name="order",
         help_text="One order per cart: a second checkout of the cart finds this order.",
     )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        help_text="The account signed in at checkout; empty for a guest order.",
+    )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
     request_hash = models.CharField(max_length=64, blank=True)
     email = models.EmailField(max_length=254)
+    customer_email = models.CharField(
+        max_length=254,
+        blank=True,
+        editable=False,
+        help_text="The email normalised (one mailbox is one person): how an account whose "
+        "verified address this is finds the guest order.",
+    )
     name = models.CharField(max_length=120)
     address_line1 = models.CharField("address", max_length=200)
     city = models.CharField(max_length=100)
@@ -89,7 +105,11 @@ class Order(models.Model):
                 name="order_refunded_within_total",
             ),
         ]
-        indexes = [models.Index(fields=["email"]), models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["email"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["customer_email", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.number}"

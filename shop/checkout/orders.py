@@ -69,6 +69,11 @@ def order_for_viewer(*, number: str, token: str, staff: bool) -> Order | None:
     return None
 
 
+def order_last_of_account(*, user_id: int) -> Order | None:
+    """The account's latest order (its address fills the checkout form in), or None."""
+    return Order.objects.filter(user_id=user_id).order_by("-created_at", "-id").first()
+
+
 def order_lines(*, order: Order) -> list[OrderLine]:
     """The order's lines with components and adjustments (two queries)."""
     return list(

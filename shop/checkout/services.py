@@ -42,6 +42,7 @@ from django.utils import timezone
 from config.errors import DomainError
 from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
+from promotions.messaging.identity import normalize_email
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
 from shop.checkout.attempts import Attempt, attempt_release
@@ -256,6 +257,8 @@ def _place(
             idempotency_key=key or None,
             request_hash=request_hash,
             email=details.email,
+            customer_email=normalize_email(details.email),
+            user_id=details.user_id,
             name=details.name,
             address_line1=details.address_line1,
             city=details.city,
@@ -288,7 +291,12 @@ def _place(
         # check happens here.
         given = stock_reserve(needs=needs)
         _gifts_given(gifts, given)
-        promo_codes_redeem(order=order, breakdown=breakdown, email=details.email)
+        promo_codes_redeem(
+            order=order,
+            breakdown=breakdown,
+            email=details.email,
+            account_email=details.account_email,
+        )
         attempt.gateway, attempt.order_number = gateway, order.number
         attempt.authorization = gateway.authorize(
             amount=breakdown.total.amount,

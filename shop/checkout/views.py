@@ -100,6 +100,25 @@ class CheckoutForm(forms.Form):
         )
 
 
+def _initial(request: HttpRequest) -> dict[str, str]:
+    """A signed-in shopper's form starts filled in: their name and email, and the address
+    of their last order."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    initial = {"email": user.email, "name": user.get_full_name()}
+    last = orders.order_last_of_account(user_id=user.pk)
+    if last is not None:
+        initial.update(
+            name=initial["name"] or last.name,
+            line1=last.address_line1,
+            city=last.city,
+            postal_code=last.postal_code,
+            country=last.country,
+        )
+    return initial
+
+
 def _placed(request: HttpRequest, placed: checkout.PlacedOrder) -> HttpResponse:
     number = placed.order.number
     numbers = [n for n in request.session.get(SESSION_ORDERS, []) if n != number][-19:]
@@ -121,13 +140,14 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             return _placed(request, checkout.PlacedOrder(order, created=False))
         forget(request)
         return redirect("shop:cart")
-    form = CheckoutForm(request.POST or None)
+    form = CheckoutForm(request.POST or None, initial=_initial(request))
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                placed = checkout.order_place(cart_id=cart.pk, details=form.details())
+                details = inputs.signed_in(form.details(), request.user)
+                placed = checkout.order_place(cart_id=cart.pk, details=details)
             except (checkout.CartEmpty, CartClosed):
                 return redirect("shop:cart")
             except DomainError as error:
