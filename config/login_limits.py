@@ -22,7 +22,6 @@ import hmac
 from typing import Any
 
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
-from axes.helpers import get_client_username
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -39,12 +38,19 @@ def _key(kind: str, value: str) -> str:
     return f"login-failures:{kind}:{digest.hexdigest()[:32]}"
 
 
+def login_name(request: Any, credentials: dict[str, Any] | None) -> str:
+    """AXES_USERNAME_CALLABLE: the account a login names: a staff username (admin, token) or a
+    customer's email (shop/accounts, already normalised: one mailbox, one counter)."""
+    values = credentials if credentials is not None else getattr(request, "POST", {})
+    return str(values.get("username") or values.get("email") or "")
+
+
 def _limits(request: Any, credentials: dict[str, Any] | None) -> list[tuple[str, int]]:
     """The counters a login attempt counts on, each with its limit."""
     limits = [
         (_key("client", request.axes_ip_address or ""), int(settings.LOGIN_FAILURES_PER_CLIENT))
     ]
-    username = get_client_username(request, credentials)
+    username = login_name(request, credentials)
     if username:
         limits.append((_key("account", str(username)), int(settings.LOGIN_FAILURES_PER_ACCOUNT)))
     return limits

@@ -11,9 +11,11 @@ LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "1
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked client or account first
-    "django.contrib.auth.backends.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",  # staff: username and password (admin, token)
+    "allauth.account.auth_backends.AuthenticationBackend",  # customers: email and password
 ]
 AXES_HANDLER = "config.login_limits.LoginLimitsHandler"
+AXES_USERNAME_CALLABLE = "config.login_limits.login_name"
 AXES_CLIENT_IP_CALLABLE = "config.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.login_limits.lockout_response"
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
@@ -24,3 +26,24 @@ AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ADMIN = False  # its admin lists the database handler's rows; ours counts in the cache
 AXES_VERBOSE = False
+
+# Customer accounts: django-allauth (shop/accounts/). Email is the login; a shopper may sign in
+# before verifying (guests can buy anyway), and gets a verification link at sign-up.
+ACCOUNT_ADAPTER = "shop.accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "shop.accounts.forms.SignupDetailsForm"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link opens a page whose button confirms (CSRF, POST)
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# allauth's own limits, keyed on config.client.client_ip through the adapter; failed password
+# logins are counted by the limits above (axes), not twice.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+LOGIN_URL = "/account/login/"
+LOGIN_REDIRECT_URL = "/account/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_FORMS = {"signup": "shop.accounts.signup.SignupForm"}

@@ -10,6 +10,7 @@ from config import tokens, views
 from kits import urls as kits_urls
 from promotions import api_urls as promotions_api_urls
 from shop import urls as shop_urls
+from shop.accounts import urls as accounts_urls
 
 admin.site.site_header = f"{settings.SHOP_NAME} admin"
 admin.site.site_title = f"{settings.SHOP_NAME} admin"
@@ -43,6 +44,7 @@ urlpatterns = [
     path("quiz/", include("kits.quiz.urls")),
     path("", include("promotions.urls")),
     path("", include("shop.urls")),
+    *accounts_urls.allauth_urlpatterns,  # /account/login/ ... (allauth's names, no namespace)
 ]
 
 handler400 = "config.views.bad_request"

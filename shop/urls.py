@@ -1,6 +1,7 @@
 """The shop app's routes: each package's pages under the "shop" namespace, and its API routes
 (included under /api/ by config/urls.py)."""
 
+from shop.accounts import urls as accounts_urls
 from shop.cart import urls as cart_urls
 from shop.catalog import urls as catalog_urls
 from shop.checkout import urls as checkout_urls
@@ -11,10 +12,12 @@ urlpatterns = [
     *catalog_urls.urlpatterns,
     *cart_urls.urlpatterns,
     *checkout_urls.urlpatterns,
+    *accounts_urls.urlpatterns,
 ]
 
 api_urlpatterns = [
     *catalog_urls.api_urlpatterns,
     *cart_urls.api_urlpatterns,
     *checkout_urls.api_urlpatterns,
+    *accounts_urls.api_urlpatterns,
 ]

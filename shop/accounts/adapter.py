@@ -1,0 +1,36 @@
+"""django-allauth's adapter for the shop: one client identity, one mailbox one person.
+
+- Every allauth limit (sign-ups, login codes, resets) keys on `config.client.client_ip`, the
+  address every other limit of the shop uses.
+- Every address allauth stores or looks up is `normalize_email`'s: `J.Doe+x@gmail.com` signs
+  in to the account of `jdoe@gmail.com`, and cannot open a second one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from config.client import client_ip
+from promotions.messaging.identity import normalize_email
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+    def get_client_ip(self, request: HttpRequest) -> str:
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
+
+    def clean_email(self, email: str) -> str:
+        return normalize_email(super().clean_email(email))
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+        if isinstance(credentials.get("email"), str):
+            credentials["email"] = normalize_email(credentials["email"])
+        user: AbstractBaseUser | None = super().authenticate(request, **credentials)
+        return user

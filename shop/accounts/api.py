@@ -1,0 +1,97 @@
+"""The account API (/api/account/...): session auth, CSRF on every unsafe method, signed in or
+not (DRF checks CSRF only for signed-in sessions; sign-up and login check it themselves)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.accounts import services
+from shop.accounts.forms import NAME_MAX_LENGTH
+
+
+class SignupSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=NAME_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class LoginSerializer(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class SignupResultSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    verified = serializers.BooleanField()
+
+
+class AccountSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class CsrfSessionAuthentication(SessionAuthentication):
+    """Session auth that checks CSRF on unsafe methods for anonymous requests too."""
+
+    def authenticate(self, request: Request) -> Any:
+        result = super().authenticate(request)
+        if result is None:
+            self.enforce_csrf(request)
+        return result
+
+
+class AccountApiView(APIView):
+    authentication_classes = [CsrfSessionAuthentication]
+    permission_classes = [AllowAny]
+
+
+class SignupApi(AccountApiView):
+    """Open a customer account; the address gets a verification link."""
+
+    @extend_schema(request=SignupSerializer, responses={201: SignupResultSerializer})
+    def post(self, request: Request) -> Response:
+        incoming = SignupSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        email = services.account_signup(request._request, **incoming.validated_data)
+        return Response({"email": email, "verified": False}, status=201)
+
+
+class LoginApi(AccountApiView):
+    """Sign in with email and password: a session (cookie) for the account."""
+
+    @extend_schema(request=LoginSerializer, responses=AccountSerializer)
+    def post(self, request: Request) -> Response:
+        incoming = LoginSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        user = services.account_login(request._request, **incoming.validated_data)
+        return Response(services.account_view(user))
+
+
+class LogoutApi(AccountApiView):
+    """End the session."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        services.account_logout(request._request)
+        return Response(status=204)
+
+
+class AccountApi(AccountApiView):
+    """The signed-in account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=AccountSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(services.account_view(request.user))
