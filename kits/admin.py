@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from config.admin import CheckedAutocompleteMixin
 from kits import selectors
 from kits.models import (
     IngredientConflict,
@@ -29,7 +30,7 @@ from kits.prices import KitFigures, kit_figures, routine_preview
 from shop.catalog.selectors import ProductInfo
 
 
-class KitComponentInline(admin.TabularInline[KitComponent, Kit]):
+class KitComponentInline(CheckedAutocompleteMixin, admin.TabularInline[KitComponent, Kit]):
     model = KitComponent
     extra = 1
     autocomplete_fields = ["product"]
@@ -38,7 +39,7 @@ class KitComponentInline(admin.TabularInline[KitComponent, Kit]):
     verbose_name_plural = "components (what the kit price buys)"
 
 
-class KitGiftInline(admin.TabularInline[KitGift, Kit]):
+class KitGiftInline(CheckedAutocompleteMixin, admin.TabularInline[KitGift, Kit]):
     model = KitGift
     extra = 1
     autocomplete_fields = ["product"]
@@ -141,7 +142,7 @@ class RoutineSlotForm(forms.ModelForm[RoutineSlot]):
         return data
 
 
-class RoutineSlotInline(admin.TabularInline[RoutineSlot, Routine]):
+class RoutineSlotInline(CheckedAutocompleteMixin, admin.TabularInline[RoutineSlot, Routine]):
     model = RoutineSlot
     form = RoutineSlotForm
     extra = 0
@@ -198,7 +199,7 @@ class RoutineAdmin(admin.ModelAdmin[Routine]):
 
 
 @admin.register(IngredientConflict)
-class IngredientConflictAdmin(admin.ModelAdmin[IngredientConflict]):
+class IngredientConflictAdmin(CheckedAutocompleteMixin, admin.ModelAdmin[IngredientConflict]):
     list_display = ["title", "first", "second", "active"]
     list_editable = ["active"]
     list_filter = ["active"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ import pytest
 from django.forms import BaseForm
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -236,12 +236,12 @@ def _rendered_errors_are_shown(response: Any) -> None:
         if isinstance(form, BaseForm) and form.is_bound:
             for messages in form.errors.values():
                 for message in messages:
-                    assert escape(message) in page, f"{message!r} is not on the page"
+                    assert conditional_escape(message) in page, f"{message!r} is not on the page"
     for message in response.context.get("messages") or []:
-        assert escape(str(message)) in page, f"message {message!r} is not on the page"
+        assert conditional_escape(message.message) in page, f"{message!r} is not on the page"
     for question in response.context.get("questions") or []:  # the quiz: errors per question
         for message in question.get("errors", []):
-            assert escape(message) in page, f"{message!r} is not on the page"
+            assert conditional_escape(message) in page, f"{message!r} is not on the page"
 
 
 def _send(client: Client, form: Form, url: str, data: dict[str, Any]) -> Any:

@@ -220,3 +220,26 @@ def test_a_nul_in_a_related_slug_is_400_without_a_query(
         content_type="application/json",
     )
     assert problem(response, 400, "validation_error")["errors"]["step"]
+
+
+# -- the admin's autocomplete fields ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/admin/kits/ingredientconflict/add/", {"first": "²", "second": "9" * 20}),
+        ("/admin/shop/product/add/", {"name": "N", "concerns": ["٣x", "1" * 25, "²"]}),
+    ],
+    ids=["foreign key", "many to many"],
+)
+def test_a_bad_id_in_an_admin_autocomplete_field_is_a_field_error(
+    client: Client, staff_user: Any, url: str, fields: dict[str, Any]
+) -> None:
+    """The admin fuzz found Django's autocomplete widgets looking posted values up to show the
+    form again: `²` raised ValueError, a 20-digit id OverflowError on SQLite (500s)."""
+    client.force_login(staff_user)
+    response = client.post(url, fields)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(fields) - {"name"} <= set(errors)

@@ -6,11 +6,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from config.admin import CheckedAutocompleteMixin
 from shop.catalog import services
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
-class ProductIngredientInline(admin.TabularInline[ProductIngredient, Product]):
+class ProductIngredientInline(
+    CheckedAutocompleteMixin, admin.TabularInline[ProductIngredient, Product]
+):
     model = ProductIngredient
     extra = 1
     autocomplete_fields = ["ingredient"]
@@ -18,7 +21,7 @@ class ProductIngredientInline(admin.TabularInline[ProductIngredient, Product]):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin[Product]):
+class ProductAdmin(CheckedAutocompleteMixin, admin.ModelAdmin[Product]):
     list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
     list_display_links = ["name"]
     list_editable = ["stock"]
