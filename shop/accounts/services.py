@@ -15,7 +15,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest
 
 from config.errors import DomainError, InvalidInput, field_errors_detail
-from shop.accounts.signup import SignupForm
+from shop.accounts.signup import SignupForm, send_already_exists_mail
 
 
 class InvalidPassword(DomainError):
@@ -49,8 +49,7 @@ def account_signup(request: HttpRequest, *, email: str, password: str, name: str
     address = str(form.cleaned_data["email"])
     user = form.create_account(request)
     if user is None:
-        # Not saved: an address without a user gets allauth's "account already exists" mail.
-        send_verification_email_to_address(request, EmailAddress(email=address), signup=True)
+        send_already_exists_mail(request, address)
     else:
         verification = EmailAddress.objects.get(user=user, email=address)
         send_verification_email_to_address(request, verification, signup=True)

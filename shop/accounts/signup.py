@@ -13,9 +13,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
-from allauth.account.internal import flows
-from allauth.account.internal.flows.manage_email import email_already_exists
+from allauth.account.internal.flows.email_verification import (
+    send_verification_email_to_address,
+)
+from allauth.account.internal.flows.manage_email import assess_unique_email
+from allauth.account.models import EmailAddress
+from django import forms
 from django.db import connection, transaction
 from django.http import HttpRequest
 
@@ -39,16 +44,32 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]
         with transaction.atomic():
             lock_address(email)
             exists = bool(getattr(self, "account_already_exists", False))
-            exists = exists or email_already_exists(email)[1]
+            exists = exists or assess_unique_email(email) is not True
             self.account_already_exists = exists
             if exists:
                 return None
             return self.save(request)
 
+    def validate_unique_email(self, value: str) -> str:
+        """A taken address is not a form error (allauth's, with optional verification): the
+        form is valid, no account is made and the address is told someone tried."""
+        try:
+            return str(super().validate_unique_email(value))
+        except forms.ValidationError:
+            self.account_already_exists = True
+            return value
+
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
-        """allauth's sign-up view: an existing address is answered as allauth does."""
+        """allauth's sign-up view: a new account is signed in; for an address that has one, the
+        "someone tried" email and the "check your email" page."""
         user = self.create_account(request)
         if user is None:
-            email = self.cleaned_data.get("email")
-            return None, flows.signup.prevent_enumeration(request, email=email)
+            send_already_exists_mail(request, str(self.cleaned_data.get("email") or ""))
+            return None, get_adapter(request).respond_email_verification_sent(request, None)
         return user, None
+
+
+def send_already_exists_mail(request: HttpRequest, email: str) -> None:
+    """allauth's "account already exists" email (an address without a user), under its
+    per-address limit on verification mails."""
+    send_verification_email_to_address(request, EmailAddress(email=email), signup=True)
