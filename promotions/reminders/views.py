@@ -4,11 +4,9 @@ reminder email), and the one-click unsubscribe every marketing email links to.""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +15,8 @@ from config.counters import counter_hit
 from promotions.giveaways import services as giveaways
 from promotions.messaging import local_time as reminder_time
 from promotions.messaging.consent import unsubscribe_token_parse
-from promotions.reminders import links, selectors, subscriptions, unsubscribe
+from promotions.reminders import links, manage, selectors, subscriptions, unsubscribe
+from promotions.reminders.manage import ReminderTimeFields
 from promotions.reminders.models import DEFAULT_LOCAL_TIMES, ROUTINE_KINDS, Kind, Subscription
 
 SUBSCRIBE_LIMIT_PER_HOUR = 10
@@ -29,59 +28,12 @@ KIND_HELP = {
 }
 
 
-class TimeZoneInput(forms.TextInput):
-    """A text box suggesting IANA names from a shared <datalist id="timezones">; the
-    browser's own zone is filled in by reminders.js when the box is empty."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            attrs={
-                "list": "timezones",
-                "autocomplete": "off",
-                "spellcheck": "false",
-                "data-browser-timezone": "1",
-            }
-        )
-
-
-class ReminderTimeFields(forms.Form):
-    local_time = forms.TimeField(
-        label="Time",
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        input_formats=["%H:%M", "%H:%M:%S"],
-        help_text="On your own clock, 24-hour. Leave empty for the usual time.",
-        error_messages={"invalid": "Enter a time like 21:00."},
-    )
-    timezone = forms.CharField(
-        label="Time zone",
-        max_length=64,
-        widget=TimeZoneInput(),
-        help_text="Where you are, e.g. Europe/Paris or America/New_York.",
-    )
-
-    def clean_timezone(self) -> str:
-        try:
-            return reminder_time.timezone_parse(self.cleaned_data["timezone"]).key
-        except reminder_time.InvalidTimezone as exc:
-            raise forms.ValidationError(str(exc)) from exc
-
-
 class SubscribeForm(ReminderTimeFields):
     email = forms.EmailField(label="Email", max_length=254)
     kind = forms.ChoiceField(
         label="Remind me about", choices=Kind.choices, widget=forms.RadioSelect
     )
     field_order = ["email", "kind", "local_time", "timezone"]
-
-
-class ManageForm(ReminderTimeFields):
-    local_time = forms.TimeField(
-        label="Time",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        input_formats=["%H:%M", "%H:%M:%S"],
-        error_messages={"invalid": "Enter a time like 21:00.", "required": "Enter a time."},
-    )
 
 
 def _too_many(request: HttpRequest) -> bool:
@@ -186,64 +138,16 @@ def reminder_manage(request: HttpRequest, token: str) -> HttpResponse:
     if email is None:
         return render(request, "promotions/reminder_link_expired.html", status=404)
     status = 200
-    failed: tuple[int, ManageForm] | None = None
+    failed: tuple[int, manage.ManageForm] | None = None
     if request.method == "POST":
         subscription = selectors.subscription_get_owned(
             email_normalized=email, pk=request.POST.get("subscription")
         )
-        action = request.POST.get("action", "")
-        if subscription is None or action not in {"save", "pause", "resume", "unsubscribe"}:
-            messages.error(request, "That reminder is not one of yours; nothing changed.")
-            return redirect(request.path)
-        if action == "save":
-            form = ManageForm(request.POST, auto_id=f"id_s{subscription.pk}_%s")
-            if form.is_valid():
-                subscriptions.subscription_update(
-                    subscription=subscription,
-                    local_time=form.cleaned_data["local_time"],
-                    timezone_key=form.cleaned_data["timezone"],
-                )
-                messages.success(request, f"{subscription.get_kind_display()}: time saved.")
-                return redirect(request.path)
-            failed = (subscription.pk, form)
-            status = 400
-        else:
-            service = {
-                "pause": subscriptions.subscription_pause,
-                "resume": subscriptions.subscription_resume,
-                "unsubscribe": subscriptions.subscription_unsubscribe,
-            }[action]
-            service(subscription=subscription)
-            done = {"pause": "paused", "resume": "resumed", "unsubscribe": "unsubscribed"}[action]
-            messages.success(request, f"{subscription.get_kind_display()}: {done}.")
-            return redirect(request.path)
-    now = timezone.now()
-    rows = []
-    for subscription in selectors.subscriptions_of(email_normalized=email):
-        form = (
-            failed[1]
-            if failed and failed[0] == subscription.pk
-            else ManageForm(
-                initial={
-                    "local_time": subscription.local_time,
-                    "timezone": subscription.timezone,
-                },
-                auto_id=f"id_s{subscription.pk}_%s",
-            )
-        )
-        upcoming = selectors.reminders_upcoming(
-            email_normalized=email, kind=subscription.kind, limit=1
-        )
-        rows.append(
-            {
-                "subscription": subscription,
-                "form": form,
-                "routine": subscription.kind in ROUTINE_KINDS,
-                "next": selectors.local_display(upcoming[0].due_at, subscription.timezone)
-                if upcoming and subscription.is_active and upcoming[0].due_at > now
-                else "",
-            }
-        )
+        response, failed = manage.manage_post(request, subscription)
+        if response is not None:
+            return response
+        status = 400
+    rows = manage.manage_rows(emails_normalized=[email], failed=failed)
     return render(
         request,
         "promotions/reminder_manage.html",

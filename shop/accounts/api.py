@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from shop.accounts import services
 from shop.accounts.forms import NAME_MAX_LENGTH
+from shop.accounts.privacy import account_erase
 
 
 class SignupSerializer(serializers.Serializer[Any]):
@@ -95,3 +96,11 @@ class AccountApi(AccountApiView):
     @extend_schema(responses=AccountSerializer)
     def get(self, request: Request) -> Response:
         return Response(services.account_view(request.user))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        """Close the account and erase its personal data (shop/accounts/privacy.py); this
+        session ends, the others stop authenticating with the user row gone."""
+        account_erase(user=request.user)
+        services.account_logout(request._request)
+        return Response(status=204)

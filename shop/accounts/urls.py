@@ -4,11 +4,27 @@ namespace (allauth reverses its own names) by config/urls.py."""
 
 from django.urls import include, path
 
-from shop.accounts import api, orders_api, orders_views, views
+from shop.accounts import (
+    api,
+    orders_api,
+    orders_views,
+    privacy_api,
+    privacy_views,
+    reminders_api,
+    reminders_views,
+    views,
+)
 
 urlpatterns = [
     path("account/", views.overview, name="account"),
     path("account/orders/", orders_views.orders_page, name="account_orders"),
+    path("account/reminders/", reminders_views.account_reminders, name="account_reminders"),
+    path("account/privacy/", privacy_views.account_privacy, name="account_privacy"),
+    path(
+        "account/privacy/export/",
+        privacy_views.account_privacy_export,
+        name="account_privacy_export",
+    ),
 ]
 
 api_urlpatterns = [
@@ -17,6 +33,17 @@ api_urlpatterns = [
     path("account/login/", api.LoginApi.as_view(), name="api-account-login"),
     path("account/logout/", api.LogoutApi.as_view(), name="api-account-logout"),
     path("account/orders/", orders_api.AccountOrdersApi.as_view(), name="api-account-orders"),
+    path(
+        "account/reminders/",
+        reminders_api.AccountRemindersApi.as_view(),
+        name="api-account-reminders",
+    ),
+    path(
+        "account/reminders/<int:pk>/",
+        reminders_api.AccountReminderApi.as_view(),
+        name="api-account-reminder",
+    ),
+    path("account/export/", privacy_api.AccountExportApi.as_view(), name="api-account-export"),
 ]
 
 allauth_urlpatterns = [
