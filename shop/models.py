@@ -2,6 +2,7 @@
 package's models. Code imports models from their package (`shop.catalog.models`, ...), never
 from here."""
 
+from shop.accounts.routines import SavedRoutine
 from shop.cart.models import Cart, CartItem
 from shop.catalog.models import (
     CatalogVersion,
@@ -34,5 +35,6 @@ __all__ = [
     "Product",
     "ProductIngredient",
     "Refund",
+    "SavedRoutine",
     "Step",
 ]

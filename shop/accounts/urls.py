@@ -12,12 +12,26 @@ from shop.accounts import (
     privacy_views,
     reminders_api,
     reminders_views,
+    routines_api,
+    routines_views,
     views,
 )
 
 urlpatterns = [
     path("account/", views.overview, name="account"),
     path("account/orders/", orders_views.orders_page, name="account_orders"),
+    path("account/routines/", routines_views.routines_page, name="account_routines"),
+    path("account/routines/save/", routines_views.routine_save, name="account_routine_save"),
+    path(
+        "account/routines/<int:routine_id>/cart/",
+        routines_views.routine_cart,
+        name="account_routine_cart",
+    ),
+    path(
+        "account/routines/<int:routine_id>/delete/",
+        routines_views.routine_delete,
+        name="account_routine_delete",
+    ),
     path("account/reminders/", reminders_views.account_reminders, name="account_reminders"),
     path("account/privacy/", privacy_views.account_privacy, name="account_privacy"),
     path(
@@ -33,6 +47,17 @@ api_urlpatterns = [
     path("account/login/", api.LoginApi.as_view(), name="api-account-login"),
     path("account/logout/", api.LogoutApi.as_view(), name="api-account-logout"),
     path("account/orders/", orders_api.AccountOrdersApi.as_view(), name="api-account-orders"),
+    path("account/routines/", routines_api.SavedRoutinesApi.as_view(), name="api-account-routines"),
+    path(
+        "account/routines/<int:routine_id>/",
+        routines_api.SavedRoutineApi.as_view(),
+        name="api-account-routine",
+    ),
+    path(
+        "account/routines/<int:routine_id>/cart/",
+        routines_api.SavedRoutineCartApi.as_view(),
+        name="api-account-routine-cart",
+    ),
     path(
         "account/reminders/",
         reminders_api.AccountRemindersApi.as_view(),

@@ -27,7 +27,8 @@ from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH, InvalidItems
 KINDS = ("product", "kit", "routine")
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """To the form's `next` when it is on this site, else to `fallback`."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -36,7 +37,8 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(fallback)
 
 
-def _messages_of(error: DomainError) -> list[str]:
+def error_messages(error: DomainError) -> list[str]:
+    """A refusal's messages, one per field problem, to show as flash messages."""
     if not error.errors:
         return [error.detail]
     return [message for messages_ in error.errors.values() for message in messages_]
@@ -45,7 +47,7 @@ def _messages_of(error: DomainError) -> list[str]:
 # -- adding -----------------------------------------------------------------------------------
 
 
-def _posted_item(request: HttpRequest) -> dict[str, Any]:
+def posted_item(request: HttpRequest) -> dict[str, Any]:
     """The quote item a storefront form posted. The routine builder's own form posts its
     `step-<slug>` fields; the add button sends the routine's slug as `routine`."""
     post = request.POST
@@ -65,11 +67,11 @@ def _posted_item(request: HttpRequest) -> dict[str, Any]:
 def cart_add(request: HttpRequest) -> HttpResponse:
     cart = session_cart(request) or services.cart_create()
     try:
-        added = services.cart_item_add(cart=cart, item=_posted_item(request))
+        added = services.cart_item_add(cart=cart, item=posted_item(request))
     except DomainError as error:
-        for message in _messages_of(error):
+        for message in error_messages(error):
             messages.error(request, message)
-        return _back(request, reverse("shop:cart"))
+        return redirect_back(request, reverse("shop:cart"))
     remember(request, selectors.cart_view(cart=cart))
     messages.success(request, f"Added {added.name} to your cart.")
     return redirect("shop:cart")
@@ -125,7 +127,7 @@ def cart_item_change(request: HttpRequest, item_id: str) -> HttpResponse:
                 quantity=services.form_quantity(request.POST.get("quantity", "")),
             )
     except InvalidItems as error:
-        return _cart_page(request, cart, status=400, line_errors={item_id: _messages_of(error)})
+        return _cart_page(request, cart, status=400, line_errors={item_id: error_messages(error)})
     except DomainError as error:
         messages.error(request, error.detail)
     return redirect("shop:cart")

@@ -1,0 +1,193 @@
+"""Saved routines: saved priced now through the quote path (its problem codes for bad input),
+listed priced today, put in a new cart in one call, deleted; another account's is a 404; a
+product removed since is named and blocks the reorder; the pages and the save forms on the
+builder and the quiz result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
+
+from shop.accounts.routines import MAX_SAVED_ROUTINES, SavedRoutine
+from shop.cart.models import Cart
+from shop.catalog.models import Product
+from tests.shop.checkout_helpers import Catalog, problem
+
+pytestmark = pytest.mark.django_db
+
+BODY = {"name": "Morning", "routine": "basic", "selections": ["wash", "toner", "serum"]}
+
+
+def person(email: str = "jane@example.com") -> Any:
+    return get_user_model().objects.create_user(
+        username=email, email=email, password="a-long-pass-123"
+    )
+
+
+def api_as(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def page_as(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def save(client: APIClient, body: dict[str, Any] | None = None) -> Any:
+    return client.post("/api/account/routines/", body or BODY, format="json")
+
+
+def test_saving_prices_it_now_exactly_as_the_quote_does(
+    catalog: Catalog, api_client: APIClient
+) -> None:
+    client = api_as(person())
+    response = save(client)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    item = {"routine": "basic", "selections": BODY["selections"]}
+    quote = api_client.post("/api/quote/", {"items": [item]}, format="json").json()
+    assert body["breakdown"] == quote
+    assert {k: body[k] for k in ("name", "routine", "selections")} == BODY
+    assert body["products"] == ["Citrus Wash", "Firming Toner", "Renew Serum"]
+    listed = client.get("/api/account/routines/").json()
+    assert listed["count"] == 1 and listed["results"][0]["id"] == body["id"]
+    assert listed["results"][0]["breakdown"] == quote
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"selections": ["wash"]},  # tone is required
+        {"selections": ["wash", "toner", "nope"]},
+        {"selections": []},
+        {"selections": "wash"},
+        {"selections": [1, 2]},
+        {"routine": "missing"},
+        {"routine": ""},
+    ],
+)
+def test_invalid_selections_get_the_quotes_problem_code_and_save_nothing(
+    catalog: Catalog, api_client: APIClient, change: dict[str, Any]
+) -> None:
+    body = {**BODY, **change}
+    item = {"routine": body["routine"], "selections": body["selections"]}
+    quote = api_client.post("/api/quote/", {"items": [item]}, format="json")
+    problem(quote, 400, "invalid_items")
+    problem(save(api_as(person()), body), 400, "invalid_items")
+    assert not SavedRoutine.objects.exists()
+
+
+def test_the_name_defaults_to_the_routines(catalog: Catalog) -> None:
+    response = save(api_as(person()), {**BODY, "name": ""})
+    assert response.json()["name"] == "Basic routine"
+
+
+def test_reorder_makes_a_new_cart_holding_the_routine(catalog: Catalog) -> None:
+    client = api_as(person())
+    routine_id = save(client).json()["id"]
+    response = client.post(f"/api/account/routines/{routine_id}/cart/")
+    assert response.status_code == 201, response.content
+    cart = client.get(f"/api/carts/{response.json()['cart']}/").json()
+    assert [(i["routine"], i["selections"], i["quantity"]) for i in cart["items"]] == [
+        ("basic", BODY["selections"], 1)
+    ]
+    again = client.post(f"/api/account/routines/{routine_id}/cart/").json()["cart"]
+    assert again != response.json()["cart"] and Cart.objects.count() == 2
+
+
+def test_delete_is_204_and_another_accounts_routine_is_404(catalog: Catalog) -> None:
+    owner = api_as(person())
+    routine_id = save(owner).json()["id"]
+    other = api_as(person("bob@example.com"))
+    assert other.get("/api/account/routines/").json()["results"] == []
+    problem(other.post(f"/api/account/routines/{routine_id}/cart/"), 404, "not_found")
+    problem(other.delete(f"/api/account/routines/{routine_id}/"), 404, "not_found")
+    problem(owner.delete(f"/api/account/routines/{10**30}/"), 404, "not_found")
+    assert not Cart.objects.exists()
+    assert owner.delete(f"/api/account/routines/{routine_id}/").status_code == 204
+    assert not SavedRoutine.objects.exists()
+    problem(owner.delete(f"/api/account/routines/{routine_id}/"), 404, "not_found")
+    pages = page_as(person("eve@example.com"))
+    assert pages.post(f"/account/routines/{routine_id}/cart/").status_code == 404
+
+
+def test_signed_out_gets_a_problem(catalog: Catalog) -> None:
+    for response in (
+        APIClient().get("/api/account/routines/"),
+        APIClient().post("/api/account/routines/", BODY, format="json"),
+    ):
+        assert response.status_code in (401, 403)
+        assert response["Content-Type"] == "application/problem+json"
+    assert Client().get("/account/routines/").status_code == 302
+
+
+def test_a_removed_product_is_named_and_the_reorder_is_refused(catalog: Catalog) -> None:
+    user = person()
+    client = api_as(user)
+    routine_id = save(client).json()["id"]
+    Product.objects.filter(slug="serum").update(active=False)
+    listed = client.get("/api/account/routines/").json()["results"][0]
+    assert listed["breakdown"] is None
+    assert listed["problem"] == "Renew Serum is no longer sold."
+    problem(client.post(f"/api/account/routines/{routine_id}/cart/"), 400, "invalid_items")
+    assert not Cart.objects.exists()
+    html = page_as(user).get("/account/routines/").content.decode()
+    assert "can't be bought as saved today: Renew Serum is no longer sold." in html
+    assert '<button type="button" class="button" disabled' in html
+    response = page_as(user).post(f"/account/routines/{routine_id}/cart/", follow=True)
+    assert "Could not put it in your cart" in response.content.decode()
+    assert not Cart.objects.exists()
+
+
+def test_an_account_keeps_a_bounded_number(catalog: Catalog) -> None:
+    user = person()
+    SavedRoutine.objects.bulk_create(
+        SavedRoutine(user=user, name="r", routine="basic", selections=["wash", "toner"])
+        for _ in range(MAX_SAVED_ROUTINES)
+    )
+    problem(save(api_as(user)), 409, "too_many_saved_routines")
+
+
+def test_the_page_lists_them_priced_and_reorders_into_the_session_cart(catalog: Catalog) -> None:
+    user = person()
+    routine_id = save(api_as(user)).json()["id"]
+    client = page_as(user)
+    html = client.get("/account/routines/").content.decode()
+    assert "Morning" in html and "Citrus Wash" in html and "Put in my cart" in html
+    response = client.post(f"/account/routines/{routine_id}/cart/")
+    assert response.status_code == 302 and response["Location"] == "/cart/"
+    cart = client.get("/cart/").content.decode()
+    assert "Basic routine" in cart
+    response = client.post(f"/account/routines/{routine_id}/delete/")
+    assert response.status_code == 302 and not SavedRoutine.objects.exists()
+
+
+def test_the_builder_saves_for_signed_in_shoppers_and_asks_others_to_sign_in(
+    catalog: Catalog,
+) -> None:
+    signed_out = Client().get("/kits/routines/basic/").content.decode()
+    assert "Sign in to save this routine" in signed_out
+    assert 'href="/account/login/?next=/kits/routines/basic/"' in signed_out
+    user = person()
+    client = page_as(user)
+    page = client.get("/kits/routines/basic/").content.decode()
+    assert 'formaction="/account/routines/save/"' in page
+    form = {"routine": "basic", "step-cleanse": "wash", "step-tone": "toner", "step-renew": ""}
+    response = client.post("/account/routines/save/", form)
+    assert response.status_code == 302 and response["Location"] == "/account/routines/"
+    saved = SavedRoutine.objects.get()
+    assert (saved.user_id, saved.routine, saved.selections) == (user.pk, "basic", ["wash", "toner"])
+    bad = client.post(
+        "/account/routines/save/",
+        {"routine": "basic", "step-cleanse": "wash", "next": "/kits/routines/basic/"},
+        follow=True,
+    )
+    assert "Could not save this routine" in bad.content.decode()
+    assert SavedRoutine.objects.count() == 1
