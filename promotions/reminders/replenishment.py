@@ -167,6 +167,16 @@ def replenishment_schedule(
     return len(bought)
 
 
+def replenishment_decline(*, order_id: int, now: datetime | None = None) -> bool:
+    """The buyer left "remind me when this runs out" unticked: this order is marked done with
+    nothing scheduled, so neither the task after payment nor the catch-up sweep makes rows for
+    it. False when it was scheduled already (a replay changes nothing)."""
+    _, created = ReplenishmentOrder.objects.get_or_create(
+        order_id=order_id, defaults={"scheduled_at": now or timezone.now(), "products": 0}
+    )
+    return created
+
+
 def replenishment_forget(
     *,
     order_id: int,

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from typing import Any
 
 from promotions.messaging import local_time as reminder_time
+from promotions.messaging.identity import normalize_email
 from promotions.messaging.models import OutboxMessage
 from promotions.messaging.selectors import outbox_messages_to
 from promotions.reminders.models import Reminder, Subscription
@@ -18,6 +19,17 @@ def subscriptions_of(*, email_normalized: str) -> list[Subscription]:
     return list(
         Subscription.objects.filter(email_normalized=email_normalized).order_by("kind", "pk")
     )
+
+
+def subscription_is_active(*, email: str, kind: str) -> bool:
+    """Whether this person has confirmed, and not paused or stopped, reminders of this kind."""
+    return Subscription.objects.filter(
+        email_normalized=normalize_email(email),
+        kind=kind,
+        confirmed_at__isnull=False,
+        paused_at__isnull=True,
+        unsubscribed_at__isnull=True,
+    ).exists()
 
 
 def subscription_get_owned(*, email_normalized: str, pk: Any) -> Subscription | None:

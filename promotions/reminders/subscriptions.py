@@ -209,6 +209,27 @@ def _manage_link_send(subscription: Subscription) -> None:
     )
 
 
+def replenish_opt_in(*, email: str, user_id: int | None = None) -> Subscription:
+    """The buyer ticked "remind me when this runs out" at checkout: consent to replenishment
+    reminders. A confirmed subscription is kept (resumed if paused; no email); otherwise it
+    is asked for like any other, confirmed by the emailed link before anything is sent."""
+    with transaction.atomic():
+        subscription = _locked(normalize_email(email), Kind.REPLENISH)
+        if subscription is None or not _confirmed(subscription):
+            data = subscription_clean(email=email, kind=Kind.REPLENISH)
+            subscription = subscription_request(data=data, user=None)
+        elif subscription.paused_at is not None:
+            subscription = subscription_resume(subscription=subscription)
+        if user_id is not None and subscription.user_id is None:
+            subscription.user_id = user_id
+            subscription.save(update_fields=["user", "updated_at"])
+    return subscription
+
+
+def _confirmed(subscription: Subscription) -> bool:
+    return subscription.confirmed_at is not None and subscription.unsubscribed_at is None
+
+
 # -- confirming -------------------------------------------------------------------------------
 
 

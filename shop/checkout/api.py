@@ -58,6 +58,14 @@ class CheckoutInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     address = AddressInput()
     payment = PaymentInput()
+    replenishment_reminders = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text='The "remind me when this runs out" box: true asks for replenishment '
+        "reminders (confirmed by email), false schedules none for this order; left out, as "
+        "before (scheduled, sent only to a confirmed subscription).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["user"]
@@ -78,6 +86,7 @@ class CheckoutInput(serializers.Serializer[Any]):
             country=data["address"]["country"].upper(),
             payment_method=data["payment"]["method"],
             payment_token=data["payment"]["token"],
+            replenishment_reminders=data.get("replenishment_reminders"),
         )
         return inputs.signed_in(details, self.context["user"])
 

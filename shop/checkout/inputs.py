@@ -30,6 +30,8 @@ class CheckoutDetails:
     # joins the account, and per-customer promo limits count both addresses as one person.
     user_id: int | None = None
     account_email: str = ""
+    # The "remind me when this runs out" box: True ticked, False unticked, None not asked.
+    replenishment_reminders: bool | None = None
 
 
 def signed_in(details: CheckoutDetails, user: Any) -> CheckoutDetails:

@@ -15,9 +15,11 @@ from django.utils import timezone
 from promotions.reminders.models import ReplenishmentOrder
 from promotions.reminders.replenishment import (
     Bought,
+    replenishment_decline,
     replenishment_forget,
     replenishment_schedule,
 )
+from promotions.reminders.subscriptions import replenish_opt_in
 from shop.checkout.models import Order, OrderLineComponent
 
 
@@ -48,6 +50,18 @@ def replenishment_schedule_for_order(*, order: Order, now: datetime | None = Non
         bought=_bought(order),
         now=now,
     )
+
+
+def replenishment_consent(*, order: Order, wanted: bool | None) -> None:
+    """The checkout's "remind me when this runs out" box, in the order's transaction. Ticked:
+    the buyer asks for replenishment reminders (`replenish_opt_in`: confirmed by email unless
+    already); unticked: this order's products are never scheduled. Not sent at all (API
+    clients from before the box): as before, scheduled, and emailed only once a confirmed
+    replenish subscription exists (the sweep checks consent when each falls due)."""
+    if wanted is True:
+        replenish_opt_in(email=order.email, user_id=order.user_id)
+    elif wanted is False:
+        replenishment_decline(order_id=order.pk)
 
 
 def replenishment_forget_order(*, order: Order, now: datetime | None = None) -> int:

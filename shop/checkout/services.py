@@ -58,6 +58,7 @@ from shop.checkout.models import (
 )
 from shop.checkout.orders import order_payment_capture
 from shop.checkout.payments import gateway_for
+from shop.checkout.replenishment import replenishment_consent
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
 from shop.pricing import Breakdown, price
 from shop.quoting.services import QuoteItem, quote_prepare
@@ -286,6 +287,7 @@ def _place(
             breakdown=breakdown,
             product_names={need.product.slug: need.product.name for need in needs.values()},
         )
+        replenishment_consent(order=order, wanted=details.replenishment_reminders)
         # The hot section: from here to the commit, the order's product rows are locked, so
         # every other order for the same products waits. Only what must follow the stock
         # check happens here.

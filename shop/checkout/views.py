@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from config.errors import DomainError
+from promotions.reminders.models import Kind
+from promotions.reminders.selectors import subscription_is_active
 from shop.cart import selectors as carts
 from shop.cart.services import CartClosed
 from shop.cart.session import checked_out, forget, session_cart_any
@@ -64,6 +66,12 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "country", "maxlength": "2", "size": "3"}),
     )
     card_token = forms.CharField(label="Card", max_length=200)
+    replenishment_reminders = forms.BooleanField(
+        label="Remind me when this runs out",
+        required=False,
+        help_text="One email a week before each product runs out, with a cart ready to go. "
+        "We ask you to confirm by email first; stop any time.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """The payment fields follow the configured gateways (SHOP_PAYMENT_METHODS): the first
@@ -97,16 +105,21 @@ class CheckoutForm(forms.Form):
             country=data["country"].upper(),
             payment_method=data.get("payment_method") or (self.methods or [""])[0],
             payment_token=data["card_token"].strip(),
+            replenishment_reminders=data["replenishment_reminders"],
         )
 
 
-def _initial(request: HttpRequest) -> dict[str, str]:
+def _initial(request: HttpRequest) -> dict[str, Any]:
     """A signed-in shopper's form starts filled in: their name and email, and the address
     of their last order."""
     user = request.user
     if not user.is_authenticated:
         return {}
-    initial = {"email": user.email, "name": user.get_full_name()}
+    initial: dict[str, Any] = {"email": user.email, "name": user.get_full_name()}
+    # Replenishment reminders they already have stay on unless they untick the box.
+    initial["replenishment_reminders"] = subscription_is_active(
+        email=user.email, kind=Kind.REPLENISH
+    )
     last = orders.order_last_of_account(user_id=user.pk)
     if last is not None:
         initial.update(
