@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -25,6 +28,14 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         if not ip:
             raise PermissionDenied("Unable to determine the client's address.")
         return ip
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's mails sign as the shop (SHOP_NAME, SHOP_BASE_URL's host), not as whatever
+        host the request named. Sent now, through Django's email backend (EMAIL_BACKEND)."""
+        shop = SimpleNamespace(
+            name=settings.SHOP_NAME, domain=urlsplit(settings.SHOP_BASE_URL).netloc
+        )
+        super().send_mail(template_prefix, email, {"current_site": shop, **context})
 
     def clean_email(self, email: str) -> str:
         return normalize_email(super().clean_email(email))
