@@ -39,6 +39,7 @@ from promotions.messaging.models import MarketingStamp, OutboxMessage, Suppressi
 from promotions.reminders.models import Reminder, ReplenishmentItem, Subscription
 from shop.accounts.orders import account_orders
 from shop.accounts.reminders import account_reminder_data, verified_emails
+from shop.accounts.routines import SavedRoutine
 from shop.checkout.models import Order, access_salt_new
 from shop.checkout.orders import order_data, order_lines
 
@@ -158,17 +159,14 @@ def account_export(*, user: Any) -> dict[str, Any]:
 
 
 def _saved_routines(user: Any) -> list[dict[str, Any]]:
-    related = getattr(user, "saved_routines", None)
-    if related is None:
-        return []
     return [
         {
             "name": routine.name,
-            "routine": getattr(routine, "routine_slug", None) or str(routine.routine),
+            "routine": routine.routine,
             "selections": list(routine.selections),
             "created_at": _iso(routine.created_at),
         }
-        for routine in related.order_by("pk")
+        for routine in SavedRoutine.objects.filter(user=user).order_by("pk")
     ]
 
 
@@ -217,6 +215,7 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
         Reminder.objects.filter(email_normalized__in=emails).delete()
         ReplenishmentItem.objects.filter(email_normalized__in=emails).delete()
         MarketingStamp.objects.filter(email__in=emails).delete()
+        counts["saved_routines"] = SavedRoutine.objects.filter(user=locked).delete()[0]
         locked.delete()
     return counts
 

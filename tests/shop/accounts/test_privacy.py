@@ -23,6 +23,7 @@ from promotions.messaging.services import email_enqueue
 from promotions.reminders.models import Reminder, Subscription
 from promotions.reminders.scheduling import routine_schedule_next
 from shop.accounts import privacy
+from shop.accounts.routines import SavedRoutine
 from shop.checkout.models import Order, OrderLine
 from tests.factories import EntryFactory, OrderFactory, PromoCodeFactory, SubscriptionFactory
 from tests.promotions.giveaways.test_draw import closed_giveaway, run_verifier
@@ -64,6 +65,9 @@ def world() -> dict[str, Any]:
         template="reminder_manage",
         context={"kind_label": "x", "manage_url": "https://example.com/m"},
     )
+    SavedRoutine.objects.create(
+        user=jane, name="Night", routine="basic", selections=["wash", "toner"]
+    )
     return {"jane": jane, "client": client, "mine": mine, "theirs": theirs}
 
 
@@ -80,7 +84,10 @@ def test_the_export_holds_the_persons_data_and_nobody_elses(world: dict[str, Any
     assert [e["email"] for e in data["giveaway_entries"]] == [JANE]
     assert [s["email"] for s in data["reminder_subscriptions"]] == [JANE]
     assert {m["to"] for m in data["emails_sent"]} == {JANE}
-    assert {"saved_routines", "consent", "replenishment"} <= set(data)
+    assert [(r["name"], r["selections"]) for r in data["saved_routines"]] == [
+        ("Night", ["wash", "toner"])
+    ]
+    assert {"consent", "replenishment"} <= set(data)
     assert OTHER not in response.content.decode()
     assert world["theirs"].number not in response.content.decode()
 
@@ -122,6 +129,7 @@ def test_deletion_erases_the_person_and_keeps_the_orders_for_the_books(
     assert not Entry.objects.filter(email_normalized=JANE).exists()
     assert not Subscription.objects.filter(email_normalized=JANE).exists()
     assert not Reminder.objects.filter(email_normalized=JANE).exists()
+    assert not SavedRoutine.objects.exists()
     assert not OutboxMessage.objects.filter(recipient__iexact=JANE).exists()
     # Nobody else's data moved.
     theirs = Order.objects.get(pk=world["theirs"].pk)
