@@ -21,7 +21,14 @@ from shop.cart.models import Cart
 from shop.cart.services import cart_create, cart_item_add
 from shop.catalog.models import Product
 from shop.pricing import Breakdown
-from shop.quoting.services import InvalidItems, quote_build, quote_items_parse
+from shop.quoting.services import (
+    InvalidItems,
+    QuoteCatalog,
+    QuoteItem,
+    quote_build,
+    quote_catalog_load,
+    quote_items_parse,
+)
 
 NAME_MAX_LENGTH = 80
 MAX_SAVED_ROUTINES = 50
@@ -87,10 +94,11 @@ class PricedRoutine:
         }
 
 
-def _priced(saved: SavedRoutine, names: dict[str, str]) -> PricedRoutine:
+def _priced(saved: SavedRoutine, names: dict[str, str], catalog: QuoteCatalog) -> PricedRoutine:
     products = tuple(names.get(slug, slug) for slug in saved.selections)
     try:
-        return PricedRoutine(saved, quote_build(items=[saved.quote_item()]), "", products)
+        breakdown = quote_build(items=[saved.quote_item()], catalog=catalog)
+        return PricedRoutine(saved, breakdown, "", products)
     except InvalidItems as error:
         reasons = [message for messages in error.errors.values() for message in messages]
         return PricedRoutine(saved, None, " ".join(reasons) or error.detail, products)
@@ -100,12 +108,17 @@ def _priced(saved: SavedRoutine, names: dict[str, str]) -> PricedRoutine:
 
 
 def saved_routines_priced(*, user: Any) -> list[PricedRoutine]:
-    """The account's saved routines, newest first, each priced today (two queries, then the
-    quote service's cached catalog)."""
+    """The account's saved routines, newest first, each priced today through the quote path:
+    three queries however many (the routines, their products' names, the catalog snapshot's
+    version, loaded once for all of them)."""
     saved = list(SavedRoutine.objects.filter(user_id=user.pk))
+    if not saved:
+        return []
     slugs = {slug for one in saved for slug in one.selections}
     names = dict(Product.objects.filter(slug__in=slugs).values_list("slug", "name"))
-    return [_priced(one, names) for one in saved]
+    items = [QuoteItem("routine", one.routine, 1, tuple(one.selections)) for one in saved]
+    catalog = quote_catalog_load(items=items, cached=True)
+    return [_priced(one, names, catalog) for one in saved]
 
 
 def saved_routine_get(*, user: Any, routine_id: int) -> SavedRoutine:

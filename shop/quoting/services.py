@@ -293,15 +293,17 @@ def quote_prepare(
     promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
     cached: bool = False,
+    catalog: QuoteCatalog | None = None,
 ) -> PreparedQuote:
     """Load and check parsed items and build the pricing request; raises InvalidItems.
 
     `promos` are the code rules the caller looked up (`promotions.codes.selectors`, through its
     throttled lookup for shoppers, or previewed in the admin simulator). `cached=True` takes the
-    catalog from the snapshot (see `quote_catalog_load`).
+    catalog from the snapshot (see `quote_catalog_load`); a caller pricing many quotes at once
+    loads it once and passes it as `catalog`.
     """
     now = now or datetime.now(UTC)  # what timezone.now() gives with USE_TZ, which pricing needs
-    catalog = quote_catalog_load(items=items, cached=cached)
+    catalog = catalog or quote_catalog_load(items=items, cached=cached)
     lines, selections = quote_lines_build(items=items, catalog=catalog)
     return PreparedQuote(
         items=tuple(items),
@@ -316,15 +318,17 @@ def quote_build(
     items: Any,
     promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
+    catalog: QuoteCatalog | None = None,
 ) -> Breakdown:
     """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item.
+    `catalog`: one loaded for many quotes at once (`quote_catalog_load(cached=True)`).
 
     A quote shows no stock, so it prices from the catalog snapshot. The checks above should
     leave nothing for the pricing service to refuse; if they ever do, the shopper still gets
     InvalidItems (a 400) and the log gets the traceback.
     """
     parsed = quote_items_parse(items=items)
-    prepared = quote_prepare(items=parsed, promos=promos, now=now, cached=True)
+    prepared = quote_prepare(items=parsed, promos=promos, now=now, cached=True, catalog=catalog)
     try:
         return price(prepared.request)
     except PricingError as error:

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from bench.bench_accounts import orders_create
 from shop.checkout.models import Order
 from tests.factories import OrderFactory
 from tests.shop.checkout_helpers import Catalog, check_out, checkout_body, new_cart, problem
@@ -129,29 +130,6 @@ def test_the_list_is_paginated_and_a_bad_page_is_a_problem() -> None:
     problem(client.get("/api/account/orders/?page=x"), 400, "invalid_page")
 
 
-def many_orders(user: Any, count: int) -> None:
-    Order.objects.bulk_create(
-        Order(
-            number=f"B{index:09d}",
-            email="jane@example.com",
-            customer_email="jane@example.com",
-            user=user if index % 2 else None,
-            name="Jane",
-            address_line1="1 Road",
-            city="Town",
-            postal_code="12345",
-            country="US",
-            currency="USD",
-            subtotal_amount=Decimal("10.00"),
-            discount_amount=Decimal("0.00"),
-            shipping_amount=Decimal("0.00"),
-            total_amount=Decimal("10.00"),
-            breakdown={},
-        )
-        for index in range(count)
-    )
-
-
 @pytest.mark.parametrize("count", [2, 200])
 def test_constant_queries_whatever_the_number_of_orders(
     count: int, django_assert_num_queries: Any
@@ -159,7 +137,7 @@ def test_constant_queries_whatever_the_number_of_orders(
     """Session, user, verified addresses, count, page: the same five for 2 or 200 orders
     (the page shows 50 of them, the API its page size up to 100)."""
     jane = person("jane@example.com")
-    many_orders(jane, count)
+    orders_create(user=jane, email="jane@example.com", count=count)
     client = as_user(jane)
     with django_assert_num_queries(5):
         response = client.get("/api/account/orders/?page_size=100")
@@ -168,4 +146,4 @@ def test_constant_queries_whatever_the_number_of_orders(
     page.force_login(jane)
     with django_assert_num_queries(5):
         html = page.get("/account/orders/").content.decode()
-    assert html.count("/orders/B") == min(count, 50)
+    assert html.count("/orders/BENCH") == min(count, 50)

@@ -191,3 +191,25 @@ def test_the_builder_saves_for_signed_in_shoppers_and_asks_others_to_sign_in(
     )
     assert "Could not save this routine" in bad.content.decode()
     assert SavedRoutine.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_listing_them_priced_is_constant_queries(
+    catalog: Catalog, count: int, django_assert_max_num_queries: Any
+) -> None:
+    """Session, user, the routines, their products' names, the catalog snapshot's version (and,
+    the first time, the snapshot's load): not one more per routine."""
+    user = person()
+    SavedRoutine.objects.bulk_create(
+        SavedRoutine(user=user, name=f"r{i}", routine="basic", selections=["wash", "toner"])
+        for i in range(count)
+    )
+    client = api_as(user)
+    assert client.get("/api/account/routines/").json()["count"] == count  # warms the snapshot
+    with django_assert_max_num_queries(5):
+        body = client.get("/api/account/routines/").json()
+    assert all(row["breakdown"] for row in body["results"])
+    page = page_as(user)
+    page.get("/account/routines/")
+    with django_assert_max_num_queries(5):
+        assert page.get("/account/routines/").status_code == 200
