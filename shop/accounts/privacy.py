@@ -179,7 +179,9 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     User = get_user_model()
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            return {}  # erased meanwhile (a second click, another tab): nothing left to do
         emails = verified_emails(user=locked)
         orders = list(_orders(locked).select_for_update(of=("self",)))
         counts = {"orders": len(orders)}
