@@ -5,6 +5,7 @@ builder and the quiz result."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
+from kits.quiz.models import QuizCompletion
 from shop.accounts.routines import MAX_SAVED_ROUTINES, SavedRoutine
 from shop.cart.models import Cart
 from shop.catalog.models import Product
@@ -40,8 +42,8 @@ def page_as(user: Any) -> Client:
     return client
 
 
-def save(client: APIClient, body: dict[str, Any] | None = None) -> Any:
-    return client.post("/api/account/routines/", body or BODY, format="json")
+def save(client: APIClient, body: Any = None) -> Any:
+    return client.post("/api/account/routines/", BODY if body is None else body, format="json")
 
 
 def test_saving_prices_it_now_exactly_as_the_quote_does(
@@ -213,3 +215,77 @@ def test_listing_them_priced_is_constant_queries(
     page.get("/account/routines/")
     with django_assert_max_num_queries(5):
         assert page.get("/account/routines/").status_code == 200
+
+
+QUIZ_ANSWERS = {
+    "skin_type": "dry",
+    "concerns": ["fine_lines", "firmness"],
+    "sensitive": "yes",
+    "makeup": "yes",
+}
+
+
+def test_the_quiz_result_saves_the_routine_for_a_signed_in_shopper(demo: None) -> None:
+    client = Client()
+    result = client.post("/quiz/", QUIZ_ANSWERS)["Location"]
+    completion = QuizCompletion.objects.get()
+    signed_out = client.get(result).content.decode()
+    assert f'href="/account/login/?next={result}"' in signed_out
+    assert "/account/routines/save/" not in signed_out
+
+    user = person()
+    client.force_login(user)
+    page = client.get(result).content.decode()
+    form = re.search(r'<form method="post" action="/account/routines/save/".*?</form>', page, re.S)
+    assert form is not None
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]):
+        fields.setdefault(name, []).append(value)
+    assert fields["routine"] == [completion.routine]
+    assert fields["selections"] == list(completion.selections)
+    response = client.post("/account/routines/save/", fields)
+    assert response["Location"] == "/account/routines/"
+    saved = SavedRoutine.objects.get(user=user)
+    assert (saved.routine, saved.selections) == (completion.routine, list(completion.selections))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"routine": "\x00"},
+        {"routine": "basic", "selections": ["\x00", "wash"]},
+        {"routine": "b" * 5000, "step-cleanse": "w" * 5000},
+        {"routine": "basic", "selections": [str(i) for i in range(500)]},
+        {"routine": "basic", "name": "\u202e" * 500, "step-cleanse": "wash", "step-tone": "toner"},
+        {"routine": ["basic", "pair"], "step-cleanse": "wash", "step-tone": "toner"},
+    ],
+)
+def test_the_save_form_answers_hostile_values_without_a_server_error(
+    catalog: Catalog, body: dict[str, Any]
+) -> None:
+    client = page_as(person())
+    response = client.post("/account/routines/save/", body)
+    assert response.status_code == 302
+    assert SavedRoutine.objects.count() <= 1
+    for saved in SavedRoutine.objects.all():
+        assert len(saved.name) <= 80 and saved.routine == "basic"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "basic",
+        {"routine": {"a": 1}, "selections": ["wash"]},
+        {"routine": "basic", "selections": [{"x": 1}]},
+        {"routine": "basic", "selections": ["wash", "toner"], "name": ["x"]},
+        {"routine": "basic", "selections": ["wash", "toner"], "name": "n" * 81},
+        {"routine": "\x00", "selections": ["\x00"]},
+    ],
+)
+def test_the_api_answers_hostile_bodies_with_a_problem(catalog: Catalog, body: Any) -> None:
+    response = save(api_as(person()), body)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not SavedRoutine.objects.exists()
