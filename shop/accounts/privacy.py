@@ -19,7 +19,8 @@ What erasing keeps, and why:
 
 Everything else is deleted in the same transaction: the user row (its allauth addresses, and
 so its email is free for a new account), saved routines (they cascade with the user),
-subscriptions, reminders and replenishment rows, and the outbox's copies of emails to them.
+subscriptions, reminders and replenishment rows, and the outbox's copies of emails to them;
+the admin's history of staff edits to the user keeps its dates but no longer names them.
 A deleted user's sessions no longer authenticate anyone.
 """
 
@@ -28,7 +29,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -218,6 +221,10 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
         ReplenishmentItem.objects.filter(email_normalized__in=emails).delete()
         MarketingStamp.objects.filter(email__in=emails).delete()
         counts["saved_routines"] = SavedRoutine.objects.filter(user=locked).delete()[0]
+        # Staff edits of this user stay in the admin's history without naming the person.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(locked.pk)
+        ).update(object_repr=ERASED_NAME, change_message="")
         locked.delete()
     return counts
 

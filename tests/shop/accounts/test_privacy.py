@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -254,3 +256,18 @@ def test_erasing_an_account_that_is_already_gone_changes_nothing() -> None:
     jane = person(JANE)
     privacy.account_erase(user=jane)
     assert privacy.account_erase(user=jane) == {}
+
+
+def test_the_admins_history_of_the_user_no_longer_names_them(staff_user: Any) -> None:
+    jane = person(JANE)
+    LogEntry.objects.create(
+        user=staff_user,
+        content_type=ContentType.objects.get_for_model(jane),
+        object_id=str(jane.pk),
+        object_repr=str(jane),
+        action_flag=CHANGE,
+        change_message="Changed email.",
+    )
+    privacy.account_erase(user=jane)
+    entry = LogEntry.objects.get()
+    assert (entry.object_repr, entry.change_message) == (privacy.ERASED_NAME, "")
