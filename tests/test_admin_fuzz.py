@@ -13,19 +13,33 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from promotions.codes.models import Promotion
 from shop.checkout.models import Order
 from tests.conftest import cache_clear
 from tests.factories import OrderFactory
-from tests.test_form_fuzz import _rendered_errors_are_shown, values
+from tests.test_form_fuzz import _rendered_errors_are_shown, fuzz_settings, values
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EXAMPLES = 15  # per form
+
+
+def _fits_sqlite(value: Any) -> bool:
+    """On SQLite, Django's ModelMultipleChoiceField looks ids up with `__in`, which raises
+    OverflowError for one past 64 bits (Django's, in its validation: Group.permissions, a
+    product's concerns). PostgreSQL answers them as unknown ids; CI runs there, with every
+    value. `make run` on SQLite is for development only."""
+    items = value if isinstance(value, list) else [value]
+    whole = [v for v in items if len(v) < 4000 and re.fullmatch(r"\s*[+-]?[0-9]+\s*", v)]
+    return all(abs(int(v)) < 2**63 for v in whole)
+
+
+admin_values = values if connection.vendor != "sqlite" else values.filter(_fits_sqlite)
 
 # Names on the admin pages that are not the form's fields.
 NOT_FIELDS = {"csrfmiddlewaretoken", "_save", "_addanother", "_continue", "q", "action"}
@@ -57,14 +71,8 @@ def _fuzz(client: Client, url: str, names: list[str], method: str = "post") -> N
     if not names:
         return
 
-    @given(data=st.fixed_dictionaries({}, optional={name: values for name in names}))
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @given(data=st.fixed_dictionaries({}, optional={name: admin_values for name in names}))
+    @fuzz_settings(EXAMPLES)
     def fuzz(data: dict[str, Any]) -> None:
         cache_clear()
         send = client.get if method == "get" else client.post

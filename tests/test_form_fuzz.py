@@ -67,6 +67,19 @@ HOSTILE = [
     "../../etc/passwd",
 ]
 
+
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis settings of every fuzz here: the same examples on every run (derandomize, no
+    example database), no deadline (a request may be slow on a busy machine)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 value = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 values = st.one_of(value, st.lists(value, min_size=2, max_size=3))  # a list: repeated fields
 
@@ -268,13 +281,7 @@ def _fuzz(form: Form, site: Site) -> None:
         ),
         keep=st.sets(st.sampled_from(sorted(form.fields))),
     )
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(EXAMPLES)
     def fuzz(data: dict[str, Any], keep: set[str]) -> None:
         client, url = _prepare(form, site)
         # Start from the valid form and spoil some fields: the checks past the first field run.
@@ -325,13 +332,7 @@ def test_every_form_answers_invalid_utf8_and_oversized_bodies(form: Form, site: 
 
 
 @given(token=value, path=st.sampled_from(TOKEN_PATHS), post=st.booleans())
-@settings(
-    max_examples=EXAMPLES * 2,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(EXAMPLES * 2)
 def test_links_answer_forged_and_garbled_tokens_without_a_server_error(
     site: Site, token: str, path: str, post: bool
 ) -> None:
