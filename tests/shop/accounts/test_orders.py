@@ -73,10 +73,12 @@ def test_signed_in_orders_and_verified_guest_orders_newest_first() -> None:
     assert (first["status"], first["total"]) == ("placed", "42.50")
 
 
-def test_guest_orders_of_an_unverified_address_are_not_shown() -> None:
+def test_guest_orders_show_once_the_address_is_verified() -> None:
     jane = person("jane@example.com", verified=False)
-    order("jane@example.com")
+    guest = order("jane@example.com")
     assert numbers(as_user(jane)) == []
+    EmailAddress.objects.filter(user=jane).update(verified=True)
+    assert numbers(as_user(jane)) == [guest.number]
 
 
 def test_another_accounts_orders_never_show_even_with_the_same_address() -> None:
