@@ -39,10 +39,14 @@ def _storefront_routes() -> list[tuple[str, str]]:
                 path = prefix + regex
                 if path.startswith(("healthz", "static/", "media/")):
                     continue
+                # re_path's named groups (allauth's confirmation and reset keys), then path()'s.
+                path = re.sub(
+                    r"\(\?P<(\w+)>[^()]*\)", lambda m: SAMPLE_KWARGS.get(m.group(1), "1"), path
+                )
                 path = re.sub(
                     r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS.get(m.group(1), "1"), path
                 )
-                path = path.lstrip("^").rstrip("$")
+                path = re.sub(r"(^|/)\^", r"\1", path).rstrip("$")
                 routes.append((f"{namespace}{pattern.name}", "/" + path))
 
     walk(get_resolver().url_patterns, "", "")
@@ -85,20 +89,38 @@ def test_admin_is_staff_only(url: str, shopper_user: Any) -> None:
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def _staff_only_operations() -> list[tuple[str, str]]:
-    """Operations whose schema security does not admit anonymous clients."""
+def _signed_in_operations(*, customers: bool) -> list[tuple[str, str]]:
+    """Operations whose schema security does not admit anonymous clients: the customer
+    account's (/api/account/...) when `customers`, else the staff API's."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            if path == "/api/auth/token/":
+            if path == "/api/auth/token/" or path.startswith("/api/account/") != customers:
                 continue
             if {} not in operation.get("security", [{}]):
                 url = re.sub(r"\{(\w+)\}", lambda m: SAMPLE_KWARGS.get(m.group(1), "1"), path)
                 operations.append((method, url))
     return operations
+
+
+def _staff_only_operations() -> list[tuple[str, str]]:
+    return _signed_in_operations(customers=False)
+
+
+def test_customer_operations_are_listed() -> None:
+    assert ("get", "/api/account/") in _signed_in_operations(customers=True)
+
+
+@pytest.mark.parametrize(("method", "url"), _signed_in_operations(customers=True))
+def test_the_customer_account_api_refuses_anonymous_clients(method: str, url: str) -> None:
+    from rest_framework.test import APIClient
+
+    response = getattr(APIClient(), method)(url, {}, format="json")
+    assert response.status_code in {401, 403}, (method, url, response.status_code)
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_staff_operations_are_listed() -> None:

@@ -1,5 +1,5 @@
 """The account API (/api/account/...): session auth, CSRF on every unsafe method, signed in or
-not (DRF checks CSRF only for signed-in sessions; sign-up and login check it themselves)."""
+not."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,19 +42,18 @@ class AccountSerializer(serializers.Serializer[Any]):
     verified = serializers.BooleanField()
 
 
-class CsrfSessionAuthentication(SessionAuthentication):
-    """Session auth that checks CSRF on unsafe methods for anonymous requests too."""
-
-    def authenticate(self, request: Request) -> Any:
-        result = super().authenticate(request)
-        if result is None:
-            self.enforce_csrf(request)
-        return result
-
-
 class AccountApiView(APIView):
-    authentication_classes = [CsrfSessionAuthentication]
+    """Session auth (token first, as everywhere in the API: signed out is 401 with
+    WWW-Authenticate; only staff hold tokens). DRF checks CSRF only for a signed-in session:
+    here unsafe methods without a token need it signed out too (sign-up, login)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.successful_authenticator is None:
+            SessionAuthentication().enforce_csrf(request)
 
 
 class SignupApi(AccountApiView):
