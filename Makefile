@@ -19,7 +19,7 @@ help:
 	@echo "make test-fast  the suite without the slow, browser (e2e) and fault-injection tests"
 	@echo "make lint    ruff + mypy + import contracts (.importlinter)"
 	@echo "make worker  Celery worker   make beat  Celery beat   make bench  benchmarks"
-	@echo "make screenshots  PNGs of home, kit builder, cart, checkout (phone, desktop) in screenshots/"
+	@echo "make screenshots  PNGs of home, kit builder, cart, checkout, account pages (phone, desktop) in screenshots/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'

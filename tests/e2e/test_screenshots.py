@@ -135,3 +135,36 @@ def test_selling_pages_fit_the_screen_and_are_captured(demo: None, page: Any, wi
     finally:
         app.conf.task_always_eager = eager
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_account_pages_fit_the_screen_and_are_captured(page: Any, width: str) -> None:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import User
+
+    w, h = WIDTHS[width]
+    page.set_viewport_size({"width": w, "height": h})
+    problems: list[str] = []
+    page.goto(page.base + "/account/signup/")
+    shoot(page, "account-signup", width, problems)
+    page.get_by_label("Email").fill("not-an-address")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign Up").click()
+    page.locator(".field-error").first.wait_for()
+    shoot(page, "account-signup-errors", width, problems)
+    page.goto(page.base + "/account/login/code/")
+    shoot(page, "account-login-code", width, problems)
+
+    email = "ana.lima@example.com"
+    user = User.objects.create_user(
+        username=email, email=email, password="plum-velvet-4417", first_name="Ana Lima"
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    page.goto(page.base + "/account/login/")
+    shoot(page, "account-login", width, problems)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("plum-velvet-4417")
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+    shoot(page, "account", width, problems)
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,56 @@
+"""Customer accounts in a real browser: the header's "Sign in" -> sign up -> the overview says
+"not verified" -> the emailed link -> confirm -> verified, signed in; then sign out and in
+again. On a phone and on a desktop."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "plum-velvet-4417"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_sign_up_verify_and_sign_in_again(page: Any, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(page.base + "/")
+    page.get_by_role("link", name="Sign in").click()
+    page.wait_for_url("**/account/login/")
+    page.locator("main").get_by_role("link", name="sign up").click()
+    page.wait_for_url("**/account/signup/")
+
+    page.get_by_label("Email").fill("ana@example.com")
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign Up").click()
+    assert "too short" in page.locator(".field-error").inner_text()  # beside the field
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url("**/account/")
+    main = page.inner_text("main")
+    assert "Hello, Ana" in main and "ana@example.com" in main and "not verified" in main
+    assert page.get_by_role("link", name="Account").is_visible()
+
+    found = re.search(r"https?://[^/\s]+(/account/confirm-email/\S+/)", mail.outbox[-1].body)
+    assert found, mail.outbox[-1].body
+    page.goto(page.base + found.group(1))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/account/")
+    assert "not verified" not in page.inner_text("main")
+    assert "verified" in page.inner_text("main")
+
+    page.locator(".account-nav").get_by_role("link", name="Sign out").click()
+    page.wait_for_url("**/account/logout/")
+    page.locator("main").get_by_role("button", name="Sign Out").click()
+    page.wait_for_url(page.base + "/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill("Ana@Example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+    assert "Hello, Ana" in page.inner_text("main")
