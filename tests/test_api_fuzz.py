@@ -19,9 +19,9 @@ from tests.conftest import cache_clear
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # about 40 s a test
 
-# 50 examples an operation and mode (positive and negative data, anonymous and staff): with the
-# explicit examples and coverage phase, 8 to 273 cases an operation, about 8,700 in all. The
-# counts and times are in docs/OPERATIONS.md, "Fuzzing".
+# 50 examples an operation and mode (positive and negative data, anonymous and staff), more with
+# the explicit examples and coverage phase: the counts and times are in docs/OPERATIONS.md,
+# "Fuzzing".
 FUZZ_SETTINGS = settings(
     max_examples=50,
     deadline=None,

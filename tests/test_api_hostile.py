@@ -240,7 +240,8 @@ def _api_routes() -> set[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + regex)
             elif isinstance(pattern, URLPattern) and (prefix + regex).startswith("api/"):
-                routes.add("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", prefix + regex))
+                route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", prefix + regex)
+                routes.add("/" + route.replace("{pk}", "{id}"))  # drf-spectacular's name for pk
 
     walk(get_resolver().url_patterns, "")
     return routes - {"/api/schema/", "/api/docs/", "/api/^.*$"}

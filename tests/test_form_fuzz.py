@@ -190,6 +190,17 @@ FORMS = [
         },
     ),
     Form("reminder confirm", lambda s: f"/reminders/confirm/{s.confirm_token}/", {"x": "1"}),
+    Form(
+        "account sign-in",
+        lambda s: "/account/login/",
+        {"login": "ana@example.com", "password": "not-the-password", "remember": "on"},
+    ),
+    Form(
+        "account sign-up",
+        lambda s: "/account/signup/",
+        {"email": "new@example.com", "password1": "a-long-passphrase-9", "name": "Ana"},
+    ),
+    Form("password reset", lambda s: "/account/password/reset/", {"email": "ana@example.com"}),
     Form("order lookup", lambda s: "/orders/", {"number": "RP-1", "token": "abc"}, "get"),
     Form(
         "product filter",
