@@ -26,7 +26,8 @@ from rest_framework.exceptions import ParseError
 
 from config.api import payload_too_large
 
-# The deepest real request (a cart line's kit selections) nests four containers.
+# The deepest real requests nest three containers ({"items": [{"selections": [...]}]}, a
+# routine's slots' products, the quiz's answers); 32 leaves room and stops recursion bombs.
 MAX_DEPTH = 32
 
 
