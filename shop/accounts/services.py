@@ -11,6 +11,7 @@ from allauth.account.internal.flows.email_verification import (
 )
 from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
+from allauth.core import ratelimit
 from django.contrib.auth import logout
 from django.http import HttpRequest
 
@@ -22,6 +23,19 @@ class InvalidPassword(DomainError):
     code = "invalid_password"
     status = 400
     title = "Password not accepted"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+    title = "Too many attempts"
+    retry_after = 60.0
+
+
+def _within_allauth_limit(request: HttpRequest, action: str) -> None:
+    """allauth's limit for `action` (ACCOUNT_RATE_LIMITS), as its pages apply it."""
+    if not ratelimit.consume(request, action=action):
+        raise TooManyAttempts("Too many attempts from your connection; try again in a minute.")
 
 
 class InvalidCredentials(DomainError):
@@ -39,6 +53,7 @@ def account_signup(request: HttpRequest, *, email: str, password: str, name: str
     """Open an account for `email` and send its verification link; an address that has an
     account instead gets an email saying someone tried (the caller's answer is the same).
     Returns the address as the account knows it (normalised)."""
+    _within_allauth_limit(request, "signup")
     form = SignupForm(data={"email": email, "password1": password, "name": name})
     if not form.is_valid():
         errors = _api_errors(form)
@@ -59,6 +74,7 @@ def account_signup(request: HttpRequest, *, email: str, password: str, name: str
 def account_login(request: HttpRequest, *, email: str, password: str) -> Any:
     """Sign in with email and password; counted by the login limits (config/login_limits.py)
     through `authenticate`. Wrong password and unknown address are one error."""
+    _within_allauth_limit(request, "login")
     user = get_adapter(request).authenticate(request, email=email, password=password)
     if user is None or not user.is_active:
         raise InvalidCredentials("Wrong email or password.")

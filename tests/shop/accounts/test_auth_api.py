@@ -184,8 +184,8 @@ def test_login_rotates_the_session_key_and_logout_ends_the_session() -> None:
 @pytest.mark.django_db
 def test_the_account_signed_out_is_a_problem() -> None:
     response = APIClient().get("/api/account/")
-    assert response.status_code in {401, 403}
-    assert response.json()["code"] in {"not_authenticated", "permission_denied"}
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+    assert response["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.django_db
@@ -214,3 +214,18 @@ def test_sign_ups_for_one_mailbox_at_once_make_one_account() -> None:
     assert [a.status_code for a in answers] == [201] * 12
     assert User.objects.count() == 1
     assert list(EmailAddress.objects.values_list("email", flat=True)) == ["janedoe@gmail.com"]
+
+
+@pytest.mark.django_db
+def test_allauths_sign_up_and_sign_in_limits_apply_to_the_api(settings: Any) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": None, "signup": "2/m/ip", "login": "2/m/ip"}
+    client = APIClient(REMOTE_ADDR="203.0.113.20")
+    assert signup(client, "a@example.com").status_code == 201
+    assert signup(client, "b@example.com").status_code == 201
+    refused = signup(client, "c@example.com")
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_attempts"
+    assert "Retry-After" in refused and not User.objects.filter(email="c@example.com").exists()
+    assert signup(APIClient(REMOTE_ADDR="203.0.113.21"), "c@example.com").status_code == 201
+    for _ in range(2):
+        assert login(client, "a@example.com").status_code == 200
+    assert login(client, "a@example.com").status_code == 429
