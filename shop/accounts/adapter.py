@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,8 @@ from django.http import HttpRequest
 from config.client import client_ip
 from promotions.messaging.identity import normalize_email
 
+logger = logging.getLogger(__name__)
+
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def get_client_ip(self, request: HttpRequest) -> str:
@@ -31,11 +35,17 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's mails sign as the shop (SHOP_NAME, SHOP_BASE_URL's host), not as whatever
-        host the request named. Sent now, through Django's email backend (EMAIL_BACKEND)."""
+        host the request named. Sent now, through Django's email backend (EMAIL_BACKEND), not the
+        outbox: they carry sign-in codes and reset links (docs/OPERATIONS.md)."""
         shop = SimpleNamespace(
             name=settings.SHOP_NAME, domain=urlsplit(settings.SHOP_BASE_URL).netloc
         )
-        super().send_mail(template_prefix, email, {"current_site": shop, **context})
+        try:
+            super().send_mail(template_prefix, email, {"current_site": shop, **context})
+        except (smtplib.SMTPException, OSError):
+            # The mail server is down or refused: the account (or reset) stands, the customer
+            # asks again ("Send the link again", another code); the request does not fail.
+            logger.exception("Account email %s to %s not sent", template_prefix, email)
 
     def clean_email(self, email: str) -> str:
         return normalize_email(super().clean_email(email))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import smtplib
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from rest_framework.test import APIClient
 
 from tests.conftest import cache_clear
@@ -229,3 +231,19 @@ def test_allauths_sign_up_and_sign_in_limits_apply_to_the_api(settings: Any) -> 
     for _ in range(2):
         assert login(client, "a@example.com").status_code == 200
     assert login(client, "a@example.com").status_code == 429
+
+
+class RefusingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages: Any) -> int:
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.mark.django_db
+def test_a_mail_server_outage_leaves_the_account_made_and_the_answer_201(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    response = signup(APIClient(), "ana@example.com")
+    assert response.status_code == 201
+    assert User.objects.filter(email="ana@example.com").exists()
+    assert "account/email/email_confirmation_signup to ana@example.com not sent" in caplog.text
