@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LineKindEnum": ["product", "kit", "routine"],
         "PromotionKindEnum": "promotions.codes.models.Promotion.Kind",
+        # Two `status` fields in the account API: an order's and a reminder's.
+        "OrderStatusEnum": "shop.checkout.models.Order.Status",
+        "ReminderStatusEnum": ["active", "paused", "awaiting_confirmation", "unsubscribed"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
