@@ -200,3 +200,13 @@ def test_the_overview_needs_a_signed_in_customer() -> None:
     response = Client().get("/account/")
     assert response.status_code == 302
     assert response["Location"] == "/account/login/?next=/account/"
+
+
+def test_password_reset_answers_an_unknown_address_the_same_and_sends_no_link() -> None:
+    account()
+    known = Client().post("/account/password/reset/", {"email": "ana@example.com"})
+    unknown = Client().post("/account/password/reset/", {"email": "nobody@example.com"})
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    to_nobody = [m for m in mail.outbox if m.to == ["nobody@example.com"]]
+    assert all("/account/password/reset/key/" not in m.body for m in to_nobody)
+    assert User.objects.count() == 1
