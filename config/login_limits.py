@@ -6,7 +6,8 @@ is checked, and its signal handler counts each failure here. In each LOGIN_FAILU
 (15 minutes) a client (`config.client.client_ip`) may fail LOGIN_FAILURES_PER_CLIENT times (30)
 and an account LOGIN_FAILURES_PER_ACCOUNT times (10); the failure that reaches a limit, and
 every attempt after it until the window ends, is answered 429: problem+json
-`too_many_attempts` on the API, the admin's locked page elsewhere.
+`too_many_attempts` on the API, a "too many failed logins" page elsewhere (the admin's, or the
+shop's on customers' sign-in pages).
 
 A handler of our own (axes' documented AXES_HANDLER extension point) because axes applies one
 AXES_FAILURE_LIMIT to every lockout parameter, and its cache handler names a counter by the
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from config.api import is_api_request, problem_response
 from config.counters import counter_hit
@@ -114,9 +116,11 @@ def lockout_response(
     if is_api_request(request):
         response: HttpResponse = problem_response(429, "too_many_attempts", LOCKED_DETAIL)
     else:
+        # The admin's own page for the admin; the shop's for customers' sign-in pages.
+        admin = request.path.startswith(reverse("admin:index"))
         response = TemplateResponse(
             request,
-            "admin/login_locked.html",
+            "admin/login_locked.html" if admin else "account/login_locked.html",
             {
                 "title": "Too many failed logins",
                 "detail": LOCKED_DETAIL,

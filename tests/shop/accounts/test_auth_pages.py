@@ -128,7 +128,10 @@ def test_the_login_page_locks_an_account_after_10_failures() -> None:
     for i in range(9):
         page_login(Client(REMOTE_ADDR=f"203.0.113.{i + 1}"), "ana@example.com", "wrong")
     locked = page_login(Client(REMOTE_ADDR="198.51.100.7"), "ana@example.com", "wrong")
-    assert locked.status_code == 429
+    assert locked.status_code == 429 and locked["Retry-After"] == "900"
+    html = locked.content.decode()
+    assert 'class="site-header"' in html and "Too many failed logins" in html  # the shop's page
+    assert "/account/password/reset/" in html
     assert page_login(Client(REMOTE_ADDR="198.51.100.8"), "ana@example.com").status_code == 429
 
 
