@@ -341,7 +341,6 @@ def test_a_committed_savepoint_keeps_its_token(little: Little) -> None:
 def test_writes_quotes_do_not_read_keep_the_token(little: Little) -> None:
     from promotions.codes.models import Promotion
     from shop.cart.models import Cart
-    from shop.catalog.models import Concern, Ingredient, ProductIngredient
     from shop.checkout.models import Order
 
     with keeps_token():
@@ -350,18 +349,31 @@ def test_writes_quotes_do_not_read_keep_the_token(little: Little) -> None:
         cart = Cart.objects.create()
         cart.promo_code = "SAVE"
         cart.save()
-        ingredient = IngredientFactory()
-        Ingredient.objects.filter(pk=ingredient.pk).update(benefits="Calms")
-        ProductIngredient.objects.create(product=little.product, ingredient=ingredient)
-        concern = ConcernFactory()
-        little.product.concerns.add(concern)
-        little.product.concerns.clear()
-        Concern.objects.filter(pk=concern.pk).delete()
         code = PromoCodeFactory()
         Promotion.objects.filter(pk=code.promotion_id).update(value=Decimal("15"))
-        IngredientConflictFactory()
         cart.delete()
         order.delete()
+
+
+def test_writes_the_quiz_reads_change_the_token(little: Little) -> None:
+    """Quotes do not read ingredients, concerns or clashes, but the routine quiz's in-memory
+    setup does (kits/migrations/0003_quiz.py watches them): each write changes the token."""
+    from shop.catalog.models import Concern, Ingredient, ProductIngredient
+
+    ingredient = IngredientFactory()
+    with changes_token():
+        Ingredient.objects.filter(pk=ingredient.pk).update(benefits="Calms")
+    with changes_token():
+        ProductIngredient.objects.create(product=little.product, ingredient=ingredient)
+    concern = ConcernFactory()
+    with changes_token():
+        little.product.concerns.add(concern)
+    with changes_token():
+        little.product.concerns.clear()
+    with changes_token():
+        Concern.objects.filter(pk=concern.pk).delete()
+    with changes_token():
+        IngredientConflictFactory()
 
 
 def test_the_token_row_is_recreated_by_the_next_catalog_write(little: Little) -> None:
@@ -395,7 +407,7 @@ def _triggers() -> set[str]:
 def test_the_migrations_reverse_and_reapply() -> None:
     installed = _triggers()
     per_table = 1 if connection.vendor == "postgresql" else 3
-    assert len(installed) == 9 * per_table
+    assert len(installed) == (9 + 11) * per_table  # quotes' 9 tables, the quiz's 11 more
     try:
         call_command("migrate", "kits", "0001", verbosity=0)
         assert len(_triggers()) == 2 * per_table  # shop_product and shop_step remain
