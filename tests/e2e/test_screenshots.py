@@ -167,4 +167,6 @@ def test_account_pages_fit_the_screen_and_are_captured(page: Any, width: str) ->
     page.locator("main").get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/account/")
     shoot(page, "account", width, problems)
+    page.goto(page.base + "/account/email/")
+    shoot(page, "account-email", width, problems)
     assert not problems, "\n".join(problems)
