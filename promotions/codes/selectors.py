@@ -16,7 +16,7 @@ from django.db.models import Field
 from django.db.models.options import Options
 
 from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
-from promotions.messaging.identity import normalize_email
+from promotions.messaging.identity import email_keys
 from shop.pricing import Item, Money, PromoRule, UnknownCode
 
 _WHITESPACE = re.compile(r"\s+")
@@ -129,7 +129,7 @@ def _customer_uses_sql(count: int) -> str:
     promotion = _column(redemption, "promotion")
     return (
         f"SELECT {promotion}, COUNT(*) FROM {q(redemption.db_table)} "  # noqa: S608
-        f"WHERE {promotion} IN ({owners}) AND {_column(redemption, 'customer_email')} = %s "
+        f"WHERE {promotion} IN ({owners}) AND {_column(redemption, 'customer_email')} IN (%s, %s) "
         f"AND {_column(redemption, 'released_at')} IS NULL GROUP BY {promotion}"
     )
 
@@ -140,7 +140,7 @@ def _customer_uses(codes: Sequence[str], email: str | None) -> dict[int, int]:
     if not email:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_customer_uses_sql(len(codes)), [*codes, normalize_email(email)])
+        cursor.execute(_customer_uses_sql(len(codes)), [*codes, *email_keys(email)])
         return {promotion_id: count for promotion_id, count in cursor.fetchall()}
 
 
@@ -335,6 +335,6 @@ def promotion_preview_rule(
     uses = 0
     if email:
         uses = Redemption.objects.filter(
-            promotion=promotion, customer_email=normalize_email(email), released_at__isnull=True
+            promotion=promotion, customer_email__in=email_keys(email), released_at__isnull=True
         ).count()
     return promo_rule_of(PromoCode(code=code, promotion=promotion), scope=scope, customer_uses=uses)

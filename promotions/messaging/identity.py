@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+
+from django.conf import settings
 
 # Providers that deliver user+anything@ to user@: the +tag is not part of the identity.
 PLUS_TAG_PROVIDERS = frozenset(
@@ -67,3 +71,18 @@ def normalize_email(email: str) -> str:
         local = local.replace(".", "")
     domain = DOMAIN_ALIASES.get(domain, domain)
     return f"{local}@{domain}"
+
+
+def erased_email_key(email: str) -> str:
+    """What a promo code's use keeps of an erased person (`shop.accounts.privacy`): a keyed
+    digest of the normalised address, not the address. Nobody can read the address back from
+    it, but the same address digests the same way, so closing an account does not buy that
+    mailbox a one-per-customer code again. (Tied to SECRET_KEY: rotating it forgets them.)"""
+    normalized = normalize_email(email).encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), normalized, hashlib.sha256).hexdigest()
+    return f"erased:{digest[:40]}"
+
+
+def email_keys(email: str) -> list[str]:
+    """Every value a promo code's use may hold for this address: normalised, or erased."""
+    return [normalize_email(email), erased_email_key(email)]

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from promotions.codes.models import Redemption
 from promotions.giveaways.models import Entry
+from promotions.messaging.identity import erased_email_key
 from promotions.messaging.models import MarketingStamp, OutboxMessage, Suppression
 from promotions.reminders.models import Reminder, ReplenishmentItem, Subscription
 from shop.accounts.orders import account_orders
@@ -209,7 +210,7 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
             ],
         )
         for redemption in Redemption.objects.filter(order__in=orders):
-            redemption.customer_email = f"erased:{redemption.order_id}"
+            redemption.customer_email = erased_email_key(redemption.customer_email)
             redemption.user = None
             redemption.save(update_fields=["customer_email", "user"])
         counts["entries"] = _entries_erase(emails)

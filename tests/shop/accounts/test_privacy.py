@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from promotions.codes.models import Redemption
 from promotions.giveaways import draw
 from promotions.giveaways.models import Entry
+from promotions.messaging.identity import erased_email_key
 from promotions.messaging.models import OutboxMessage, Suppression
 from promotions.messaging.services import email_enqueue
 from promotions.reminders.models import Reminder, Subscription
@@ -27,7 +28,13 @@ from promotions.reminders.scheduling import routine_schedule_next
 from shop.accounts import privacy
 from shop.accounts.routines import SavedRoutine
 from shop.checkout.models import Order, OrderLine
-from tests.factories import EntryFactory, OrderFactory, PromoCodeFactory, SubscriptionFactory
+from tests.factories import (
+    EntryFactory,
+    OrderFactory,
+    PromoCodeFactory,
+    PromotionFactory,
+    SubscriptionFactory,
+)
 from tests.promotions.giveaways.test_draw import closed_giveaway, run_verifier
 from tests.shop.accounts.people import PASSWORD, as_user, person
 from tests.shop.checkout_helpers import (
@@ -158,7 +165,37 @@ def test_deletion_anonymises_the_promo_code_use_of_its_orders() -> None:
     )
     privacy.account_erase(user=jane)
     used = Redemption.objects.get(order=placed)
-    assert (used.customer_email, used.user_id) == (f"erased:{placed.pk}", None)
+    assert (used.customer_email, used.user_id) == (erased_email_key(JANE), None)
+    assert JANE not in used.customer_email and "jane" not in used.customer_email
+
+
+def coded_cart(client: APIClient) -> str:
+    cart_id = new_cart(client, ROUTINE_ITEM)
+    applied = client.post(f"/api/carts/{cart_id}/promo/", {"code": "ONCE"}, format="json")
+    assert applied.status_code == 200, applied.content
+    return cart_id
+
+
+def test_closing_the_account_does_not_buy_the_mailbox_a_one_per_customer_code_again() -> None:
+    """Use the code, close the account, come back as a guest (or a new account) with the same
+    mailbox, however spelled: the erased use still counts."""
+    make_catalog()
+    PromoCodeFactory(code="ONCE", promotion=PromotionFactory(per_customer_limit=1))
+    jane = person(JANE)
+    client = as_user(jane)
+    body = checkout_body(email=JANE)
+    first = check_out(client, coded_cart(client), body)
+    assert first.status_code == 201, first.content
+    privacy.account_erase(user=jane)
+    assert not Redemption.objects.filter(customer_email=JANE).exists()
+
+    guest = APIClient()
+    again = check_out(guest, coded_cart(guest), checkout_body(email="JANE@example.com"))
+    assert again.status_code == 409, again.content
+    assert again.json()["code"] == "promo_customer_limit"
+    stranger = APIClient()
+    other = check_out(stranger, coded_cart(stranger), checkout_body(email=OTHER))
+    assert other.status_code == 201, other.content
 
 
 def test_an_entrant_of_a_drawn_giveaway_is_anonymised_and_the_draw_still_verifies(
