@@ -60,13 +60,19 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]
             return value
 
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
-        """allauth's sign-up view: a new account is signed in; for an address that has one, the
-        "someone tried" email and the "check your email" page."""
+        """allauth's sign-up view. Every sign-up, new address or not, ends on the same "check
+        your email" page and signs no one in: a new account is sent its verification link, an
+        address that has one the "someone tried" email. So the page, like the API, never tells
+        whether an address has an account (allauth with optional verification would sign a new
+        account in at once and so reveal it); the shopper signs in once the mail arrives."""
         user = self.create_account(request)
+        email = str(self.cleaned_data.get("email") or "")
         if user is None:
-            send_already_exists_mail(request, str(self.cleaned_data.get("email") or ""))
-            return None, get_adapter(request).respond_email_verification_sent(request, None)
-        return user, None
+            send_already_exists_mail(request, email)
+        else:
+            address = EmailAddress.objects.get(user=user, email=email)
+            send_verification_email_to_address(request, address, signup=True)
+        return None, get_adapter(request).respond_email_verification_sent(request, None)
 
 
 def send_already_exists_mail(request: HttpRequest, email: str) -> None:

@@ -1,6 +1,6 @@
-"""Customer accounts in a real browser: the header's "Sign in" -> sign up -> the overview says
-"not verified" -> the emailed link -> confirm -> verified, signed in; then sign out and in
-again. On a phone and on a desktop."""
+"""Customer accounts in a real browser: the header's "Sign in" -> sign up -> "verify your email
+address" (not signed in) -> the emailed link -> confirm -> sign in, verified; then sign out and
+in again. On a phone and on a desktop."""
 
 from __future__ import annotations
 
@@ -37,20 +37,25 @@ def test_sign_up_verify_and_sign_in_again(page: Any, width: int) -> None:
     auditor.check("sign up with errors")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_url("**/account/")
-    main = page.inner_text("main")
-    assert "Hello, Ana" in main and "ana@example.com" in main and "not verified" in main
-    assert page.get_by_role("link", name="Account").is_visible()
-    auditor.check("account overview, not verified")
+    page.wait_for_url("**/account/confirm-email/")  # the same page whether the address is taken
+    assert "Verify Your Email Address" in page.inner_text("main")
+    assert page.get_by_role("link", name="Sign in").is_visible()  # not signed in yet
+    auditor.check("check your email")
 
     found = re.search(r"https?://[^/\s]+(/account/confirm-email/\S+/)", mail.outbox[-1].body)
     assert found, mail.outbox[-1].body
     page.goto(page.base + found.group(1))
     auditor.check("confirm email")
     page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/account/login/")
+    page.get_by_label("Email").fill("ana@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/account/")
-    assert "not verified" not in page.inner_text("main")
-    assert "verified" in page.inner_text("main")
+    main = page.inner_text("main")
+    assert "Hello, Ana" in main and "ana@example.com" in main
+    assert "not verified" not in main and "verified" in main
+    assert page.get_by_role("link", name="Account").is_visible()
     auditor.check("account overview, verified")
 
     page.locator(".account-nav").get_by_role("link", name="Sign out").click()

@@ -76,21 +76,39 @@ def test_signup_shows_errors_next_to_the_fields_and_makes_nothing() -> None:
     assert not User.objects.exists() and not mail.outbox
 
 
-def test_signup_signs_in_and_the_emailed_link_verifies_the_address() -> None:
+def test_signup_sends_the_link_and_the_shopper_signs_in_verified() -> None:
     client = Client()
     response = client.post(
         "/account/signup/", {"email": "Ana@Example.com", "name": "Ana", "password1": PASSWORD}
     )
-    assert response.status_code == 302 and response["Location"] == "/account/"
-    overview = client.get("/account/")
-    assert "Hello, Ana" in overview.content.decode()
-    assert "not verified" in overview.content.decode()
+    assert response.status_code == 302 and response["Location"] == "/account/confirm-email/"
+    assert client.get("/account/").status_code == 302  # not signed in until the mail arrives
+    assert "verify your email address" in main_of(client.get("/account/confirm-email/")).lower()
     confirm = link(mail.outbox[0], "/account/confirm-email/")
     page = client.get(confirm)
     assert page.status_code == 200 and "ana@example.com" in main_of(page)
     assert client.post(confirm).status_code == 302
     assert EmailAddress.objects.get(email="ana@example.com").verified
-    assert "not verified" not in client.get("/account/").content.decode()
+    assert page_login(client, "ana@example.com").status_code == 302
+    overview = client.get("/account/").content.decode()
+    assert "Hello, Ana" in overview and "not verified" not in overview
+
+
+def test_signup_answers_a_new_address_and_a_taken_one_alike() -> None:
+    """The page never tells whether an address has an account (nor does the API)."""
+    account("taken@example.com")
+    answers = []
+    for email in ("new@example.com", "taken@example.com"):
+        client = Client()
+        response = client.post("/account/signup/", {"email": email, "password1": PASSWORD})
+        following = client.get(response["Location"])
+        answers.append(
+            (response.status_code, response["Location"], following.status_code, main_of(following))
+        )
+        assert client.get("/account/").status_code == 302  # neither is signed in
+    assert answers[0] == answers[1]
+    assert User.objects.count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["new@example.com", "taken@example.com"]
 
 
 def test_signup_for_an_address_with_an_account_emails_it_and_makes_no_second_one() -> None:
