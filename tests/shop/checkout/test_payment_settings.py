@@ -16,7 +16,12 @@ from rest_framework.test import APIClient
 from promotions.messaging.models import OutboxMessage
 from shop.cart.models import Cart
 from shop.checkout import payments
-from shop.checkout.checks import TEST_GATEWAY_IN_PRODUCTION, check_test_gateway_off
+from shop.checkout.checks import (
+    TEST_GATEWAY_IN_PRODUCTION,
+    UNKNOWN_PAYMENT_METHOD,
+    check_payment_methods_known,
+    check_test_gateway_off,
+)
 from shop.checkout.models import Order, Payment
 from tests.shop.checkout.test_storefront import FORM, add, field_errors, text
 from tests.shop.checkout_helpers import Catalog, check_out, checkout_body, new_cart, problem, stock
@@ -88,6 +93,17 @@ def test_the_check_is_quiet_in_development_and_without_the_test_gateway() -> Non
         assert check_test_gateway_off() == []
     with override_settings(DEBUG=False, SHOP_PAYMENT_METHODS=["card", "test"]):
         assert [m.id for m in check_test_gateway_off()] == [TEST_GATEWAY_IN_PRODUCTION]
+
+
+def test_a_payment_method_no_gateway_answers_to_is_a_system_check_error() -> None:
+    """A typo (`SHOP_PAYMENT_METHODS=stripe,tset`) would leave the shop without the method."""
+    with override_settings(SHOP_PAYMENT_METHODS=["test"]):
+        assert check_payment_methods_known() == []
+    with override_settings(SHOP_PAYMENT_METHODS=["test", "tset"]):
+        [error] = check_payment_methods_known()
+    assert error.id == UNKNOWN_PAYMENT_METHOD and "'tset'" in error.msg
+    result = _manage("check", SHOP_PAYMENT_METHODS="tset")
+    assert result.returncode != 0 and UNKNOWN_PAYMENT_METHOD in result.stderr
 
 
 @pytest.mark.django_db
