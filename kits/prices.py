@@ -9,7 +9,7 @@ depends on the whole cart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from kits.lines import kit_line, routine_line
@@ -111,7 +111,13 @@ def _percent(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _price_selection(routine: RoutineInfo, products: Sequence[ProductInfo]) -> Breakdown:
+def _price_selection(
+    routine: RoutineInfo, products: Sequence[ProductInfo], *, tiers: bool = True
+) -> Breakdown:
+    """The selection as one routine line; without `tiers`, at regular prices (an invalid
+    selection earns no discount, so the builder must not show one)."""
+    if not tiers:
+        routine = replace(routine, tiers=())
     line = routine_line(routine, products, quantity=1, id="routine", currency=currency())
     return price(pricing_request(lines=[line], free_shipping=True))
 
@@ -176,7 +182,10 @@ def routine_build(
     """Check the shopper's choices and price what they chose so far.
 
     The running price covers the products that fit their slots, even before the selection is
-    complete; `selection.problems` says what is still wrong. `eligible` is the choice per step
+    complete; `selection.problems` says what is still wrong. An invalid selection is priced at
+    regular prices and claims no tier (checkout would refuse it, so no discount is earned); it
+    only hints at a tier when all it lacks is products (`missing`), never when something chosen
+    breaks a rule (three renew products where two is the most). `eligible` is the choice per step
     slug (for the cheapest additions), `ingredients` the ingredient slugs per product slug.
     """
     selection = selection_check(routine=routine, products=products, by_slot=by_slot)
@@ -186,11 +195,16 @@ def routine_build(
     )
     if not chosen:
         return BuilderResult(selection, None, None, _next_tier(selection, eligible, None), warnings)
-    breakdown = _price_selection(routine, chosen)
-    tier = _tier_from(breakdown, routine, reached=True)
-    return BuilderResult(
-        selection, breakdown, tier, _next_tier(selection, eligible, breakdown), warnings
-    )
+    tiered = _price_selection(routine, chosen)
+    if selection.valid:
+        tier = _tier_from(tiered, routine, reached=True)
+        return BuilderResult(
+            selection, tiered, tier, _next_tier(selection, eligible, tiered), warnings
+        )
+    incomplete = all(problem.code == "missing" for problem in selection.problems)
+    hint = _next_tier(selection, eligible, tiered) if incomplete else None
+    regular = _price_selection(routine, chosen, tiers=False)
+    return BuilderResult(selection, regular, None, hint, warnings)
 
 
 def _next_tier(

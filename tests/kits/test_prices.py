@@ -184,3 +184,31 @@ def test_the_admin_preview_takes_the_first_products_of_the_required_steps() -> N
     assert [p.slug for p in result.selection.products] == ["wash", "toner", "renew"]
     assert result.selection.valid
     assert result.tier == TierInfo(3, Decimal("10"))
+
+
+def test_an_invalid_selection_claims_no_tier_and_is_priced_at_regular_prices() -> None:
+    # Three renew products where two is the most: five products, but checkout would refuse it.
+    third = product("renew-three", "renew", "30.00")
+    result = routine_build(
+        routine=ROUTINE,
+        products={**PRODUCTS, third.slug: third},
+        by_slot={"cleanse": ["wash"], "renew": ["renew", "renew-two", "renew-three"]},
+        eligible={**ELIGIBLE, "renew": [RENEW, RENEW2, third]},
+        ingredients={},
+        conflicts=[],
+    )
+    assert [p.code for p in result.selection.problems] == ["missing", "too_many"]
+    assert result.tier is None
+    assert str(result.breakdown.discount_total) == "0.00"
+    assert result.breakdown.total == result.breakdown.subtotal
+    assert result.next_tier is None  # a broken rule is fixed by removing, not by adding
+
+
+def test_an_incomplete_selection_claims_no_tier_but_still_hints() -> None:
+    # Cleanse and two renew products: three products, but no toner yet.
+    result = build(cleanse=["wash"], renew=["renew", "renew-two"])
+    assert [p.code for p in result.selection.problems] == ["missing"]
+    assert result.tier is None
+    assert str(result.breakdown.total) == "86.00"
+    assert result.next_tier is not None
+    assert "toner" in [p.slug for p in result.next_tier.additions]

@@ -295,3 +295,27 @@ def test_a_nul_byte_in_a_choice_is_explained_not_a_500(demo: None, client: Clien
     response = post(client, cleanse="a\x00b", tone="face-firming-toner")
     assert response.status_code == 400
     assert step_errors(response.content.decode())["cleanse"][0].startswith("No product is called")
+
+
+def test_three_renew_products_claim_no_tier_in_the_page_or_the_json(
+    demo: None, client: Client
+) -> None:
+    steps = {
+        "step-cleanse": "citrus-facial-wash",
+        "step-tone": "face-firming-toner",
+        "step-renew": [
+            "advanced-face-firming",
+            "enlarged-pore-treatment",
+            "ceramic-skin-smoother",
+        ],
+    }
+    response = client.post(BUILDER, steps)
+    assert response.status_code == 400
+    page = summary(response.content.decode())
+    assert "Renew treatment allows at most 2 products." in page
+    assert "tier reached" not in page and "% off" not in page
+    assert "Price so far" in page and "You save" not in page
+    answer = client.post(BUILDER, steps, headers={"X-Requested-With": "fetch"}).json()
+    assert answer["valid"] is False
+    assert "tier reached" not in answer["summary_html"] and "% off" not in answer["summary_html"]
+    assert answer["breakdown"]["discount_total"] == "0.00"
