@@ -197,13 +197,15 @@ def promo_code_attempt(
     client: str | None,
     cart: str | None = None,
     reveal: bool = False,
+    user_id: int | None = None,
 ) -> AttemptResult:
     """Look typed codes up under the throttle; raises TooManyAttempts.
 
     With `reveal=False` (the cart, the storefront) codes the shopper has not earned a reason
     for become UnknownCode, so pricing answers `promo_not_found` for them exactly as for a code
     that does not exist. With `reveal=True` (the quote API) the real rules are returned.
-    `client=None` (a call from inside the shop, not from a request) is not throttled.
+    `client=None` (a call from inside the shop, not from a request) is not throttled. `email`
+    and `user_id` (a signed-in shopper) count this shopper's uses of a per-customer code.
     """
     attempt = (
         Attempt(())
@@ -211,7 +213,7 @@ def promo_code_attempt(
         else promo_attempt_begin(client=client, cart=cart, surface="quote" if reveal else "cart")
     )
     try:
-        found = promo_codes_lookup(codes=codes, email=email, now=now)
+        found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id)
     except BaseException:
         promo_attempt_end(attempt, failed=False)
         raise

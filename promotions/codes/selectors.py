@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Count, Field, Q
 from django.db.models.options import Options
 
 from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
@@ -113,35 +113,36 @@ def _scopes(codes: Sequence[str]) -> dict[int, dict[str, set[str]]]:
     return scopes
 
 
-@functools.lru_cache(maxsize=16)
-def _customer_uses_sql(count: int) -> str:
-    """This customer's unreleased redemptions per promotion of `count` codes, as one statement
-    written from the models' table and column names (like `_scope_sql`, and for the same
-    reason: compiling the ORM's subquery cost more than running it)."""
-    q = connection.ops.quote_name
-    code, redemption = PromoCode._meta, Redemption._meta
-
-    marks = ", ".join(["%s"] * count)
-    owners = (
-        f"SELECT {_column(code, 'promotion')} FROM {q(code.db_table)} "  # noqa: S608
-        f"WHERE {_column(code, 'code')} IN ({marks})"
-    )
-    promotion = _column(redemption, "promotion")
-    return (
-        f"SELECT {promotion}, COUNT(*) FROM {q(redemption.db_table)} "  # noqa: S608
-        f"WHERE {promotion} IN ({owners}) AND {_column(redemption, 'customer_email')} IN (%s, %s) "
-        f"AND {_column(redemption, 'released_at')} IS NULL GROUP BY {promotion}"
-    )
+def customer_redemptions(emails: Sequence[str], user_id: int | None) -> Q:
+    """Unreleased redemptions by one person: one of their `emails` (normalised), an account
+    whose address is one of them (so signing out does not help), or their account when there is
+    one. The one definition the cart's quote and checkout's redemption both count with."""
+    who = Q(customer_email__in=[key for email in emails if email for key in email_keys(email)])
+    for email in emails:
+        if email:
+            who |= Q(user__email__iexact=email.strip())
+    if user_id is not None:
+        who |= Q(user_id=user_id)
+    return who & Q(released_at__isnull=True)
 
 
-def _customer_uses(codes: Sequence[str], email: str | None) -> dict[int, int]:
-    """This customer's unreleased redemptions per promotion of `codes` (keyed on the normalised
-    email: the account is known only at checkout, where the limit is enforced)."""
-    if not email:
+def _customer_uses(
+    codes: Sequence[str], email: str | None, user_id: int | None = None
+) -> dict[int, int]:
+    """This customer's unreleased redemptions per promotion of `codes`, counted as checkout
+    counts them (`customer_redemptions`): by the email when it is known, and by the account
+    when the shopper is signed in."""
+    if not email and user_id is None:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_customer_uses_sql(len(codes)), [*codes, *email_keys(email)])
-        return {promotion_id: count for promotion_id, count in cursor.fetchall()}
+    owners = PromoCode.objects.filter(code__in=codes).values("promotion_id")
+    rows = (
+        Redemption.objects.filter(customer_redemptions([email or ""], user_id))
+        .filter(promotion_id__in=owners)
+        .order_by()
+        .values_list("promotion_id")
+        .annotate(uses=Count("pk"))
+    )
+    return dict(rows)
 
 
 def _limit(
@@ -278,12 +279,13 @@ def _rule(
 
 
 def promo_codes_lookup(
-    *, codes: Sequence[str], email: str | None, now: datetime
+    *, codes: Sequence[str], email: str | None, now: datetime, user_id: int | None = None
 ) -> tuple[CodeLookup, ...]:
     """Every typed code (normalised, blanks dropped, each once, in order) with its rule.
 
     A fixed number of queries whatever the number of codes, and the same queries for codes
-    that exist and codes that do not: three with an email, two without, none without codes.
+    that exist and codes that do not: three with an email or an account (`user_id`, whose uses
+    count toward per-customer limits as at checkout), two without, none without codes.
     `now` is accepted for the callers' symmetry; validity is judged by the pricing service.
     """
     wanted = promo_codes_normalise(codes)
@@ -295,7 +297,7 @@ def promo_codes_lookup(
     code_rows = PromoCode.objects.filter(code__in=searched).order_by().values_list(*_CODE_FIELDS)
     rows = {row[0]: row for row in code_rows}
     scopes = _scopes(searched)
-    uses = _customer_uses(searched, email)
+    uses = _customer_uses(searched, email, user_id)
     currency = str(settings.SHOP_CURRENCY)
     found: list[CodeLookup] = []
     for code in wanted:
@@ -314,11 +316,12 @@ def promo_codes_lookup(
 
 
 def promo_rules_for(
-    *, codes: Sequence[str], email: str | None, now: datetime
+    *, codes: Sequence[str], email: str | None, now: datetime, user_id: int | None = None
 ) -> tuple[PromoRule | UnknownCode, ...]:
     """The pricing rules for the codes a shopper typed, in the order typed (see
     `promo_codes_lookup`); a code that matches nothing is an UnknownCode."""
-    return tuple(found.rule for found in promo_codes_lookup(codes=codes, email=email, now=now))
+    found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id)
+    return tuple(item.rule for item in found)
 
 
 def promotion_preview_rule(

@@ -34,8 +34,8 @@ from config.errors import DomainError
 from kits.models import Kit, Routine
 from promotions.codes.generation import promo_code_problem
 from promotions.codes.models import PromoCode, Promotion, Redemption
-from promotions.codes.selectors import promo_code_normalise
-from promotions.messaging.identity import email_keys, normalize_email
+from promotions.codes.selectors import customer_redemptions, promo_code_normalise
+from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
 from shop.pricing import Breakdown
 
@@ -262,17 +262,9 @@ def _take_use(code: PromoCode, now: datetime) -> None:
 
 
 def _customer_uses(promotion_id: int, emails: Sequence[str], user_id: int | None) -> int:
-    """Unreleased redemptions of a promotion by this person: one of their normalised emails
-    (the order's and the account's), an account whose address is one of them (so signing out
-    does not help), or the same account when there is one."""
-    who = Q(customer_email__in=[key for email in emails for key in email_keys(email)])
-    for email in emails:
-        who |= Q(user__email__iexact=email)
-    if user_id is not None:
-        who |= Q(user_id=user_id)
-    return Redemption.objects.filter(
-        who, promotion_id=promotion_id, released_at__isnull=True
-    ).count()
+    """Unreleased redemptions of a promotion by this person (`customer_redemptions`)."""
+    who = customer_redemptions(emails, user_id)
+    return Redemption.objects.filter(who, promotion_id=promotion_id).count()
 
 
 def promo_codes_redeem(

@@ -186,12 +186,15 @@ def cart_price(
     items: Sequence[CartItem],
     promo_code: str = "",
     email: str | None = None,
+    user_id: int | None = None,
     now: datetime | None = None,
     promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> tuple[Breakdown, dict[int, list[str]], QuoteCatalog]:
     """Price the lines that can be priced; returns the breakdown, the problems of the others by
     index, and the catalog data that was loaded (at most four queries, whatever the lines).
-    `promos`, when given, are the code rules already looked up and replace `promo_code`."""
+    `promos`, when given, are the code rules already looked up and replace `promo_code`; else
+    the code is looked up for the shopper checkout will charge (`email`, `user_id`), so a code
+    this shopper has used up is refused here as checkout would refuse it."""
     now = now or timezone.now()
     quote_items = _quote_items(items)
     catalog = quote_catalog_load(items=quote_items)
@@ -204,16 +207,27 @@ def cart_price(
         lines, _ = quote_lines_build(items=good, catalog=catalog)
     if promos is None:
         codes = [promo_code] if promo_code else []
-        promos = promo_rules_for(codes=codes, email=email, now=now) if codes else ()
+        promos = (
+            promo_rules_for(codes=codes, email=email, now=now, user_id=user_id) if codes else ()
+        )
     breakdown = price(pricing_request(lines=lines, promos=promos, now=now))
     return breakdown, bad, catalog
 
 
-def cart_view(*, cart: Cart, items: Sequence[CartItem] | None = None) -> CartView:
-    """The cart priced now, each line flagged where it changed since it was added."""
+def cart_view(
+    *,
+    cart: Cart,
+    items: Sequence[CartItem] | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+) -> CartView:
+    """The cart priced now, each line flagged where it changed since it was added; its code
+    judged for the shopper when known (`email`, the signed-in account's `user_id`)."""
     if items is None:
         items = list(cart.items.all())
-    breakdown, bad, catalog = cart_price(items=items, promo_code=cart.promo_code)
+    breakdown, bad, catalog = cart_price(
+        items=items, promo_code=cart.promo_code, email=email, user_id=user_id
+    )
     priced = {line.id: line for line in breakdown.lines}
     quote_items = _quote_items(items)
     lines = []

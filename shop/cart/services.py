@@ -209,7 +209,14 @@ def promo_code_problem(code: object) -> str | None:
 
 
 @transaction.atomic
-def cart_promo_set(*, cart: Cart, code: object, client: str | None = None) -> Cart:
+def cart_promo_set(
+    *,
+    cart: Cart,
+    code: object,
+    client: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+) -> Cart:
     """Keep `code` on the cart when the cart's breakdown applies it; otherwise raise
     InvalidInput (not a code at all) or PromoRejected with the pricing service's rejection,
     and store nothing.
@@ -218,7 +225,8 @@ def cart_promo_set(*, cart: Cart, code: object, client: str | None = None) -> Ca
     `client` (see `promotions.guard.client_key`) and per cart, and raise
     `promotions.guard.TooManyAttempts` past the limit; a code whose reason the shopper has not
     earned (unknown, inactive, not started, a dead private code) is rejected exactly like an
-    unknown one, `promo_not_found`.
+    unknown one, `promo_not_found`. A code this shopper (`email`, `user_id`: the signed-in
+    account) has used up is rejected `promo_customer_limit`, as checkout would.
     """
     problem = promo_code_problem(code)
     if problem is not None or not isinstance(code, str):
@@ -228,7 +236,12 @@ def cart_promo_set(*, cart: Cart, code: object, client: str | None = None) -> Ca
     cart = _locked_open(cart)
     now = timezone.now()
     shown = promo_code_attempt(
-        codes=[normalised], email=None, now=now, client=client, cart=str(cart.pk)
+        codes=[normalised],
+        email=email,
+        now=now,
+        client=client,
+        cart=str(cart.pk),
+        user_id=user_id,
     )
     breakdown, _, _ = cart_price(
         items=list(cart.items.all()), promo_code=normalised, now=now, promos=shown.rules

@@ -1,7 +1,9 @@
 """The storefront's cart in the session: its id, and its unit count for the nav link (kept here
-so that other pages need no query for it)."""
+so that other pages need no query for it), and who the shopper is for the cart's code limits."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpRequest
 
@@ -42,3 +44,13 @@ def checked_out(request: HttpRequest) -> None:
     """The cart became an order: the nav shows no count, and the session keeps the cart's id
     so that submitting the checkout form again finds the order (the next add starts a cart)."""
     request.session[SESSION_COUNT] = 0
+
+
+def shopper(request: HttpRequest, email: str | None = None) -> dict[str, Any]:
+    """Who checkout would charge, as far as the storefront knows: the address typed at checkout
+    (`email`) or the signed-in account's, and the account's id; for judging per-customer code
+    limits in the cart as checkout judges them."""
+    user = request.user
+    if not user.is_authenticated:
+        return {"email": email or None, "user_id": None}
+    return {"email": email or user.email or None, "user_id": user.pk}

@@ -21,7 +21,7 @@ from config.errors import DomainError
 from promotions.codes.guard import TooManyAttempts, client_key
 from shop.cart import selectors, services
 from shop.cart.models import Cart
-from shop.cart.session import remember, session_cart
+from shop.cart.session import remember, session_cart, shopper
 from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH, InvalidItems
 
 KINDS = ("product", "kit", "routine")
@@ -89,7 +89,7 @@ def _cart_page(
     promo_error: str = "",
     promo_typed: str = "",
 ) -> HttpResponse:
-    view = selectors.cart_view(cart=cart) if cart is not None else None
+    view = selectors.cart_view(cart=cart, **shopper(request)) if cart is not None else None
     if view is not None:
         remember(request, view)
     errors = line_errors or {}
@@ -143,7 +143,9 @@ def cart_promo(request: HttpRequest) -> HttpResponse:
         if "remove" in request.POST:
             services.cart_promo_clear(cart=cart)
         else:
-            services.cart_promo_set(cart=cart, code=typed, client=client_key(client_ip(request)))
+            services.cart_promo_set(
+                cart=cart, code=typed, client=client_key(client_ip(request)), **shopper(request)
+            )
     except services.CartClosed as error:
         messages.error(request, error.detail)
     except DomainError as error:
