@@ -5,10 +5,12 @@ from shop.accounts import urls as accounts_urls
 from shop.cart import urls as cart_urls
 from shop.catalog import urls as catalog_urls
 from shop.checkout import urls as checkout_urls
+from shop.storefront import urls as storefront_urls
 
 app_name = "shop"
 
 urlpatterns = [
+    *storefront_urls.urlpatterns,
     *catalog_urls.urlpatterns,
     *cart_urls.urlpatterns,
     *checkout_urls.urlpatterns,

@@ -5,7 +5,6 @@ from django.urls import path
 from shop.catalog import api, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("shop/", views.product_list, name="product_list"),
     path("products/<slug:slug>/", views.product_detail, name="product_detail"),
 ]

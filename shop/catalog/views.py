@@ -1,4 +1,4 @@
-"""Storefront pages for the catalog: home, product list with filters, product detail."""
+"""Storefront pages for the catalog: the product list with filters, product detail."""
 
 from __future__ import annotations
 
@@ -28,18 +28,6 @@ class ProductFilterForm(forms.Form):
         self.fields["ingredient"].choices = any_choice + [  # type: ignore[attr-defined]
             (i.slug, i.name) for i in selectors.ingredient_list()
         ]
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    steps = list(selectors.step_list())
-    return render(
-        request,
-        "shop/home.html",
-        {
-            "routine_steps": [s for s in steps if not s.optional and s.slug != "extra"],
-            "makeup_steps": [s for s in steps if s.optional and s.slug != "extra"],
-        },
-    )
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
