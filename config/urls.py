@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import tokens, views
+from config import media, tokens, views
 from kits import urls as kits_urls
 from promotions import api_urls as promotions_api_urls
 from shop import urls as shop_urls
@@ -39,6 +39,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    *media.urlpatterns(),
     path("api/", include(api_patterns)),
     path("kits/", include("kits.urls")),
     path("quiz/", include("kits.quiz.urls")),

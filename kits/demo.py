@@ -4,6 +4,7 @@ ingredient pairs the builder warns about. Creates only what is missing, never ov
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
 
 from kits.models import (
     IngredientConflict,
@@ -14,6 +15,7 @@ from kits.models import (
     RoutineSlot,
     RoutineTier,
 )
+from shop.catalog import demo_images, images
 from shop.catalog.models import Ingredient, Product, Step
 
 SEVEN_PIECE_SLUG = "seven-piece-collection"
@@ -92,6 +94,10 @@ def load() -> dict[str, int]:
             for i, slug in enumerate(SEVEN_PIECE_GIFTS)
         )
         created["kits"] += 1
+    for kit in Kit.objects.filter(image=""):
+        pieces = kit.components.count() + kit.gifts.count()
+        picture = demo_images.draw(kit.name, "kit", f"Kit · {pieces} pieces")
+        images.attach(kit, BytesIO(picture), folder="kits")
 
     steps = {s.slug: s for s in Step.objects.all()}
     if not Routine.objects.filter(slug=ROUTINE_SLUG).exists() and all(

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
+from shop.catalog import images
 from shop.catalog.models import Ingredient, Product, Step
 from shop.pricing import MAX_QUANTITY
 
@@ -48,6 +49,10 @@ class Kit(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("kits:kit_detail", args=[self.slug])
+
+    @property
+    def picture(self) -> images.Picture | None:
+        return images.picture(self.image)
 
 
 class KitPart(models.Model):

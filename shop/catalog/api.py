@@ -7,12 +7,14 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError, SlugRelatedField
-from shop.catalog import selectors, services
+from config.parsers import JSONParser
+from shop.catalog import images, selectors, services
 from shop.catalog.models import Concern, Ingredient, Product, Step
 
 
@@ -28,7 +30,8 @@ class IngredientRefSerializer(serializers.Serializer[Any]):
 
 
 class ProductSerializer(serializers.Serializer[Product]):
-    """The contract's Product, plus `currency`, `summary`, `image` and `key_ingredients`."""
+    """The contract's Product, plus `currency`, `summary` and `key_ingredients`; `image` and
+    `thumbnail` are absolute URLs when the serializer's context has the request."""
 
     currency = serializers.SerializerMethodField()
     slug = serializers.CharField()
@@ -45,6 +48,7 @@ class ProductSerializer(serializers.Serializer[Product]):
     concerns = serializers.SerializerMethodField()
     days_of_use = serializers.IntegerField()
     image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
 
     def get_currency(self, product: Product) -> str:
         return str(settings.SHOP_CURRENCY)
@@ -59,8 +63,16 @@ class ProductSerializer(serializers.Serializer[Product]):
     def get_concerns(self, product: Product) -> list[str]:
         return [concern.slug for concern in product.concerns.all()]
 
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
     def get_image(self, product: Product) -> str | None:
-        return product.image.url if product.image else None
+        return self._absolute(product.image.url) if product.image else None
+
+    def get_thumbnail(self, product: Product) -> str | None:
+        picture = product.picture
+        return self._absolute(picture.src) if picture else None
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         # Hand-written for speed (the product list is a hot path); the fields above still
@@ -81,6 +93,7 @@ class ProductSerializer(serializers.Serializer[Product]):
             "concerns": self.get_concerns(product),
             "days_of_use": product.days_of_use,
             "image": self.get_image(product),
+            "thumbnail": self.get_thumbnail(product),
         }
 
 
@@ -147,6 +160,14 @@ PRODUCT_FILTER_PARAMS = [
 ]
 
 
+def _product_data(request: Request, product: Product | None) -> dict[str, Any]:
+    return ProductSerializer(product, context={"request": request}).data
+
+
+class ImageInputSerializer(serializers.Serializer[Any]):
+    image = serializers.FileField(help_text="PNG, JPEG or WebP, at most 5 MB.")
+
+
 class StepListApi(generics.ListAPIView[Step]):
     serializer_class = StepSerializer
     pagination_class = None
@@ -162,7 +183,8 @@ class ProductListCreateApi(generics.GenericAPIView[Product]):
     def get(self, request: Request) -> Response:
         queryset = selectors.product_list(filters=_filters_from(request))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ProductSerializer(page, many=True).data)  # type: ignore[arg-type]
+        data = ProductSerializer(page, many=True, context={"request": request}).data  # type: ignore[arg-type]
+        return self.get_paginated_response(data)
 
     @extend_schema(request=ProductWriteSerializer, responses={201: ProductSerializer})
     def post(self, request: Request) -> Response:
@@ -170,27 +192,43 @@ class ProductListCreateApi(generics.GenericAPIView[Product]):
         incoming.is_valid(raise_exception=True)
         created = services.product_create(**incoming.validated_data)
         product = selectors.product_get(slug=created.slug, include_inactive=True)
-        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+        return Response(_product_data(request, product), status=status.HTTP_201_CREATED)
+
+
+def _product_or_404(request: Request, slug: str) -> Product:
+    staff = bool(request.user and request.user.is_staff)
+    product = selectors.product_get(slug=slug, include_inactive=staff)
+    if product is None:
+        raise ApiError(status=404, code="not_found", detail=f"No product {slug[:120]!r}.")
+    return product
 
 
 class ProductDetailApi(APIView):
-    def _get(self, request: Request, slug: str) -> Product:
-        staff = bool(request.user and request.user.is_staff)
-        product = selectors.product_get(slug=slug, include_inactive=staff)
-        if product is None:
-            raise ApiError(status=404, code="not_found", detail=f"No product {slug[:120]!r}.")
-        return product
-
     @extend_schema(responses=ProductSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        return Response(ProductSerializer(self._get(request, slug)).data)
+        return Response(_product_data(request, _product_or_404(request, slug)))
 
     @extend_schema(request=ProductWriteSerializer, responses=ProductSerializer)
     def patch(self, request: Request, slug: str) -> Response:
-        product = self._get(request, slug)
+        product = _product_or_404(request, slug)
         incoming = ProductWriteSerializer(product, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         updated = services.product_update(product=product, data=dict(incoming.validated_data))
-        return Response(
-            ProductSerializer(selectors.product_get(slug=updated.slug, include_inactive=True)).data
-        )
+        fresh = selectors.product_get(slug=updated.slug, include_inactive=True)
+        return Response(_product_data(request, fresh))
+
+
+class ProductImageApi(APIView):
+    """Staff: replace a product's image; the thumbnails are made now, not when shown."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImageInputSerializer},
+        responses={200: ProductSerializer},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        product = _product_or_404(request, slug)
+        upload = request.FILES.get("image") if hasattr(request, "FILES") else None
+        images.attach(product, upload, folder="products")
+        return Response(_product_data(request, product))

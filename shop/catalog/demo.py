@@ -7,7 +7,9 @@ Loading only creates what is missing and never overwrites, so a merchandiser's e
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
 
+from shop.catalog import demo_images, images
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 STEPS = [
@@ -269,4 +271,7 @@ def load() -> dict[str, int]:
                 for i, slug in enumerate(ingr)
             )
             product.concerns.set([concerns[slug] for slug in conc])
+        if not product.image:
+            picture = demo_images.draw(product.name, product.step.slug, product.step.name)
+            images.attach(product, BytesIO(picture), folder="products")
     return created

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from shop.catalog import images
+
 
 class Step(models.Model):
     """A step of the routine (cleanse, tone, renew, then optional makeup steps), in order."""
@@ -117,6 +119,10 @@ class Product(models.Model):
     @property
     def available(self) -> bool:
         return self.active and self.stock > 0
+
+    @property
+    def picture(self) -> images.Picture | None:
+        return images.picture(self.image)
 
 
 class ProductIngredient(models.Model):

@@ -13,4 +13,5 @@ api_urlpatterns = [
     path("steps/", api.StepListApi.as_view(), name="api-steps"),
     path("products/", api.ProductListCreateApi.as_view(), name="api-products"),
     path("products/<str:slug>/", api.ProductDetailApi.as_view(), name="api-product"),
+    path("products/<str:slug>/image/", api.ProductImageApi.as_view(), name="api-product-image"),
 ]
