@@ -27,6 +27,7 @@ from kits.models import (
     RoutineTier,
 )
 from kits.prices import KitFigures, kit_figures, routine_preview
+from shop.catalog.admin import ImageAdminMixin
 from shop.catalog.selectors import ProductInfo
 
 
@@ -49,7 +50,7 @@ class KitGiftInline(CheckedAutocompleteMixin, admin.TabularInline[KitGift, Kit])
 
 
 @admin.register(Kit)
-class KitAdmin(admin.ModelAdmin[Kit]):
+class KitAdmin(ImageAdminMixin, admin.ModelAdmin[Kit]):
     list_display = [
         "name",
         "price_amount",
@@ -65,9 +66,10 @@ class KitAdmin(admin.ModelAdmin[Kit]):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [KitComponentInline, KitGiftInline]
-    readonly_fields = ["value", "savings", "gift_value", "stock", "price_preview"]
+    image_folder = "kits"
+    readonly_fields = ["value", "savings", "gift_value", "stock", "price_preview", "image_preview"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "summary", "description", "image"]}),
+        (None, {"fields": ["name", "slug", "summary", "description", "image", "image_preview"]}),
         ("Selling", {"fields": ["price_amount", "active", "position"]}),
         (
             "Figures (from the saved components; save to refresh)",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from config.admin import CheckedAutocompleteMixin
-from shop.catalog import services
+from shop.catalog import images, services
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
@@ -20,8 +25,48 @@ class ProductIngredientInline(
     fields = ["ingredient", "key", "position"]
 
 
+class ImageForm(forms.ModelForm[Any]):
+    """The `image` field checked as the API checks it (images.read_checked), not by extension."""
+
+    def clean_image(self) -> Any:
+        upload = self.cleaned_data.get("image")
+        if isinstance(upload, UploadedFile):
+            try:
+                images.read_checked(upload)
+            except images.InvalidImage as error:
+                raise forms.ValidationError(error.detail) from None
+            upload.seek(0)
+        return upload
+
+
+class ImageAdminMixin:
+    """An `image` uploaded in the admin is stored as the API stores it: under its content hash,
+    with its thumbnails; `image_preview` shows the 400 px thumbnail."""
+
+    form: type[forms.ModelForm[Any]] = ImageForm
+    image_folder = "products"
+
+    @admin.display(description="Preview")
+    def image_preview(self, obj: Any) -> str:
+        picture = images.picture(obj.image) if obj is not None else None
+        if picture is None:
+            return "No image yet."
+        return format_html(
+            '<img src="{}" width="200" height="200" alt="{}">', picture.src, str(obj)
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        upload = form.cleaned_data.get("image")
+        if not isinstance(upload, UploadedFile):
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            return
+        obj.image = form.initial.get("image") or ""  # the field itself must not store the file
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        images.attach(obj, upload, folder=self.image_folder)
+
+
 @admin.register(Product)
-class ProductAdmin(CheckedAutocompleteMixin, admin.ModelAdmin[Product]):
+class ProductAdmin(ImageAdminMixin, CheckedAutocompleteMixin, admin.ModelAdmin[Product]):
     list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
     list_display_links = ["name"]
     list_editable = ["stock"]
@@ -34,9 +79,23 @@ class ProductAdmin(CheckedAutocompleteMixin, admin.ModelAdmin[Product]):
     inlines = [ProductIngredientInline]
     actions = ["activate", "deactivate"]
     list_per_page = 50
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "image_preview"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "sku", "step", "summary", "description", "image"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "sku",
+                    "step",
+                    "summary",
+                    "description",
+                    "image",
+                    "image_preview",
+                ]
+            },
+        ),
         ("Selling", {"fields": ["price_amount", "stock", "active", "days_of_use"]}),
         ("Skin concerns", {"fields": ["concerns"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

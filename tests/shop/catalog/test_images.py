@@ -186,3 +186,50 @@ def test_demo_draws_a_distinct_image_for_every_product_and_kit(media_root: Path)
     call_command("load_demo", stdout=StringIO())
     assert sorted(media_root.rglob("*.*")) == files
     assert {p.slug: p.image.name for p in Product.objects.all()} == names
+
+
+def _admin_post(client: Any, product: Product, image: Any) -> Any:
+    data = {
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "step": product.step_id,
+        "summary": "",
+        "description": "",
+        "price_amount": "20.00",
+        "stock": "5",
+        "active": "on",
+        "days_of_use": "60",
+        "product_ingredients-TOTAL_FORMS": "0",
+        "product_ingredients-INITIAL_FORMS": "0",
+        "product_ingredients-MIN_NUM_FORMS": "0",
+        "product_ingredients-MAX_NUM_FORMS": "1000",
+        "image": image,
+    }
+    return client.post(f"/admin/shop/product/{product.pk}/change/", data)
+
+
+def test_admin_upload_stores_thumbnails_and_shows_a_preview(
+    client: Any, staff_user: Any, media_root: Path
+) -> None:
+    client.force_login(staff_user)
+    product = ProductFactory(slug="serum")
+    response = _admin_post(client, product, SimpleUploadedFile("x.jpg", encoded("JPEG")))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product.refresh_from_db()
+    assert product.image.name.startswith("products/") and product.image.name.endswith(".jpg")
+    assert (media_root / images.thumbnail_name(product.image.name, 400)).exists()
+    page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+    assert f'src="/media/{images.thumbnail_name(product.image.name, 400)}"' in page
+
+
+def test_admin_refuses_a_decompression_bomb_next_to_the_field(
+    client: Any, staff_user: Any, media_root: Path
+) -> None:
+    client.force_login(staff_user)
+    product = ProductFactory(slug="serum")
+    response = _admin_post(client, product, SimpleUploadedFile("x.png", _bomb()))
+    assert response.status_code == 200
+    assert "This is not a PNG, JPEG or WebP image." in response.content.decode()
+    assert Product.objects.get(pk=product.pk).image.name == ""
+    assert not any(media_root.rglob("*.*"))
