@@ -65,6 +65,16 @@ def prize_value(giveaway: Giveaway) -> Decimal:
     return value
 
 
+def prize_gift_value(giveaway: Giveaway) -> Decimal:
+    """The regular price of the prize kit's gifts: the part of `prize_value` that is free gifts,
+    so a page can show the worth as figures that add up (products + gifts)."""
+    kit = giveaway.prize_kit
+    if kit is None:
+        return Decimal("0.00")
+    gifts = (part.product.price_amount * part.quantity for part in kit.gifts.all())
+    return sum(gifts, start=Decimal("0.00"))
+
+
 def entry_list(*, giveaway: Giveaway, status: str = "") -> QuerySet[Entry]:
     queryset = Entry.objects.filter(giveaway=giveaway)
     if status:

@@ -115,6 +115,8 @@ def giveaway_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "draw_position"
             )
         )
+    prize_value = selectors.prize_value(giveaway)
+    prize_gift_value = selectors.prize_gift_value(giveaway)
     return render(
         request,
         "promotions/giveaway_detail.html",
@@ -122,7 +124,9 @@ def giveaway_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "giveaway": giveaway,
             "form": form,
             "phase": giveaway.phase(),
-            "prize_value": selectors.prize_value(giveaway),
+            "prize_value": prize_value,
+            "prize_gift_value": prize_gift_value,
+            "prize_products_value": prize_value - prize_gift_value,
             "proof_json": proof_json,
             "winners": winners,
         },

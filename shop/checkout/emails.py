@@ -36,6 +36,7 @@ def order_confirmation_context(
             {
                 "name": line.name,
                 "quantity": line.quantity,
+                "subtotal": line.subtotal,
                 "total": line.total,
                 "gift": line.gift,
                 "adjustments": line.adjustments,

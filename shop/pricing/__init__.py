@@ -18,6 +18,7 @@ from shop.pricing.inputs import (
 from shop.pricing.intake import MAX_QUANTITY
 from shop.pricing.money import CurrencyMismatch, Money, format_money, round_cents
 from shop.pricing.outputs import Adjustment, Breakdown, ComponentShare, PricedLine, Rejection
+from shop.pricing.summary import Summary, SummaryRow, summarize
 
 __all__ = [
     "MAX_QUANTITY",
@@ -37,10 +38,13 @@ __all__ = [
     "Rejection",
     "RoutineLine",
     "ShippingPolicy",
+    "Summary",
+    "SummaryRow",
     "Tier",
     "UnknownCode",
     "allocate",
     "format_money",
     "price",
     "round_cents",
+    "summarize",
 ]

@@ -18,12 +18,13 @@ The rule, one for every page and email (the storefront is in English and not loc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django import template
 
 from shop.catalog.pricing import currency
-from shop.pricing import Money, format_money
+from shop.pricing import Breakdown, Money, PricingError, Summary, format_money, summarize
 from shop.pricing.money import check_currency
 
 register = template.Library()
@@ -66,3 +67,18 @@ def money_off(value: object, code: object = None) -> str:
     """`{{ discount|money_off }}`: a discount held as a positive amount, shown as "−$5.00"."""
     amount = as_money(value, code)
     return "" if amount is None else show(-amount)
+
+
+@register.filter
+def price_summary(breakdown: object) -> Summary | None:
+    """`{% with s=breakdown|price_summary %}`: the rows a shopper adds up (see
+    `shop.pricing.summary`) of a Breakdown, or of one stored as JSON (an order's); None for
+    anything else, so a page never breaks on it."""
+    if isinstance(breakdown, Breakdown):
+        return summarize(breakdown)
+    if isinstance(breakdown, Mapping):
+        try:
+            return summarize(Breakdown.from_dict(breakdown))
+        except PricingError:
+            return None
+    return None
