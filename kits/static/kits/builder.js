@@ -50,5 +50,20 @@
     }).then(function () { summary.removeAttribute("aria-busy"); });
   }
 
-  form.addEventListener("change", update);
+  // A step's limit in the controls: once it holds its most, its other boxes are disabled
+  // (the server still refuses more, for a page without this script or a tampered form).
+  function enforceLimits() {
+    form.querySelectorAll("fieldset[data-max]").forEach(function (fieldset) {
+      var max = parseInt(fieldset.getAttribute("data-max"), 10);
+      var boxes = fieldset.querySelectorAll("input[type=checkbox]");
+      var checked = fieldset.querySelectorAll("input[type=checkbox]:checked").length;
+      boxes.forEach(function (box) {
+        box.disabled = !box.checked && checked >= max;
+        box.closest(".choice").classList.toggle("choice-disabled", box.disabled);
+      });
+    });
+  }
+
+  form.addEventListener("change", function () { enforceLimits(); update(); });
+  enforceLimits();
 }());
