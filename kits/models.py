@@ -52,7 +52,7 @@ class Kit(models.Model):
 
     @property
     def picture(self) -> images.Picture | None:
-        return images.picture(self.image)
+        return images.picture(self.image.name)
 
 
 class KitPart(models.Model):

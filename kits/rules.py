@@ -28,6 +28,7 @@ class KitInfo:
     active: bool
     components: tuple[PartInfo, ...]
     gifts: tuple[PartInfo, ...]
+    image: str = ""  # the stored image's name, for pictures
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ def kit_info_of(kit: Kit) -> KitInfo:
         gifts=tuple(
             PartInfo(ProductInfo.of(part.product), part.quantity) for part in kit.gifts.all()
         ),
+        image=kit.image.name or "",
     )
 
 
@@ -187,6 +188,7 @@ def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
             "components__id",
             "components__quantity",
             *(f"components__{name}" for name in _PART),
+            "image",
         )
     )
     gifts = (
@@ -204,6 +206,7 @@ def _kit_parts(slugs: list[str]) -> QuerySet[Any]:
             "id",
             "quantity",
             *_PART,
+            "kit__image",
         )
     )
     return components.union(gifts, all=True)
@@ -227,7 +230,7 @@ def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
 
     def infos(kit_id: int, kind: int) -> tuple[PartInfo, ...]:
         rows = sorted(parts[kit_id, kind], key=lambda row: (row[6], row[7]))
-        return tuple(PartInfo(ProductInfo(*row[9:]), row[8]) for row in rows)
+        return tuple(PartInfo(ProductInfo(*row[9:-1]), row[8]) for row in rows)
 
     return {
         head[1]: KitInfo(
@@ -238,6 +241,7 @@ def kit_infos(*, slugs: Iterable[str]) -> dict[str, KitInfo]:
             active=head[4],
             components=infos(kit_id, 0),
             gifts=infos(kit_id, 1),
+            image=head[-1] or "",
         )
         for kit_id, head in heads.items()
     }

@@ -17,10 +17,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from kits.rules import kit_stock
+from kits.rules import KitInfo, kit_stock
 from promotions.codes.selectors import promo_rules_for
 from shop.cart.models import Cart, CartItem
+from shop.catalog.images import Picture, picture
 from shop.catalog.pricing import pricing_request
+from shop.catalog.selectors import ProductInfo
 from shop.pricing import (
     Adjustment,
     Breakdown,
@@ -73,6 +75,7 @@ class CartLine:
     stock: int | None
     priced: PricedLine | None
     parts: tuple[str, ...] = ()
+    picture: Picture | None = None
 
     @property
     def in_stock(self) -> bool:
@@ -169,6 +172,18 @@ def _parts_of(item: QuoteItem, catalog: QuoteCatalog) -> tuple[str, ...]:
     return ()
 
 
+def _picture_of(item: QuoteItem, catalog: QuoteCatalog) -> Picture | None:
+    """The line's picture: its product's or kit's, a routine's first chosen product's."""
+    info: ProductInfo | KitInfo | None
+    if item.kind == "product":
+        info = catalog.products.get(item.slug)
+    elif item.kind == "kit":
+        info = catalog.kits.get(item.slug)
+    else:
+        info = next((catalog.products[s] for s in item.selections if s in catalog.products), None)
+    return picture(info.image) if info is not None else None
+
+
 def _stock_of(item: QuoteItem, catalog: QuoteCatalog) -> int | None:
     """How many of this item the stock allows right now (per line, not across the cart)."""
     if item.kind == "product":
@@ -245,6 +260,7 @@ def cart_view(
                 stock=_stock_of(quote_items[index], catalog) if index not in bad else None,
                 priced=line,
                 parts=_parts_of(quote_items[index], catalog),
+                picture=_picture_of(quote_items[index], catalog),
             )
         )
     rejection = None

@@ -48,7 +48,7 @@ class ImageAdminMixin:
 
     @admin.display(description="Preview")
     def image_preview(self, obj: Any) -> str:
-        picture = images.picture(obj.image) if obj is not None else None
+        picture = images.picture(obj.image.name) if obj is not None else None
         if picture is None:
             return "No image yet."
         return format_html(

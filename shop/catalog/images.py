@@ -12,7 +12,6 @@ from typing import IO
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.errors import DomainError
@@ -110,10 +109,13 @@ def attach(owner: models.Model, upload: IO[bytes] | None, *, folder: str) -> Non
     owner.save(update_fields=["image", "updated_at"])
 
 
-def picture(field: FieldFile | None) -> Picture | None:
-    if not field or not field.name:
+def picture(name: str | None) -> Picture | None:
+    """The picture of a stored image name (a product's or kit's `image.name`), or None."""
+    if not name:
         return None
-    small, large = (default_storage.url(thumbnail_name(field.name, w)) for w in WIDTHS)
+    small, large = (default_storage.url(thumbnail_name(name, w)) for w in WIDTHS)
     return Picture(
-        src=small, srcset=f"{small} {WIDTHS[0]}w, {large} {WIDTHS[1]}w", original=field.url
+        src=small,
+        srcset=f"{small} {WIDTHS[0]}w, {large} {WIDTHS[1]}w",
+        original=default_storage.url(name),
     )

@@ -122,7 +122,7 @@ class Product(models.Model):
 
     @property
     def picture(self) -> images.Picture | None:
-        return images.picture(self.image)
+        return images.picture(self.image.name)
 
 
 class ProductIngredient(models.Model):

@@ -106,6 +106,7 @@ class ProductInfo:
     step: str
     active: bool
     stock: int
+    image: str = ""  # the stored image's name, for pictures (images.picture)
 
     @classmethod
     def of(cls, product: Product) -> ProductInfo:
@@ -118,6 +119,7 @@ class ProductInfo:
             step=product.step.slug,
             active=product.active,
             stock=product.stock,
+            image=product.image.name or "",
         )
 
 
@@ -134,7 +136,16 @@ def slugs_only(values: Iterable[str]) -> list[str]:
     return sorted({value for value in values if is_slug(value)})
 
 
-PRODUCT_INFO_FIELDS = ("id", "slug", "name", "price_amount", "step__slug", "active", "stock")
+PRODUCT_INFO_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "price_amount",
+    "step__slug",
+    "active",
+    "stock",
+    "image",
+)
 
 
 def product_infos(*, slugs: Iterable[str]) -> dict[str, ProductInfo]:
