@@ -94,7 +94,10 @@ def world(demo: None, staff_user: Any, django_capture_on_commit_callbacks: Any) 
                     "city": hostile("checkout_city"),
                     "postal_code": "97201",
                     "country": "US",
-                    "card_token": "tok_ok",
+                    "region": "US-OR",
+                    "card_number": "4242 4242 4242 4242",
+                    "card_expiry": "12/34",
+                    "card_cvc": "123",
                 },
             )
             assert placed.status_code == 302, placed.content[:2000]

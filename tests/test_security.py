@@ -159,7 +159,10 @@ def test_an_order_is_shown_only_with_its_token_its_session_or_to_staff(
         "city": "Portland",
         "postal_code": "97201",
         "country": "US",
-        "card_token": "tok_ok",
+        "region": "US-OR",
+        "card_number": "4242 4242 4242 4242",
+        "card_expiry": "12/34",
+        "card_cvc": "123",
     }
     with django_capture_on_commit_callbacks(execute=True):
         assert buyer.post("/checkout/", form).status_code == 302

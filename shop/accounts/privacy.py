@@ -8,9 +8,10 @@ address proves nothing, so nothing held under it alone is exported or erased.
 
 What erasing keeps, and why:
 
-* Orders stay for the books, anonymised in place: name, email, street, city and postal code
-  are emptied, the country (tax records) and every amount, line and date are kept, the guest
-  access link stops working. Their promo code uses keep their amounts but lose the address.
+* Orders stay for the books, anonymised in place: name, email, street, city, postal code and
+  phone are emptied, the country and region (tax records) and every amount, line and date are
+  kept, the guest access link stops working. Their promo code uses keep their amounts but lose
+  the address.
 * An entry in a giveaway already drawn is anonymised, not deleted: the published proof lists
   it (id and the "First L." name shown at the draw), and `verify_draw` re-runs the draw from
   that proof, which stays as published. Entries in giveaways not drawn yet are deleted.
@@ -78,7 +79,15 @@ def account_export(*, user: Any) -> dict[str, Any]:
     emails = verified_emails(user=user)
     orders = list(_orders(user).order_by("created_at", "pk"))
     addresses = {
-        (order.name, order.address_line1, order.city, order.postal_code, order.country)
+        (
+            order.name,
+            order.address_line1,
+            order.city,
+            order.region,
+            order.postal_code,
+            str(order.country),
+            order.phone,
+        )
         for order in orders
         if order.address_line1
     }
@@ -95,8 +104,16 @@ def account_export(*, user: Any) -> dict[str, Any]:
             ],
         },
         "addresses": [
-            {"name": n, "line1": line1, "city": city, "postal_code": code, "country": country}
-            for n, line1, city, code, country in sorted(addresses)
+            {
+                "name": n,
+                "line1": line1,
+                "city": city,
+                "region": region,
+                "postal_code": code,
+                "country": country,
+                "phone": phone,
+            }
+            for n, line1, city, region, code, country, phone in sorted(addresses)
         ],
         "orders": [order_data(order=order, lines=order_lines(order=order)) for order in orders],
         "saved_routines": _saved_routines(user),
@@ -193,7 +210,7 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
         for order in orders:
             order.email = order.customer_email = ""
             order.name = ERASED_NAME
-            order.address_line1 = order.city = order.postal_code = ""
+            order.address_line1 = order.city = order.postal_code = order.phone = ""
             order.user = None
             order.access_salt = access_salt_new()  # the guest link stops working
         Order.objects.bulk_update(
@@ -205,6 +222,7 @@ def account_erase(*, user: Any, now: datetime | None = None) -> dict[str, int]:
                 "address_line1",
                 "city",
                 "postal_code",
+                "phone",
                 "user",
                 "access_salt",
             ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -19,12 +20,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiError, json_object
+from config.errors import InvalidInput
 from shop.cart.api import AnonymousApi, cart_or_404
-from shop.checkout import inputs, orders
+from shop.checkout import addresses, inputs, orders
 from shop.checkout import services as checkout
 from shop.checkout.payments import payment_methods
 
 IDEMPOTENCY_KEY_MAX = 255
+
+
+class CountryInput(CountryField):
+    """A country as its two-letter ISO 3166-1 code in any case, checked against
+    django-countries' list (which would also take names and three-letter codes)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not (isinstance(data, str) and len(data) == 2 and data.isalpha()):
+            self.fail("invalid_choice", input=data)
+        return str(super().to_internal_value(data))  # type: ignore[no-untyped-call]
 
 
 class AddressInput(serializers.Serializer[Any]):
@@ -35,9 +47,34 @@ class AddressInput(serializers.Serializer[Any]):
         max_length=20,
         error_messages={"invalid": inputs.POSTAL_CODE_MESSAGE},
     )
-    country = serializers.RegexField(
-        inputs.COUNTRY_RE, error_messages={"invalid": inputs.COUNTRY_MESSAGE}
+    region = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional state, province or nation (code or name): for US, CA, GB and AU "
+        "one of their list; ignored elsewhere",
     )
+    country = CountryInput(  # type: ignore[no-untyped-call]
+        error_messages={"invalid_choice": inputs.COUNTRY_MESSAGE}
+    )
+    phone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional: digits, spaces, +, - and parentheses",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            attrs["region"] = addresses.region_clean(
+                attrs["country"], attrs["region"], required=False
+            )
+            attrs["phone"] = addresses.phone_clean(attrs["phone"])
+        except InvalidInput as error:
+            raise serializers.ValidationError(error.errors) from error
+        return attrs
 
 
 class PaymentInput(serializers.Serializer[Any]):
@@ -83,7 +120,9 @@ class CheckoutInput(serializers.Serializer[Any]):
             address_line1=data["address"]["line1"],
             city=data["address"]["city"],
             postal_code=data["address"]["postal_code"].upper(),
-            country=data["address"]["country"].upper(),
+            country=data["address"]["country"],
+            region=data["address"]["region"],
+            phone=data["address"]["phone"],
             payment_method=data["payment"]["method"],
             payment_token=data["payment"]["token"],
             replenishment_reminders=data.get("replenishment_reminders"),

@@ -12,8 +12,7 @@ from typing import Any
 # Address rules shared by the API and the checkout form.
 POSTAL_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$"
 POSTAL_CODE_MESSAGE = "Enter a postal code: 3 to 20 letters, digits, spaces or dashes."
-COUNTRY_RE = r"^[A-Za-z]{2}$"
-COUNTRY_MESSAGE = "Enter the two-letter country code (ISO 3166-1), e.g. US."
+COUNTRY_MESSAGE = "Choose a country: its two-letter country code (ISO 3166-1), e.g. US."
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +25,8 @@ class CheckoutDetails:
     country: str
     payment_method: str
     payment_token: str
+    region: str = ""
+    phone: str = ""
     # The account signed in at checkout (None for a guest) and its own address: the order
     # joins the account, and per-customer promo limits count both addresses as one person.
     user_id: int | None = None

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
+from django_countries.fields import CountryField
+
+from shop.checkout import addresses
 
 # Ten characters from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): about 2^49
 # numbers, so guessing one is hopeless and reading one out over the phone is easy.
@@ -82,7 +85,13 @@ class Order(models.Model):
     address_line1 = models.CharField("address", max_length=200)
     city = models.CharField(max_length=100)
     postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    region = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="State, province or nation code where the country has them (US: CA, NY).",
+    )
+    country = CountryField(help_text="ISO 3166-1 alpha-2 code.")
+    phone = models.CharField(max_length=30, blank=True)
     currency = models.CharField(max_length=3)
     subtotal_amount = models.DecimalField(max_digits=12, decimal_places=2)
     discount_amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -129,8 +138,20 @@ class Order(models.Model):
         return self.total_amount - self.refunded_amount
 
     @property
+    def region_name(self) -> str:
+        """The region in full ("Oregon" for US/OR), or as stored where no list names it."""
+        return addresses.region_name(str(self.country), self.region)
+
+    @property
     def address_lines(self) -> list[str]:
-        return [self.name, self.address_line1, f"{self.postal_code} {self.city}", self.country]
+        return addresses.address_lines(
+            name=self.name,
+            line1=self.address_line1,
+            city=self.city,
+            region=self.region,
+            postal_code=self.postal_code,
+            country=str(self.country),
+        )
 
 
 class OrderLine(models.Model):

@@ -289,7 +289,9 @@ def order_data(*, order: Order, lines: list[OrderLine], token: bool = False) -> 
             "line1": order.address_line1,
             "city": order.city,
             "postal_code": order.postal_code,
-            "country": order.country,
+            "region": order.region,
+            "country": str(order.country),
+            "phone": order.phone,
         },
         "lines": [
             {

@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 
@@ -120,6 +120,17 @@ class PaymentGateway(Protocol):
         ...
 
 
+@runtime_checkable
+class CardFormGateway(Protocol):
+    """A gateway whose storefront form asks for a card (number, expiry, CVC) rather than a
+    token from the provider's browser SDK: the test gateway, standing in for a real one's
+    hosted fields. `card_token` turns the number into the token `authorize` takes."""
+
+    card_help: str  # the help text under the card number
+
+    def card_token(self, number: str) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     operation: str
@@ -142,6 +153,19 @@ class TestGateway:
     form_initial = "tok_ok"
     APPROVED = "tok_ok"
     DECLINED = "tok_decline"
+    # The storefront asks for a card as a real provider's form would (cardform.py); these
+    # numbers stand for the tokens, as Stripe's test cards do. Any other valid number is
+    # declined as unknown.
+    CARD_NUMBERS = {"4242424242424242": APPROVED, "4000000000000002": DECLINED}
+    card_help = (
+        "Test payments only: 4242 4242 4242 4242 is approved, 4000 0000 0000 0002 is "
+        "declined; any future expiry date and any CVC."
+    )
+
+    def card_token(self, number: str) -> str:
+        """The test token a card number stands for (its digits only)."""
+        return self.CARD_NUMBERS.get(number, f"tok_card_{number[-4:]}")
+
     ledger: list[LedgerEntry] = []
     _lock = threading.Lock()
 

@@ -22,91 +22,17 @@ from promotions.reminders.models import Kind
 from promotions.reminders.selectors import subscription_is_active
 from shop.cart import selectors as carts
 from shop.cart.services import CartClosed
-from shop.cart.session import checked_out, forget, session_cart_any
-from shop.checkout import inputs, orders, payments
+from shop.cart.session import checked_out, forget, session_cart_any, shopper
+from shop.checkout import inputs, orders
 from shop.checkout import services as checkout
+from shop.checkout.forms import CheckoutForm, client_layouts
 from shop.checkout.models import Order
 
 logger = logging.getLogger(__name__)
 
 SESSION_ORDERS = "orders"
-# The form field a refusal is about; others show above the form.
-ERROR_FIELDS = {"payment_declined": "card_token"}
-
-
-class CheckoutForm(forms.Form):
-    email = forms.EmailField(
-        max_length=254,
-        help_text="Your order confirmation goes here.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    name = forms.CharField(
-        label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    line1 = forms.CharField(
-        label="Address",
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    city = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
-    )
-    postal_code = forms.RegexField(
-        label="Postal code",
-        regex=inputs.POSTAL_CODE_RE,
-        max_length=20,
-        error_messages={"invalid": inputs.POSTAL_CODE_MESSAGE},
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-    )
-    country = forms.RegexField(
-        label="Country code",
-        regex=inputs.COUNTRY_RE,
-        help_text="Two letters, e.g. US, CA, GB.",
-        error_messages={"invalid": inputs.COUNTRY_MESSAGE},
-        widget=forms.TextInput(attrs={"autocomplete": "country", "maxlength": "2", "size": "3"}),
-    )
-    card_token = forms.CharField(label="Card", max_length=200)
-    replenishment_reminders = forms.BooleanField(
-        label="Remind me when this runs out",
-        required=False,
-        help_text="One email a week before each product runs out, with a cart ready to go. "
-        "We ask you to confirm by email first; stop any time.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """The payment fields follow the configured gateways (SHOP_PAYMENT_METHODS): the first
-        one's token field, and a choice of method when there are several. With none, the
-        help text says so and submitting answers PaymentsNotConfigured."""
-        super().__init__(*args, **kwargs)
-        self.methods = payments.payment_methods()
-        token = self.fields["card_token"]
-        if not self.methods:
-            token.help_text = "This shop is not taking payments at the moment."
-            return
-        gateway = payments.gateway_for(self.methods[0])
-        token.label, token.help_text = gateway.label, gateway.form_help
-        token.initial = gateway.form_initial
-        if len(self.methods) > 1:
-            self.fields["payment_method"] = forms.ChoiceField(
-                label="Pay with",
-                choices=[(method, payments.gateway_for(method).label) for method in self.methods],
-                initial=self.methods[0],
-                widget=forms.RadioSelect,
-            )
-
-    def details(self) -> inputs.CheckoutDetails:
-        data = self.cleaned_data
-        return inputs.CheckoutDetails(
-            email=data["email"],
-            name=data["name"],
-            address_line1=data["line1"],
-            city=data["city"],
-            postal_code=data["postal_code"].upper(),
-            country=data["country"].upper(),
-            payment_method=data.get("payment_method") or (self.methods or [""])[0],
-            payment_token=data["card_token"].strip(),
-            replenishment_reminders=data["replenishment_reminders"],
-        )
+# Refusals shown next to the payment fields; others show above the form.
+PAYMENT_ERRORS = {"payment_declined"}
 
 
 def _initial(request: HttpRequest) -> dict[str, Any]:
@@ -127,7 +53,9 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
             line1=last.address_line1,
             city=last.city,
             postal_code=last.postal_code,
-            country=last.country,
+            country=str(last.country),
+            region=f"{last.country}-{last.region}" if last.region else "",
+            phone=last.phone,
         )
     return initial
 
@@ -164,7 +92,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             except (checkout.CartEmpty, CartClosed):
                 return redirect("shop:cart")
             except DomainError as error:
-                form.add_error(ERROR_FIELDS.get(error.code), error.detail)
+                field = form.payment_field if error.code in PAYMENT_ERRORS else None
+                form.add_error(field, error.detail)
                 status = error.status
             except (OperationalError, InterfaceError):
                 # The database connection died mid-checkout: the transaction rolled back (or
@@ -178,10 +107,12 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                 status = 503
             else:
                 return _placed(request, placed)
-    view = carts.cart_view(cart=cart)
+    typed = getattr(form, "cleaned_data", {}).get("email")
+    view = carts.cart_view(cart=cart, **shopper(request, typed))
     if not view.lines:
         return redirect("shop:cart")
-    return render(request, "shop/checkout.html", {"form": form, "view": view}, status=status)
+    context = {"form": form, "view": view, "layouts": client_layouts()}
+    return render(request, "shop/checkout.html", context, status=status)
 
 
 def checkout_confirmation(request: HttpRequest, number: str) -> HttpResponse:

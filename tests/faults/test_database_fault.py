@@ -204,7 +204,10 @@ def test_storefront_checkout_whose_connection_is_killed_explains_and_the_button_
         "city": "Portland",
         "postal_code": "97201",
         "country": "US",
-        "card_token": "tok_ok",
+        "region": "US-OR",
+        "card_number": "4242 4242 4242 4242",
+        "card_expiry": "12/34",
+        "card_cvc": "123",
     }
     before = snapshot()
 

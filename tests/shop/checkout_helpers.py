@@ -98,7 +98,10 @@ def checkout_form(**changes: str) -> dict[str, str]:
         "city": "Portland",
         "postal_code": "97201",
         "country": "US",
-        "card_token": "tok_ok",
+        "region": "US-OR",
+        "card_number": "4242 4242 4242 4242",
+        "card_expiry": "12/34",
+        "card_cvc": "123",
         **changes,
     }
 

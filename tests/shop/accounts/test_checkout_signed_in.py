@@ -116,6 +116,14 @@ def field_value(page: str, name: str) -> str | None:
     return value.group(1) if value else None
 
 
+def selected(page: str, name: str) -> str | None:
+    """The value of the selected option of the <select> called `name`."""
+    match = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)
+    assert match, name
+    option = re.search(r'<option value="([^"]*)"[^>]*selected', match.group(0))
+    return option.group(1) if option else None
+
+
 def test_the_checkout_form_starts_filled_in_from_the_account_and_last_order(
     catalog: Catalog, client: Client, ana: Any
 ) -> None:
@@ -126,7 +134,9 @@ def test_the_checkout_form_starts_filled_in_from_the_account_and_last_order(
     assert field_value(page, "name") == "Ana Lima"
     assert field_value(page, "line1") is None  # no order yet, so no address
     assert "Signed in as Ana.Lima@example.com" in page
-    form = checkout_form(line1="9 Elm Road", city="Salem", postal_code="97301")
+    form = checkout_form(
+        line1="9 Elm Road", city="Salem", postal_code="97301", phone="+1 503 555 0100"
+    )
     response = client.post("/checkout/", form)
     assert response.status_code == 302, response.content.decode()
     assert Order.objects.get().user_id == ana.pk
@@ -134,7 +144,9 @@ def test_the_checkout_form_starts_filled_in_from_the_account_and_last_order(
     client.post("/cart/add/", {"product": "toner", "quantity": "1"})
     page = client.get("/checkout/").content.decode()
     assert (field_value(page, "line1"), field_value(page, "city")) == ("9 Elm Road", "Salem")
-    assert (field_value(page, "postal_code"), field_value(page, "country")) == ("97301", "US")
+    assert field_value(page, "postal_code") == "97301"
+    assert (selected(page, "country"), selected(page, "region")) == ("US", "US-OR")
+    assert field_value(page, "phone") == "+1 503 555 0100"
 
 
 def test_a_guest_checkout_form_starts_empty(catalog: Catalog, client: Client) -> None:

@@ -52,7 +52,9 @@ OTHER = "other@example.com"
 
 
 def bought(client: APIClient, email: str) -> Order:
-    response = check_out(client, new_cart(client, ROUTINE_ITEM), checkout_body(email=email))
+    address = {**checkout_body()["address"], "region": "OR", "phone": "+1 503 555 0100"}
+    body = checkout_body(email=email, address=address)
+    response = check_out(client, new_cart(client, ROUTINE_ITEM), body)
     assert response.status_code == 201, response.content
     return Order.objects.get(number=response.json()["number"])
 
@@ -91,6 +93,15 @@ def test_the_export_holds_the_persons_data_and_nobody_elses(world: dict[str, Any
     assert order["total"] == str(world["mine"].total_amount)
     assert order["lines"] and order["lines"][0]["total"]
     assert data["addresses"][0]["line1"] == "12 Rose Street"
+    assert data["addresses"][0] | {"line1": ""} == {
+        "name": "Ana Lima",
+        "line1": "",
+        "city": "Portland",
+        "region": "OR",
+        "postal_code": "97201",
+        "country": "US",
+        "phone": "+1 503 555 0100",
+    }
     assert [e["email"] for e in data["giveaway_entries"]] == [JANE]
     assert [s["email"] for s in data["reminder_subscriptions"]] == [JANE]
     assert {m["to"] for m in data["emails_sent"]} == {JANE}
@@ -132,6 +143,7 @@ def test_deletion_erases_the_person_and_keeps_the_orders_for_the_books(
     assert not EmailAddress.objects.filter(email__iexact=JANE).exists()
     kept = Order.objects.get(pk=mine.pk)
     assert (kept.email, kept.customer_email, kept.address_line1, kept.city) == ("", "", "", "")
+    assert (kept.phone, kept.region, kept.country) == ("", "OR", "US")
     assert kept.name == privacy.ERASED_NAME and kept.user is None
     assert (kept.total_amount, kept.created_at) == (mine.total_amount, mine.created_at)
     assert list(OrderLine.objects.filter(order=mine).values_list("name", "total_amount")) == lines

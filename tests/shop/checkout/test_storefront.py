@@ -27,7 +27,10 @@ FORM = {
     "city": "Portland",
     "postal_code": "97201",
     "country": "us",
-    "card_token": "tok_ok",
+    "region": "US-OR",
+    "card_number": "4242 4242 4242 4242",
+    "card_expiry": "12/34",
+    "card_cvc": "123",
 }
 
 
@@ -184,10 +187,10 @@ def test_a_declined_card_shows_the_error_and_keeps_the_cart(
     add(client, kit="duo")
     add(client, product="toner", quantity="2")
     before = list(CartItem.objects.values_list("id", "quantity"))
-    response = client.post("/checkout/", {**FORM, "card_token": "tok_decline"})
+    response = client.post("/checkout/", {**FORM, "card_number": "4000 0000 0000 0002"})
     assert response.status_code == 402
     errors = field_errors(response.content.decode())
-    assert errors == {"id_card_token": "Your card was declined. Try another card."}
+    assert errors == {"id_card_number": "Your card was declined. Try another card."}
     assert 'value="ana@example.com"' in response.content.decode()  # nothing typed is lost
     assert not Order.objects.exists() and not OutboxMessage.objects.exists()
     assert list(CartItem.objects.values_list("id", "quantity")) == before
