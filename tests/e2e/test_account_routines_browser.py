@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from shop.accounts.routines import SavedRoutine
 from shop.checkout.models import Order
+from tests.e2e.checkout_form import choose_country, pay_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,8 +66,8 @@ def test_save_a_routine_reorder_it_and_see_the_order(demo: None, page: Any, widt
     page.get_by_label("Address").fill("12 Rose Street")
     page.get_by_label("City").fill("Portland")
     page.get_by_label("Postal code").fill("97201")
-    page.get_by_label("Country code").fill("US")
-    page.get_by_label("Card (test token)").fill("tok_ok")
+    choose_country(page)
+    pay_with(page, "tok_ok")
     page.get_by_role("button", name="Place order and pay").click()
     page.wait_for_url("**/checkout/confirmation/**")
     order = Order.objects.get()

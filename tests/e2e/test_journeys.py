@@ -28,6 +28,7 @@ from promotions.codes.models import PromoCode, Promotion
 from promotions.messaging.models import OutboxMessage
 from shop.catalog.models import Product
 from shop.checkout.models import Order
+from tests.e2e.checkout_form import choose_country, pay_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,8 +58,8 @@ def fill_checkout(page: Any, *, name: str = "Ana Lima", card: str = "tok_ok") ->
     page.get_by_label("Address").fill("12 Rose Street")
     page.get_by_label("City").fill("Portland")
     page.get_by_label("Postal code").fill("97201")
-    page.get_by_label("Country code").fill("US")
-    page.get_by_label("Card (test token)").fill(card)
+    choose_country(page)
+    pay_with(page, card)
 
 
 def test_new_shopper_builds_a_routine_adds_the_collection_uses_pores15_and_gets_the_email(
