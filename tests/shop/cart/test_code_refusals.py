@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from promotions.codes.models import Promotion
 from shop.cart.models import Cart
+from shop.checkout.models import Order
 from tests.factories import PromoCodeFactory, PromotionFactory
 from tests.shop.checkout.test_storefront import FORM, add, field_errors, text
 from tests.shop.checkout_helpers import Catalog
@@ -86,6 +87,33 @@ def test_a_code_on_the_cart_shows_refused_once_the_shopper_signs_in(
     assert "ONCE" in page and 'class="field-error"' in page
     total = re.search(r"data-total[^>]*>([^<]+)<", page)
     assert total is not None and total.group(1) == SERUM
+
+
+def test_checkout_with_an_address_that_used_the_code_shows_the_real_total(
+    catalog: Catalog, client: Client
+) -> None:
+    once_code()
+    ordered_with_code(Client(), "ana@example.com")
+    cart_with_code(client)
+    assert pay_button(client.get("/checkout/").content.decode()) == SERUM_LESS_10  # unknown yet
+    response = client.post("/checkout/", {**FORM, "email": "Ana@Example.com"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert pay_button(page) == SERUM  # the button now shows what checkout will charge
+    assert Order.objects.count() == 1
+
+
+def test_checkout_signed_in_never_counts_a_code_the_account_used_up(
+    catalog: Catalog, client: Client
+) -> None:
+    once_code()
+    user = account()
+    other = Client()
+    other.force_login(user)
+    ordered_with_code(other, "jane.work@example.org")
+    cart_with_code(client)
+    client.force_login(user)
+    assert pay_button(client.get("/checkout/").content.decode()) == SERUM
 
 
 def refused_in_cart(client: Client) -> str:
