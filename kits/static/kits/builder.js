@@ -5,7 +5,10 @@
   var form = document.querySelector("form[data-builder]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var summary = document.getElementById("builder-summary");
+  var updateButton = form.querySelector("[data-update]");
   var controller = null;
+  // Every change re-prices the routine: the button is needed only without this script.
+  if (updateButton) { updateButton.hidden = true; }
 
   function showErrors(fieldset, problems) {
     var box = fieldset.querySelector(".step-errors");
@@ -45,8 +48,10 @@
     }).then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
-    }).then(render).catch(function () {
-      // Leave the page as it is: the "Update my routine" button still works.
+    }).then(render).catch(function (error) {
+      // Leave the page as it is and bring the "Update my routine" button back (an aborted
+      // request was only overtaken by a newer one).
+      if (updateButton && !(error && error.name === "AbortError")) { updateButton.hidden = false; }
     }).then(function () { summary.removeAttribute("aria-busy"); });
   }
 
