@@ -4,7 +4,7 @@ two gifts worth $64.00, total $95.00, "You save" $149.00) and a routine with POR
 tier and the code each named once, never a lump "Discounts" beside them).
 
 Read on the cart, checkout, the order confirmation, the order page, the confirmation email (HTML
-and text) and, for the kit, the giveaway whose prize it is."""
+and text) and, for the kit, its page, the kit list and the giveaway whose prize it is."""
 
 from __future__ import annotations
 
@@ -153,6 +153,10 @@ def test_the_seven_piece_collection_adds_up_everywhere(demo: None, client: Clien
         "244.00",
         "149.00",
     )
+    kit_page = text(client.get(f"/kits/{SEVEN_PIECE_SLUG}/").content.decode())
+    assert "You save $149.00: $85.00 off the products + $64.00 of free gifts." in kit_page
+    kits = text(client.get("/kits/").content.decode())
+    assert "$180.00 of products + $64.00 of free gifts: you save $149.00" in kits
     add(client, kit=SEVEN_PIECE_SLUG)
     cart = text(client.get("/cart/").content.decode())
     assert "Free gifts (2) worth $64.00 $0.00" in cart
