@@ -6,6 +6,8 @@ refuses to start without SECRET_KEY. `make run` and `make test` set DEBUG=1.
 
 import os
 import secrets
+import sys
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import django_stubs_ext
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config.base_url import base_url
 
 # Lets classes like admin.ModelAdmin[Product] be subscripted at run time, as the stubs type them.
 django_stubs_ext.monkeypatch()
@@ -236,7 +240,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The shop's local time zone: every time on pages, emails and in the admin (stored in UTC).
+# Reminders keep each recipient's own zone (promotions/messaging/local_time.py).
+TIME_ZONE = os.environ.get("SHOP_TIME_ZONE", "America/Los_Angeles")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"SHOP_TIME_ZONE must be an IANA time zone, not {TIME_ZONE!r}"
+    ) from error
 USE_I18N = True
 USE_TZ = True
 
@@ -274,7 +286,8 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Refined Pores")
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_SHIPPING = Decimal(os.environ.get("SHOP_SHIPPING", "5.00"))
 SHOP_FREE_SHIPPING_OVER = Decimal(os.environ.get("SHOP_FREE_SHIPPING_OVER", "50.00"))
-SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000")
+# Links in emails: SHOP_BASE_URL, else the address runserver was started on (config/base_url.py).
+SHOP_BASE_URL = base_url(os.environ, sys.argv)
 # Payment methods checkout accepts (shop/checkout/payments.py); `test` takes the tokens
 # tok_ok/tok_decline. With DEBUG=0 none unless named (`check --deploy` warns about `test`).
 SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test" if DEBUG else "")
