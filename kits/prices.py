@@ -69,6 +69,39 @@ def kit_figures(kit: KitInfo) -> KitFigures:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class InKit:
+    """What a product costs inside a kit: its units' share of the kit's price (`allocated`,
+    from the kit's breakdown, to the cent) against their regular price, and the kit's own
+    figures (for "the collection: $95.00, you save $149.00")."""
+
+    kit: KitInfo
+    quantity: int
+    regular: Money
+    allocated: Money
+    figures: KitFigures
+
+    @property
+    def saved(self) -> Money:
+        return self.regular - self.allocated
+
+
+def product_in_kits(product_slug: str, kits: Iterable[KitInfo]) -> list[InKit]:
+    """Each kit that holds `product_slug` as a component, with what the product costs in it."""
+    found: list[InKit] = []
+    for kit in kits:
+        figures = kit_figures(kit)
+        if figures.breakdown is None:
+            continue
+        line = figures.breakdown.lines[0]
+        for share in line.components:
+            if share.product == product_slug and not share.gift:
+                part = next(p for p in kit.components if p.product.slug == product_slug)
+                regular = Money.of(part.product.price * share.quantity, figures.price.currency)
+                found.append(InKit(kit, share.quantity, regular, share.allocated, figures))
+    return found
+
+
 # -- the routine builder -----------------------------------------------------------------------
 
 

@@ -67,6 +67,12 @@ def kit_info_of(kit: Kit) -> KitInfo:
     )
 
 
+def kits_holding(*, product_slug: str) -> list[KitInfo]:
+    """The active kits that hold `product_slug` as a component, as plain data (two queries)."""
+    kits = kit_list().filter(components__product__slug=product_slug).distinct()
+    return [kit_info_of(kit) for kit in kits]
+
+
 def routine_list(*, include_inactive: bool = False) -> QuerySet[Routine]:
     """Routines in display order with slots (step, narrowed products) and tiers prefetched."""
     queryset = Routine.objects.all() if include_inactive else Routine.objects.filter(active=True)

@@ -4,7 +4,8 @@ two gifts worth $64.00, total $95.00, "You save" $149.00) and a routine with POR
 tier and the code each named once, never a lump "Discounts" beside them).
 
 Read on the cart, checkout, the order confirmation, the order page, the confirmation email (HTML
-and text) and, for the kit, its page, the kit list and the giveaway whose prize it is."""
+and text) and, for the kit, its page, the kit list, its products' pages (what each costs inside
+it: its share of the kit's price in the quote's components) and the giveaway it is the prize of."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 from kits.demo import ROUTINE_SLUG, SEVEN_PIECE_SLUG
 from kits.models import Routine
 from promotions.messaging.models import OutboxMessage
+from shop.catalog.models import Product
 from shop.checkout.models import Order
 from tests.shop.checkout.test_storefront import FORM, add, text
 
@@ -153,6 +155,16 @@ def test_the_seven_piece_collection_adds_up_everywhere(demo: None, client: Clien
         "244.00",
         "149.00",
     )
+    for share in b["lines"][0]["components"]:
+        if share.get("gift"):
+            continue
+        regular = Product.objects.get(slug=share["product"]).price_amount
+        product_page = text(client.get(f"/products/{share['product']}/").content.decode())
+        assert (
+            f"In The seven-piece collection it costs ${share['allocated']} instead of ${regular}: "
+            f"you save ${regular - Decimal(share['allocated'])} on it, $149.00 on the whole kit "
+            "with its free gifts."
+        ) in product_page
     kit_page = text(client.get(f"/kits/{SEVEN_PIECE_SLUG}/").content.decode())
     assert "You save $149.00: $85.00 off the products + $64.00 of free gifts." in kit_page
     kits = text(client.get("/kits/").content.decode())
