@@ -25,8 +25,10 @@ from shop.catalog.pricing import currency
 # -- output ------------------------------------------------------------------------------------
 
 
-def kit_data(kit: Kit) -> dict[str, Any]:
-    """The contract's Kit, plus currency, summary, description, active, image and part names."""
+def kit_data(kit: Kit, request: Request) -> dict[str, Any]:
+    """The contract's Kit, plus currency, summary, description, active, part names, and `image`
+    and `thumbnail` as absolute URLs (or null), as products have them."""
+    picture = kit.picture
     figures = kit_figures(selectors.kit_info_of(kit))
     return {
         "currency": currency(),
@@ -49,7 +51,8 @@ def kit_data(kit: Kit) -> dict[str, Any]:
         "available": figures.available,
         "stock": figures.stock,
         "active": kit.active,
-        "image": kit.image.url if kit.image else None,
+        "image": request.build_absolute_uri(picture.original) if picture else None,
+        "thumbnail": request.build_absolute_uri(picture.src) if picture else None,
     }
 
 
@@ -75,6 +78,7 @@ class KitSchema(serializers.Serializer[Any]):
     stock = serializers.IntegerField()
     active = serializers.BooleanField()
     image = serializers.CharField(allow_null=True)
+    thumbnail = serializers.CharField(allow_null=True)
 
 
 def products_by_slug(slugs: list[str]) -> dict[str, Product]:
@@ -185,7 +189,7 @@ class KitListCreateApi(generics.GenericAPIView[Kit]):
     @extend_schema(responses=KitSchema(many=True))
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.kit_list(include_inactive=staff_request(request)))
-        return self.get_paginated_response([kit_data(kit) for kit in page or []])
+        return self.get_paginated_response([kit_data(kit, request) for kit in page or []])
 
     @extend_schema(request=KitInput, responses={201: KitSchema})
     def post(self, request: Request) -> Response:
@@ -194,7 +198,7 @@ class KitListCreateApi(generics.GenericAPIView[Kit]):
         created = services.kit_create(**incoming.validated_data)
         kit = selectors.kit_get(slug=created.slug, include_inactive=True)
         assert kit is not None
-        return Response(kit_data(kit), status=status.HTTP_201_CREATED)
+        return Response(kit_data(kit, request), status=status.HTTP_201_CREATED)
 
 
 class KitDetailApi(APIView):
@@ -206,7 +210,7 @@ class KitDetailApi(APIView):
 
     @extend_schema(responses=KitSchema)
     def get(self, request: Request, slug: str) -> Response:
-        return Response(kit_data(self._get(request, slug)))
+        return Response(kit_data(self._get(request, slug), request))
 
     @extend_schema(request=KitInput, responses=KitSchema)
     def patch(self, request: Request, slug: str) -> Response:
@@ -216,4 +220,4 @@ class KitDetailApi(APIView):
         updated = services.kit_update(kit=kit, data=dict(incoming.validated_data))
         fresh = selectors.kit_get(slug=updated.slug, include_inactive=True)
         assert fresh is not None
-        return Response(kit_data(fresh))
+        return Response(kit_data(fresh, request))

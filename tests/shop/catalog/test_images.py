@@ -233,3 +233,16 @@ def test_admin_refuses_a_decompression_bomb_next_to_the_field(
     assert "This is not a PNG, JPEG or WebP image." in response.content.decode()
     assert Product.objects.get(pk=product.pk).image.name == ""
     assert not any(media_root.rglob("*.*"))
+
+
+def test_kit_api_gives_absolute_image_and_thumbnail_urls(api_client: APIClient) -> None:
+    call_command("load_demo", stdout=StringIO())
+    kit = Kit.objects.get(slug="seven-piece-collection")
+    body = api_client.get(f"/api/kits/{kit.slug}/").json()
+    assert body["image"] == f"http://testserver/media/{kit.image.name}"
+    assert body["thumbnail"] == "http://testserver/media/" + images.thumbnail_name(
+        kit.image.name, 400
+    )
+    Kit.objects.filter(pk=kit.pk).update(image="")
+    listed = api_client.get("/api/kits/").json()["results"]
+    assert [(k["image"], k["thumbnail"]) for k in listed] == [(None, None)]
