@@ -48,3 +48,12 @@ def test_a_line_without_an_image_has_no_picture(demo: None, client: Client) -> N
     html = client.get("/cart/").content.decode()
     assert f"<h3>{product.name}</h3>" in html
     assert _srcs(html, "line-picture") == []
+
+
+def test_quiz_result_shows_thumbnails_not_the_originals(demo: None, client: Client) -> None:
+    answers = {"skin_type": "dry", "concerns": ["fine_lines"], "sensitive": "no", "makeup": "no"}
+    result = client.post("/quiz/", answers)
+    html = client.get(result["Location"]).content.decode()
+    shown = _srcs(html, "quiz-product-image")
+    assert shown and all(src.endswith("-400.webp") for src in shown)
+    assert 'width="400" height="400" alt=""' in html
