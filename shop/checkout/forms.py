@@ -241,7 +241,7 @@ def card_fields(help_text: str) -> dict[str, forms.Field]:
             ),
         ),
         "card_cvc": forms.RegexField(
-            label="Security code (CVC)",
+            label="CVC",
             regex=r"^\d{3,4}$",
             error_messages={"required": CARD_CVC_MESSAGE, "invalid": CARD_CVC_MESSAGE},
             widget=forms.TextInput(

@@ -18,4 +18,4 @@ def pay_with(page: Any, token: str) -> None:
     """The card number that stands for `token` (a number as given otherwise)."""
     page.get_by_label("Card number").fill(CARDS.get(token, token))
     page.get_by_label("Expiry (MM/YY)").fill("12/34")
-    page.get_by_label("Security code (CVC)").fill("123")
+    page.get_by_label("CVC").fill("123")
