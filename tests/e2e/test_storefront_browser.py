@@ -81,6 +81,9 @@ def test_a_third_renew_box_is_disabled_and_nothing_claims_a_tier(demo: None, pag
     renew.get_by_label("Enlarged Pore treatment").check()
     third = renew.get_by_label("Ceramic Skin Smoother")
     assert third.is_disabled()
+    auditor = Auditor(page)
+    auditor.check("builder, a step at its limit")
+    auditor.assert_clean()
     renew.get_by_label("Enlarged Pore treatment").uncheck()
     assert third.is_enabled()
     # A tampered form (or one from before the script ran) still gets the server's answer.
