@@ -162,9 +162,15 @@ class TestGateway:
         "declined; any future expiry date and any CVC."
     )
 
+    CARD_PREFIX = "tok_card_"
+    UNKNOWN_CARD = (
+        "The test gateway declines this card: use 4242 4242 4242 4242 (approved) or "
+        "4000 0000 0000 0002 (declined)."
+    )
+
     def card_token(self, number: str) -> str:
         """The test token a card number stands for (its digits only)."""
-        return self.CARD_NUMBERS.get(number, f"tok_card_{number[-4:]}")
+        return self.CARD_NUMBERS.get(number, f"{self.CARD_PREFIX}{number[-4:]}")
 
     ledger: list[LedgerEntry] = []
     _lock = threading.Lock()
@@ -185,6 +191,9 @@ class TestGateway:
         if token == self.DECLINED:
             self._record("decline", reference, amount)
             raise PaymentDeclined("Your card was declined. Try another card.")
+        if token.startswith(self.CARD_PREFIX):
+            self._record("decline", reference, amount)
+            raise PaymentDeclined(self.UNKNOWN_CARD)
         if token != self.APPROVED:
             self._record("decline", reference, amount)
             raise PaymentDeclined(

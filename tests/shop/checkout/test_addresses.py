@@ -106,7 +106,7 @@ def test_without_javascript_the_fields_come_in_the_countrys_order(
     ("number", "status", "field", "message"),
     [
         ("4000 0000 0000 0002", 402, "id_card_number", "Your card was declined."),
-        ("4111 1111 1111 1111", 402, "id_card_number", "knows the tokens"),
+        ("4111 1111 1111 1111", 402, "id_card_number", "declines this card: use 4242"),
         ("4242 4242 4242 4241", 400, "id_card_number", "12 to 19 digits"),
         ("", 400, "id_card_number", "12 to 19 digits"),
     ],
