@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+from django_countries import countries
 
 from config.client import client_ip
 from config.counters import counter_hit
@@ -38,7 +39,8 @@ class EntryForm(forms.Form):
         if giveaway.countries:
             self.fields["country"] = forms.ChoiceField(
                 label="Country you live in",
-                choices=[("", "Choose…")] + [(c, c) for c in giveaway.countries],
+                choices=[("", "Choose…")]
+                + [(c, countries.name(c) or c) for c in giveaway.countries],
             )
         if giveaway.min_age:
             self.fields["age_confirmed"] = forms.BooleanField(
@@ -56,7 +58,7 @@ class ClaimForm(forms.Form):
     line1 = forms.CharField(label="Street address", max_length=200)
     city = forms.CharField(label="City", max_length=100)
     postal_code = forms.CharField(label="Postal code", max_length=20)
-    country = forms.CharField(label="Country (two letters)", max_length=2, min_length=2)
+    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *countries])
     age_confirmed = forms.BooleanField(label="I meet the age requirement", required=False)
 
     def clean_country(self) -> str:
@@ -197,6 +199,12 @@ def prize_claim(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "promotions/prize_claim.html",
-        {"entry": entry, "giveaway": entry.giveaway, "form": form, "problem": problem},
+        {
+            "entry": entry,
+            "giveaway": entry.giveaway,
+            "form": form,
+            "problem": problem,
+            "country_name": countries.name(str(entry.claim_details.get("country", ""))),
+        },
         status=status,
     )

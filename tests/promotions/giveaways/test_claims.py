@@ -72,8 +72,10 @@ def test_claim_before_the_deadline(client: Client) -> None:
     winner = result.winners[0]
     response = client.get(f"/giveaways/claim/{winner.claim_token}/")
     assert response.status_code == 200 and b"Claim your prize" in response.content
+    assert '<option value="FR">France</option>' in response.content.decode()
     response = client.post(f"/giveaways/claim/{winner.claim_token}/", CLAIM)
     assert response.status_code == 200 and b"on its way" in response.content
+    assert "Springfield, United States of America." in response.content.decode()
     winner.refresh_from_db()
     assert winner.claim == "claimed" and winner.claim_details["city"] == "Springfield"
     again = client.post(f"/giveaways/claim/{winner.claim_token}/", CLAIM)
@@ -173,3 +175,10 @@ def test_when_alternates_run_out_the_giveaway_is_final() -> None:
     assert deadline is not None
     report = sweep.giveaways_sweep(now=deadline + timedelta(seconds=1))
     assert report["expired"] == 1 and report["finalised"] == 1
+
+
+def test_the_entry_form_names_the_countries_a_giveaway_is_open_to(client: Client) -> None:
+    giveaway = GiveawayFactory(countries=["US", "CA"])
+    page = client.get(f"/giveaways/{giveaway.slug}/").content.decode()
+    assert '<option value="CA">Canada</option>' in page
+    assert '<option value="US">United States of America</option>' in page
