@@ -7,7 +7,6 @@ refuses to start without SECRET_KEY. `make run` and `make test` set DEBUG=1.
 import os
 import secrets
 import sys
-import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.base_url import base_url
+from config.time_zone import shop_time_zone
 
 # Lets classes like admin.ModelAdmin[Product] be subscripted at run time, as the stubs type them.
 django_stubs_ext.monkeypatch()
@@ -240,15 +240,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-# The shop's local time zone: every time on pages, emails and in the admin (stored in UTC).
-# Reminders keep each recipient's own zone (promotions/messaging/local_time.py).
-TIME_ZONE = os.environ.get("SHOP_TIME_ZONE", "America/Los_Angeles")
-try:
-    zoneinfo.ZoneInfo(TIME_ZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-    raise ImproperlyConfigured(
-        f"SHOP_TIME_ZONE must be an IANA time zone, not {TIME_ZONE!r}"
-    ) from error
+TIME_ZONE = shop_time_zone(os.environ)  # pages, emails, admin (config/time_zone.py)
 USE_I18N = True
 USE_TZ = True
 
