@@ -1,8 +1,6 @@
 """The home page, the help pages and /favicon.ico (namespaced "shop" by shop/urls.py)."""
 
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
 from shop.storefront import views
 
@@ -10,5 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("help/<slug:slug>/", views.help_page, name="help"),
     # Browsers and feed readers ask for /favicon.ico whatever base.html links.
-    path("favicon.ico", RedirectView.as_view(url=static("shop/favicon.ico"), permanent=True)),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from kits import selectors as kit_selectors
 from kits.prices import kit_figures
@@ -67,3 +68,10 @@ def help_page(request: HttpRequest, slug: str) -> HttpResponse:
             "contact_email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever base.html links: the static file's URL,
+    looked up at request time (with DEBUG=0 that is the manifest's hashed name, which does not
+    exist before collectstatic, so not at import)."""
+    return HttpResponsePermanentRedirect(static("shop/favicon.ico"))
