@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 
 from config.api import PAYLOAD_TOO_LARGE_DETAIL, is_api_request, problem_response
 
@@ -62,3 +64,19 @@ class RejectOversizedBodyMiddleware:
             if length > limit:
                 return payload_too_large_response(request)
         return self.get_response(request)
+
+
+class ApiTimesInUtcMiddleware:
+    """The API reads and writes times in UTC (`...Z`), as it always has; pages, emails and the
+    admin show them in the shop's zone (TIME_ZONE, from SHOP_TIME_ZONE). A time zone's offset
+    before railway time is not whole minutes (Los Angeles: -07:52:58), which RFC 3339 cannot
+    express; UTC always can, and clients convert for display themselves."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api_request(request):
+            return self.get_response(request)
+        with timezone.override(datetime.UTC):
+            return self.get_response(request)

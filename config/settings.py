@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
     "config.middleware.RejectOversizedBodyMiddleware",
+    "config.middleware.ApiTimesInUtcMiddleware",  # pages in SHOP_TIME_ZONE, the API in UTC
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
