@@ -37,7 +37,7 @@ def answer(page: Any, stepped: bool) -> None:
 def test_quiz_to_result_to_builder_to_cart_to_checkout(demo: None, page: Any, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(page.base + "/")
-    page.get_by_role("link", name="Not sure? Take the skin quiz").click()
+    page.get_by_role("link", name="Take the skin quiz").click()
     page.wait_for_url("**/quiz/")
     answer(page, stepped=width < 720)
     page.wait_for_url("**/quiz/*/")

@@ -13,6 +13,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from promotions.reminders.models import Reminder, Subscription
+from tests.e2e.nav import nav_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +38,7 @@ def test_subscribe_confirm_and_manage_an_evening_reminder(
             SHOP_BASE_URL=live_server.url,
         ):
             page.goto(live_server.url + "/")
-            page.get_by_role("link", name="Reminders").first.click()
+            nav_link(page, "Reminders").click()
             expect(page.locator("h1")).to_have_text("Reminders")
             # The browser's own zone is filled in; choosing a kind fills in its usual time.
             expect(page.get_by_label("Time zone")).to_have_value("America/Chicago")
