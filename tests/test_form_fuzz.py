@@ -30,7 +30,7 @@ from promotions.reminders.links import manage_token
 from shop.cart.models import CartItem
 from tests.conftest import cache_clear
 from tests.factories import EntryFactory, GiveawayFactory, SubscriptionFactory
-from tests.shop.checkout_helpers import make_catalog
+from tests.shop.checkout_helpers import checkout_form, make_catalog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -110,18 +110,7 @@ def _with_cart(site: Site, client: Client) -> None:
     assert response.status_code == 302
 
 
-CHECKOUT = {
-    "email": "ana@example.com",
-    "name": "Ana Lima",
-    "line1": "12 Rose Street",
-    "city": "Portland",
-    "postal_code": "97201",
-    "country": "US",
-    "region": "US-OR",
-    "card_number": "4242 4242 4242 4242",
-    "card_expiry": "12/34",
-    "card_cvc": "123",
-}
+CHECKOUT = checkout_form()
 
 FORMS = [
     Form(
