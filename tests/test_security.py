@@ -147,23 +147,12 @@ def test_an_order_is_shown_only_with_its_token_its_session_or_to_staff(
     from rest_framework.test import APIClient
 
     from shop.checkout.models import Order
-    from tests.shop.checkout_helpers import make_catalog
+    from tests.shop.checkout_helpers import checkout_form, make_catalog
 
     make_catalog()
     buyer = Client()
     buyer.post("/cart/add/", {"kit": "duo", "quantity": "1"})
-    form = {
-        "email": "ana@example.com",
-        "name": "Ana Lima",
-        "line1": "12 Rose Street",
-        "city": "Portland",
-        "postal_code": "97201",
-        "country": "US",
-        "region": "US-OR",
-        "card_number": "4242 4242 4242 4242",
-        "card_expiry": "12/34",
-        "card_cvc": "123",
-    }
+    form = checkout_form()
     with django_capture_on_commit_callbacks(execute=True):
         assert buyer.post("/checkout/", form).status_code == 302
     order = Order.objects.get()

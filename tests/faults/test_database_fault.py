@@ -32,6 +32,7 @@ from shop.cart.models import Cart
 from shop.catalog.models import Product
 from shop.checkout import services as checkout
 from shop.checkout.models import Order, OrderLine, OrderLineComponent, Payment
+from tests.shop.checkout_helpers import checkout_form
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -197,18 +198,7 @@ def test_storefront_checkout_whose_connection_is_killed_explains_and_the_button_
     browser = Client()
     assert browser.post("/cart/add/", {"kit": KIT, "quantity": "1"}).status_code == 302
     assert browser.post("/cart/promo/", {"code": "PORES15"}).status_code == 302
-    form = {
-        "email": "ana@example.com",
-        "name": "Ana Lima",
-        "line1": "12 Rose Street",
-        "city": "Portland",
-        "postal_code": "97201",
-        "country": "US",
-        "region": "US-OR",
-        "card_number": "4242 4242 4242 4242",
-        "card_expiry": "12/34",
-        "card_cvc": "123",
-    }
+    form = checkout_form()
     before = snapshot()
 
     response = terminate_while_paused(pause, lambda: browser.post("/checkout/", form))
