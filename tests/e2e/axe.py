@@ -97,6 +97,9 @@ class Auditor:
 
     def check(self, label: str) -> None:
         self.page.wait_for_load_state("load")
+        # A region being re-rendered (the builder's summary while it re-prices) is dimmed: audit
+        # the page as the shopper reads it, once nothing is busy.
+        self.page.locator('[aria-busy="true"]').first.wait_for(state="detached")
         violations = audit(self.page) + broken_references(self.page)
         blocking = [v for v in violations if v["impact"] in BLOCKING]
         self.seen.append(label)
