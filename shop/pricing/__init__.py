@@ -6,6 +6,7 @@ from shop.pricing.errors import PricingError
 from shop.pricing.inputs import (
     Item,
     KitLine,
+    OfferRule,
     Part,
     PricingRequest,
     ProductLine,
@@ -29,6 +30,7 @@ __all__ = [
     "Item",
     "KitLine",
     "Money",
+    "OfferRule",
     "Part",
     "PricedLine",
     "PricingError",

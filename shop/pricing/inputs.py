@@ -15,6 +15,7 @@ from shop.pricing.money import Money
 __all__ = [
     "Item",
     "KitLine",
+    "OfferRule",
     "Part",
     "PricingRequest",
     "ProductLine",
@@ -122,6 +123,47 @@ class PromoRule:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferRule:
+    """An automatic offer (a promotion without a code), supplied by the promotions app.
+
+    `id` is the promotion's id (unique within the request; `rule` of its entries). `kind` is
+    "percent" (value 0-100), "amount" (value in the shop currency, whole cents), "free_shipping",
+    "gift" (`gift` required) or "buy_x_get_y" (`buy` >= 1 and `get` >= 1: in every group of
+    buy + get eligible units the cheapest `get` are free). Conditions: `min_items` units across
+    the eligible lines and `min_subtotal` their merchandise total after bundles, both before any
+    offer or code; None means no condition. Scope (`products`, `kits`, `steps`,
+    `applies_to_bundles`) reads as a code's. Offers apply in `priority` order (higher first);
+    `combinable` says whether it combines with other offers and with codes (both sides must be
+    combinable). `label` is what the shopper reads; empty, the engine words one from the
+    conditions ("Any 3 products: 10% off"). An offer out of its dates, inactive or used up is
+    skipped without a word: the shopper never asked for it.
+    """
+
+    id: str
+    kind: str
+    value: Decimal = Decimal(0)
+    label: str = ""
+    buy: int = 0
+    get: int = 0
+    gift: Item | None = None
+    min_items: int | None = None
+    min_subtotal: Money | None = None
+    products: frozenset[str] = frozenset()
+    kits: frozenset[str] = frozenset()
+    steps: frozenset[str] = frozenset()
+    applies_to_bundles: bool = True
+    combinable: bool = False
+    priority: int = 0
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    usage_limit: int | None = None
+    uses: int = 0
+    per_customer_limit: int | None = None
+    customer_uses: int = 0
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownCode:
     """A code the shopper typed that matches no promotion (rejected as `promo_not_found`)."""
 
@@ -138,10 +180,12 @@ class ShippingPolicy:
 
 @dataclass(frozen=True, slots=True)
 class PricingRequest:
-    """Everything `price()` needs; `now` must be timezone-aware. Promos are judged in order."""
+    """Everything `price()` needs; `now` must be timezone-aware. Promos are judged in order;
+    `offers` are the automatic offers that may apply (their order does not matter)."""
 
     currency: str
     lines: tuple[ProductLine | KitLine | RoutineLine, ...]
     shipping: ShippingPolicy
     now: datetime
     promos: tuple[PromoRule | UnknownCode, ...] = ()
+    offers: tuple[OfferRule, ...] = ()
