@@ -12,6 +12,7 @@ from shop.catalog.models import (
     ProductIngredient,
     Step,
 )
+from shop.catalog.price_history import PriceChange
 from shop.checkout.models import (
     Order,
     OrderAdjustment,
@@ -32,6 +33,7 @@ __all__ = [
     "OrderLine",
     "OrderLineComponent",
     "Payment",
+    "PriceChange",
     "Product",
     "ProductIngredient",
     "Refund",

@@ -11,6 +11,7 @@ from io import BytesIO
 
 from shop.catalog import demo_images, images
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.price_history import price_changes_by
 
 STEPS = [
     (
@@ -251,19 +252,20 @@ def load() -> dict[str, int]:
         created["ingredients"] += new
     concerns = {c.slug: c for c in Concern.objects.all()}
     for name, sku, step, price, stock, days, summary, ingr, conc in PRODUCTS:
-        product, new = Product.objects.get_or_create(
-            sku=sku,
-            defaults={
-                "name": name,
-                "slug": _slug(name),
-                "step": steps[step],
-                "price_amount": Decimal(price),
-                "stock": stock,
-                "days_of_use": days,
-                "summary": summary,
-                "description": summary,
-            },
-        )
+        with price_changes_by(source="demo"):
+            product, new = Product.objects.get_or_create(
+                sku=sku,
+                defaults={
+                    "name": name,
+                    "slug": _slug(name),
+                    "step": steps[step],
+                    "price_amount": Decimal(price),
+                    "stock": stock,
+                    "days_of_use": days,
+                    "summary": summary,
+                    "description": summary,
+                },
+            )
         if new:
             created["products"] += 1
             ProductIngredient.objects.bulk_create(

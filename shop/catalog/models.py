@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from shop.catalog import images
+from shop.catalog import images, price_history
 
 
 class Step(models.Model):
@@ -112,6 +113,16 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, and records a changed price in the price history (`price_history`)."""
+        price_history.save_recording(
+            self,
+            lambda: super(Product, self).save(*args, **kwargs),
+            history=price_history.PriceChange,
+            owner="product",
+            update_fields=kwargs.get("update_fields"),
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product_detail", args=[self.slug])
