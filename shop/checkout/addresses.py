@@ -1,11 +1,16 @@
 """Postal addresses by country: the regions a country's addresses name, the order its fields
-come in, the phone rule, and the one check the checkout form and the API share.
+come in, the phone rule, the postal code formats of the countries we check, and the one check
+the checkout form and the API share.
 
 Regions are listed for the countries whose post needs one (US states, Canadian provinces,
 Australian states) and for the UK's four nations, which a UK address may name and the shop
 asks for because tax and carriers treat them apart (counties are optional in UK addresses
 and not listed). Codes are the part after the dash of the ISO 3166-2 code ("CA" for US-CA),
 as the post writes them. Country names come from django-countries.
+
+Postal codes are checked and normalised for the US (ZIP or ZIP+4), Canada ("K1A 0B1"), the UK
+(BS 7666 postcodes, "SW1A 1AA") and Australia (4 digits) by django-localflavor's fields; other
+countries' codes are taken as typed (the API's 3 to 20 letters, digits, spaces or dashes).
 """
 
 from __future__ import annotations
@@ -13,7 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django_countries import countries
+from localflavor.au.forms import AUPostCodeField
+from localflavor.ca.forms import CAPostalCodeField
+from localflavor.gb.forms import GBPostcodeField
+from localflavor.us.forms import USZipCodeField
 
 from config.errors import InvalidInput
 
@@ -64,6 +75,21 @@ POSTAL_FIRST_COUNTRIES = frozenset({
 })
 # fmt: on
 
+# The countries whose postal codes are checked: the field that checks and normalises one, and
+# what the shopper is told when it does not.
+POSTAL_CODE_FIELDS: Mapping[str, type[forms.Field]] = {
+    "US": USZipCodeField,
+    "CA": CAPostalCodeField,
+    "GB": GBPostcodeField,
+    "AU": AUPostCodeField,
+}
+POSTAL_CODE_MESSAGES = {
+    "US": "Enter a ZIP code: 5 digits, or 5 digits, a dash and 4 more (12345 or 12345-6789).",
+    "CA": "Enter a Canadian postal code: letter, digit, letter, digit, letter, digit (K1A 0B1).",
+    "GB": "Enter a UK postcode, such as SW1A 1AA or M1 1AE.",
+    "AU": "Enter an Australian postcode: 4 digits (2000; 0800 in the Northern Territory).",
+}
+
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
 PHONE_MESSAGE = "Enter a phone number: digits, spaces, +, - and parentheses."
 REGION_REQUIRED = "Choose a {label}."
@@ -92,6 +118,24 @@ def phone_clean(raw: str) -> str:
     if phone and (not PHONE_RE.match(phone) or sum(ch.isdigit() for ch in phone) < 5):
         raise InvalidInput(PHONE_MESSAGE, errors={"phone": [PHONE_MESSAGE]})
     return phone
+
+
+def postal_code_clean(country: str, raw: str, *, strict: bool = True) -> str:
+    """The postal code written as the country's post writes it ("sw1a1aa" is "SW1A 1AA",
+    "k1a0b1" is "K1A 0B1"), or InvalidInput (on `postal_code`) when the country is one we
+    check and it is not one of its codes. Not `strict` (the API, whose contract takes any 3 to
+    20 letters, digits, spaces or dashes), a code that is not the country's is kept as typed."""
+    code = " ".join(raw.split()).upper()
+    field = POSTAL_CODE_FIELDS.get(country.upper())
+    if field is None or not code:
+        return code
+    try:
+        return str(field().clean(code))
+    except ValidationError:
+        if not strict:
+            return code
+        message = POSTAL_CODE_MESSAGES[country.upper()]
+        raise InvalidInput(message, errors={"postal_code": [message]}) from None
 
 
 def region_clean(country: str, region: str, *, required: bool = True) -> str:

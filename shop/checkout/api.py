@@ -72,6 +72,9 @@ class AddressInput(serializers.Serializer[Any]):
                 attrs["country"], attrs["region"], required=False
             )
             attrs["phone"] = addresses.phone_clean(attrs["phone"])
+            attrs["postal_code"] = addresses.postal_code_clean(
+                attrs["country"], attrs["postal_code"], strict=False
+            )
         except InvalidInput as error:
             raise serializers.ValidationError(error.errors) from error
         return attrs

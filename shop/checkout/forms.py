@@ -195,6 +195,11 @@ class CheckoutForm(forms.Form):
                 )
             except InvalidInput as error:
                 self.add_error("region", error.detail)
+            if data.get("postal_code"):
+                try:
+                    data["postal_code"] = addresses.postal_code_clean(country, data["postal_code"])
+                except InvalidInput as error:
+                    self.add_error("postal_code", error.detail)
         return data
 
     def payment_token(self) -> str:
