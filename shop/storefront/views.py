@@ -15,6 +15,8 @@ from kits import selectors as kit_selectors
 from kits.prices import kit_figures
 from promotions.giveaways.selectors import giveaway_list_public
 from shop.catalog import selectors as catalog_selectors
+from shop.checkout.addresses import country_name
+from shop.checkout.forms import DEFAULT_COUNTRY
 
 #: slug -> title, in footer order; each has templates/storefront/help/<slug>.html.
 HELP_PAGES = {
@@ -27,6 +29,14 @@ HELP_PAGES = {
 }
 
 HOME_PRODUCTS = 4
+# What the terms call the shop's currency (SHOP_CURRENCY); another is named by its code.
+CURRENCY_NAMES = {
+    "USD": "US dollars",
+    "CAD": "Canadian dollars",
+    "AUD": "Australian dollars",
+    "GBP": "pounds sterling",
+    "EUR": "euros",
+}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -66,6 +76,10 @@ def help_page(request: HttpRequest, slug: str) -> HttpResponse:
             "shipping": settings.SHOP_SHIPPING,
             "free_shipping_over": settings.SHOP_FREE_SHIPPING_OVER,
             "contact_email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+            "currency_name": CURRENCY_NAMES.get(settings.SHOP_CURRENCY, settings.SHOP_CURRENCY),
+            # "Los Angeles time": the shop's own zone (SHOP_TIME_ZONE), as its pages show times.
+            "office_time": settings.TIME_ZONE.rsplit("/", 1)[-1].replace("_", " ") + " time",
+            "home_country": country_name(DEFAULT_COUNTRY),
         },
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from kits.models import Kit, Routine, RoutineTier
 from promotions.giveaways.models import Giveaway
+from shop.quoting import services as quoting
 from shop.storefront.views import HELP_PAGES
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +86,38 @@ def test_help_pages_quote_the_shop_settings(client: Client, settings) -> None:  
     settings.SHOP_FREE_SHIPPING_OVER = Decimal("60.00")
     settings.SHOP_SHIPPING = Decimal("4.50")
     page = text(client.get("/help/shipping/").content.decode())
-    assert "Orders over $60.00 ship free." in page
+    assert "Orders of $60.00 or more ship free" in page
     assert "shipping is a flat $4.50" in page
+    assert "Parcels outside United States of America" in page
+    returns = text(client.get("/help/returns/").content.decode())
+    assert "below $60.00" in returns
+    terms = text(client.get("/help/terms/").content.decode())
+    assert "Prices are in US dollars." in terms and "(free over $60.00)" in terms
+    for page_text in (page, returns, terms):
+        assert "$50.00" not in page_text
+
+
+def test_help_pages_follow_the_currency_and_time_zone(client: Client, settings: Any) -> None:
+    settings.SHOP_CURRENCY = "EUR"
+    settings.TIME_ZONE = "Europe/Paris"
+    assert "Prices are in euros." in text(client.get("/help/terms/").content.decode())
+    contact = text(client.get("/help/contact/").content.decode())
+    assert "9 am to 5 pm Paris time" in contact and "Eastern" not in contact
+
+
+def test_the_free_shipping_threshold_the_page_quotes_is_the_one_the_cart_applies(
+    demo: None, client: Client, settings: Any
+) -> None:
+    """ "Orders of $95.00 or more ship free": the $95.00 collection ships free at exactly that
+    threshold and pays the flat rate a cent below it, as the pricing service decides."""
+    kit = [{"kit": "seven-piece-collection"}]
+    settings.SHOP_FREE_SHIPPING_OVER = Decimal("95.00")
+    assert "Orders of $95.00 or more ship free" in text(
+        client.get("/help/shipping/").content.decode()
+    )
+    assert str(quoting.quote_build(items=kit).shipping) == "0.00"
+    settings.SHOP_FREE_SHIPPING_OVER = Decimal("95.01")
+    assert str(quoting.quote_build(items=kit).shipping) == str(settings.SHOP_SHIPPING)
 
 
 def test_privacy_page_links_to_the_account_privacy_page(client: Client) -> None:
