@@ -11,6 +11,7 @@ from kits import urls as kits_urls
 from promotions import api_urls as promotions_api_urls
 from shop import urls as shop_urls
 from shop.accounts import urls as accounts_urls
+from shop.analytics import urls as analytics_urls
 
 admin.site.site_header = f"{settings.SHOP_NAME} admin"
 admin.site.site_title = f"{settings.SHOP_NAME} admin"
@@ -38,6 +39,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("admin/", include(analytics_urls.admin_urlpatterns)),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     *media.urlpatterns(),
     path("api/", include(api_patterns)),

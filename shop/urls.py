@@ -2,6 +2,7 @@
 (included under /api/ by config/urls.py)."""
 
 from shop.accounts import urls as accounts_urls
+from shop.analytics import urls as analytics_urls
 from shop.cart import urls as cart_urls
 from shop.catalog import urls as catalog_urls
 from shop.checkout import urls as checkout_urls
@@ -22,4 +23,5 @@ api_urlpatterns = [
     *cart_urls.api_urlpatterns,
     *checkout_urls.api_urlpatterns,
     *accounts_urls.api_urlpatterns,
+    *analytics_urls.api_urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""Merchant analytics: sales, codes, offers, giveaways and reminders over a date range."""

@@ -1,0 +1,47 @@
+"""The whole dashboard for a period: one selector the admin page, its CSVs and the API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from shop.analytics import campaigns, sales
+from shop.analytics.period import Period
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    previous: Period
+    currency: str
+    totals: dict[str, Any]
+    totals_before: dict[str, Any]
+    by_day: list[dict[str, Any]]
+    bundles: list[dict[str, Any]]
+    customers: dict[str, dict[str, Any]]
+    codes: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    giveaways: list[dict[str, Any]]
+    reminders: list[dict[str, Any]]
+
+
+def analytics_report(*, period: Period) -> Report:
+    """Every figure of the dashboard, aggregated in the database: at most 12 queries whatever
+    the number of orders."""
+    totals, before = sales.sales_totals(period=period)
+    return Report(
+        period=period,
+        previous=period.previous(),
+        currency=settings.SHOP_CURRENCY,
+        totals=totals,
+        totals_before=before,
+        by_day=sales.sales_by_day(period=period),
+        bundles=sales.bundle_units(period=period),
+        customers=sales.customers_new_returning(period=period),
+        codes=campaigns.code_figures(period=period, totals=totals),
+        offers=campaigns.offer_figures(period=period, totals=totals),
+        giveaways=campaigns.giveaway_figures(period=period),
+        reminders=campaigns.reminder_figures(period=period),
+    )

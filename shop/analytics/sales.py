@@ -1,0 +1,168 @@
+"""Sales figures over a period, aggregated in the database: totals, days, kits, customers.
+
+Which orders count: every order created in the period in the shop's currency except cancelled
+ones. Refunded orders (status `refunded`, and the refunds of paid orders) still count as
+orders and revenue (the sales as made, as the API contract defines revenue); what was given
+back is reported beside it as `refunded`, and `net_revenue` is revenue minus it. Placed orders
+whose payment is not yet captured count too: they are orders the shop has to fulfil.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from shop.analytics.period import Period
+from shop.checkout.models import Order, OrderLine
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+COUNTED_STATUSES = (
+    Order.Status.PLACED,
+    Order.Status.PAID,
+    Order.Status.REFUNDED,
+)
+
+
+def money(value: Decimal | None) -> Decimal:
+    return ZERO if value is None else value.quantize(CENT, ROUND_HALF_UP)
+
+
+def average(total: Decimal | None, count: int) -> Decimal:
+    """Total over count to the cent (half up); 0.00 for no orders."""
+    return money(Decimal(total or 0) / count) if count else ZERO
+
+
+def counted_orders() -> QuerySet[Order]:
+    """Orders the figures count, in any period (see the module's docstring)."""
+    return Order.objects.filter(status__in=COUNTED_STATUSES, currency=settings.SHOP_CURRENCY)
+
+
+def orders_in(period: Period) -> QuerySet[Order]:
+    return counted_orders().filter(created_at__gte=period.start, created_at__lt=period.end)
+
+
+def _totals(row: dict[str, Any], suffix: str) -> dict[str, Any]:
+    orders = row[f"orders{suffix}"] or 0
+    revenue = money(row[f"revenue{suffix}"])
+    refunded = money(row[f"refunded{suffix}"])
+    return {
+        "orders": orders,
+        "revenue": revenue,
+        "discount_total": money(row[f"discount{suffix}"]),
+        "shipping_total": money(row[f"shipping{suffix}"]),
+        "refunded": refunded,
+        "net_revenue": revenue - refunded,
+        "average_order_value": average(revenue, orders),
+    }
+
+
+def sales_totals(*, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(this period, the previous period of equal length): orders, revenue, discounts, shipping,
+    refunds and the average order, in one query over both periods."""
+    previous = period.previous()
+    now_q = Q(created_at__gte=period.start)
+    before_q = Q(created_at__lt=period.start)
+    fields = {
+        "orders": ("id", Count),
+        "revenue": ("total_amount", Sum),
+        "discount": ("discount_amount", Sum),
+        "shipping": ("shipping_amount", Sum),
+        "refunded": ("refunded_amount", Sum),
+    }
+    aggregates: dict[str, Any] = {}
+    for name, (column, function) in fields.items():
+        aggregates[name] = function(column, filter=now_q)
+        aggregates[f"{name}_before"] = function(column, filter=before_q)
+    row = (
+        counted_orders()
+        .filter(created_at__gte=previous.start, created_at__lt=period.end)
+        .aggregate(**aggregates)
+    )
+    return _totals(row, ""), _totals(row, "_before")
+
+
+def sales_by_day(*, period: Period) -> list[dict[str, Any]]:
+    """One row per day of the period (days without orders too): orders, revenue, discounts."""
+    day = TruncDate("created_at", tzinfo=timezone.get_default_timezone())
+    rows = (
+        orders_in(period)
+        .annotate(day=day)
+        .values("day")
+        .annotate(orders=Count("id"), revenue=Sum("total_amount"), discount=Sum("discount_amount"))
+        .order_by("day")
+    )
+    found: dict[date, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
+    out = []
+    for each in period.day_list():
+        row = found.get(each, {})
+        out.append(
+            {
+                "date": each,
+                "orders": row.get("orders", 0),
+                "revenue": money(row.get("revenue")),
+                "discount_total": money(row.get("discount")),
+            }
+        )
+    return out
+
+
+def bundle_units(*, period: Period) -> list[dict[str, Any]]:
+    """Kits and routines sold: units, orders holding them and their lines' revenue (the name
+    as last charged, since a kit may be renamed)."""
+    rows = (
+        OrderLine.objects.filter(kind__in=("kit", "routine"), order__in=orders_in(period))
+        .values("kind", "ref")
+        .annotate(
+            name=Max("name"),
+            units=Sum("quantity"),
+            orders=Count("order_id", distinct=True),
+            revenue=Sum("total_amount"),
+        )
+        .order_by("-units", "kind", "ref")
+    )
+    return [
+        {
+            "kind": row["kind"],
+            "ref": row["ref"],
+            "name": row["name"],
+            "units": row["units"] or 0,
+            "orders": row["orders"],
+            "revenue": money(row["revenue"]),
+        }
+        for row in rows
+    ]
+
+
+def customers_new_returning(*, period: Period) -> dict[str, dict[str, Any]]:
+    """Customers (by normalised email, `Order.customer_email`) who ordered in the period, split
+    into returning (a counted order before the period) and new (their first counted order is
+    in the period, however many they placed in it), with their orders and revenue."""
+    earlier = counted_orders().filter(
+        customer_email=OuterRef("customer_email"), created_at__lt=period.start
+    )
+    rows = (
+        orders_in(period)
+        .annotate(returning=Exists(earlier))
+        .values("returning")
+        .annotate(
+            customers=Count("customer_email", distinct=True),
+            orders=Count("id"),
+            revenue=Sum("total_amount"),
+        )
+        .order_by("returning")
+    )
+    out = {group: {"customers": 0, "orders": 0, "revenue": ZERO} for group in ("new", "returning")}
+    for row in rows:
+        out["returning" if row["returning"] else "new"] = {
+            "customers": row["customers"],
+            "orders": row["orders"],
+            "revenue": money(row["revenue"]),
+        }
+    return out
