@@ -24,6 +24,7 @@ from config.api import ApiError, IsStaff, PageNumberPagination, json_object
 from config.client import client_ip
 from promotions.codes import figures, generation, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
+from promotions.codes.offer_fields import UNITS_MAX
 
 # -- the throttled lookup ----------------------------------------------------------------------
 
@@ -80,6 +81,11 @@ def promotion_data(promotion: Promotion) -> dict[str, Any]:
         "min_subtotal": _money(promotion.min_subtotal_amount),
         "combinable": promotion.combinable,
         "active": promotion.active,
+        "automatic": promotion.automatic,
+        "min_items": promotion.min_items,
+        "buy": promotion.buy_quantity,
+        "get": promotion.get_quantity,
+        "priority": promotion.priority,
         "status": promotion.status(),
         "uses": promotion.uses,
         "remaining": promotion.remaining,
@@ -152,6 +158,17 @@ class PromotionWriteSerializer(serializers.Serializer[Any]):
         default=list,
         max_length=1000,
     )
+    automatic = serializers.BooleanField(required=False, default=False)
+    min_items = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=UNITS_MAX
+    )
+    buy = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=UNITS_MAX
+    )
+    get = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=UNITS_MAX
+    )
+    priority = serializers.IntegerField(required=False, default=0, min_value=-1000, max_value=1000)
 
 
 class CodesRequestSchema(serializers.Serializer[Any]):
@@ -210,6 +227,11 @@ class PromotionListApi(APIView):
             combinable=data["combinable"],
             active=data["active"],
             codes=data["codes"],
+            automatic=data["automatic"],
+            min_items=data.get("min_items"),
+            buy=data.get("buy"),
+            get=data.get("get"),
+            priority=data["priority"],
         )
         promotion = services.promotion_create(spec=spec)
         return Response(promotion_data(_promotion(promotion.pk)), status=status.HTTP_201_CREATED)

@@ -23,6 +23,7 @@ from promotions.codes.models import (
     Promotion,
     code_validator,
 )
+from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
 from promotions.codes.selectors import promo_code_normalise
 
 # Codes are inserted and checked for collisions this many at a time (well under SQLite's limit
@@ -112,6 +113,8 @@ def promo_codes_generate(
     errors = promo_codes_generate_check(
         count=count, prefix=prefix, length=length, max_uses=max_uses
     )
+    if promotion.automatic:
+        errors["promotion"] = AUTOMATIC_HAS_NO_CODES
     if errors:
         raise ValidationError(errors)
     prefix = promo_code_normalise(prefix)
@@ -156,6 +159,8 @@ def code_batch_create(
     errors = promo_codes_generate_check(
         count=count, prefix=prefix, length=length, max_uses=max_uses
     )
+    if promotion.automatic:
+        errors["promotion"] = AUTOMATIC_HAS_NO_CODES
     if errors:
         raise ValidationError(errors)
     return CodeBatch.objects.create(

@@ -13,12 +13,21 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from kits.models import Kit, Routine
+from promotions.codes.batches import (
+    BATCH_MAX,
+    CODE_ALPHABET,
+    GENERATED_LENGTH_MAX,
+    GENERATED_LENGTH_MIN,
+    GENERATED_PREFIX_MAX,
+    CodeBatch,
+)
+from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES, OfferFields, offer_constraints
 from shop.catalog.models import Product, Step
 
 CODE_MAX_LENGTH = 64
@@ -30,22 +39,18 @@ code_validator = RegexValidator(
     "Use capital letters A-Z, digits, '-' and '_' only, starting with a letter or digit.",
     code="invalid_code",
 )
-# Generated codes: no 0/O, 1/I/L look-alikes (31 symbols, about 4.95 bits each).
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-GENERATED_LENGTH_MIN = 8
-GENERATED_LENGTH_MAX = 32
-GENERATED_PREFIX_MAX = 20
-BATCH_MAX = 100_000
 
 
-class Promotion(models.Model):
-    """A campaign: what it gives, to what, when, and how often."""
+class Promotion(OfferFields):
+    """A campaign: what it gives, to what, when, and how often; through codes, or by itself
+    (an automatic offer, `promotions.codes.offer_fields`)."""
 
     class Kind(models.TextChoices):
         PERCENT = "percent", "percent off"
         AMOUNT = "amount", "amount off"
         FREE_SHIPPING = "free_shipping", "free shipping"
         GIFT = "gift", "free gift"
+        BUY_X_GET_Y = "buy_x_get_y", "buy X get Y"
 
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERCENT)
@@ -112,7 +117,7 @@ class Promotion(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="promotion_name_not_empty"),
             models.CheckConstraint(
-                condition=Q(kind__in=["percent", "amount", "free_shipping", "gift"]),
+                condition=Q(kind__in=["percent", "amount", "free_shipping", "gift", "buy_x_get_y"]),
                 name="promotion_kind_valid",
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_gte_0"),
@@ -151,6 +156,7 @@ class Promotion(models.Model):
                 condition=Q(usage_limit__isnull=True) | Q(uses__lte=F("usage_limit")),
                 name="promotion_uses_within_limit",
             ),
+            *offer_constraints(),
         ]
 
     def __str__(self) -> str:
@@ -158,7 +164,7 @@ class Promotion(models.Model):
 
     def clean(self) -> None:
         """The rules the constraints hold, as messages next to the field that breaks them."""
-        errors: dict[str, str] = {}
+        errors = self.offer_errors()
         value = self.value
         if self.kind == self.Kind.PERCENT:
             if value is None or value <= 0:
@@ -195,73 +201,6 @@ class Promotion(models.Model):
         if self.usage_limit is not None and self.uses >= self.usage_limit:
             return "used up"
         return "running"
-
-
-class CodeBatch(models.Model):
-    """A request to generate codes in bulk, and its progress (the admin progress page reads it)."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "waiting for a worker"
-        RUNNING = "running", "generating"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
-
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="batches")
-    count = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(BATCH_MAX)]
-    )
-    prefix = models.CharField(max_length=GENERATED_PREFIX_MAX, blank=True)
-    length = models.PositiveSmallIntegerField(
-        default=10,
-        validators=[
-            MinValueValidator(GENERATED_LENGTH_MIN),
-            MaxValueValidator(GENERATED_LENGTH_MAX),
-        ],
-        help_text="Random characters after the prefix.",
-    )
-    max_uses = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        default=1,
-        validators=[MinValueValidator(1)],
-        help_text="Uses per code (1: single-use). Empty: only the promotion's limits apply.",
-    )
-    generated = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name_plural = "code batches"
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(count__gte=1) & Q(count__lte=BATCH_MAX), name="batch_count_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(length__gte=GENERATED_LENGTH_MIN) & Q(length__lte=GENERATED_LENGTH_MAX),
-                name="batch_length_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(generated__lte=F("count")), name="batch_generated_lte_count"
-            ),
-            models.CheckConstraint(
-                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
-                name="batch_max_uses_gte_1",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.count} codes for {self.promotion}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.count else int(self.generated * 100 / self.count)
 
 
 class PromoCode(models.Model):
@@ -327,6 +266,8 @@ class PromoCode(models.Model):
         if self.max_uses is not None and self.max_uses < self.uses:
             message = f"This code has been used {self.uses} times; the limit can't be lower."
             raise ValidationError({"max_uses": message})
+        if self.promotion_id is not None and self.promotion.automatic:
+            raise ValidationError({"promotion": AUTOMATIC_HAS_NO_CODES})
 
     @property
     def remaining(self) -> int | None:
@@ -336,7 +277,9 @@ class PromoCode(models.Model):
 class Redemption(models.Model):
     """One use of one code by one order. Releasing it (a cancelled order) gives the use back."""
 
-    code = models.ForeignKey(PromoCode, on_delete=models.PROTECT, related_name="redemptions")
+    code = models.ForeignKey(  # empty: a use of an automatic offer, which has no code
+        PromoCode, on_delete=models.PROTECT, null=True, blank=True, related_name="redemptions"
+    )
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
     order = models.ForeignKey(
         "shop.Order", on_delete=models.PROTECT, related_name="promo_redemptions"
@@ -369,6 +312,11 @@ class Redemption(models.Model):
                 condition=Q(released_at__isnull=True),
                 name="redemption_once_per_order",
             ),
+            models.UniqueConstraint(
+                fields=["order", "promotion"],
+                condition=Q(released_at__isnull=True, code__isnull=True),
+                name="redemption_offer_once_per_order",
+            ),
             models.CheckConstraint(
                 condition=Q(discount_amount__gte=0)
                 & Q(shipping_amount__gte=0)
@@ -389,8 +337,21 @@ class Redemption(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} on order {self.order_id}"
+        return f"{self.code or self.promotion} on order {self.order_id}"
 
     @property
     def given_away(self) -> Decimal:
         return self.discount_amount + self.shipping_amount + self.gift_value
+
+
+__all__ = [
+    "BATCH_MAX",
+    "CODE_ALPHABET",
+    "GENERATED_LENGTH_MAX",
+    "GENERATED_LENGTH_MIN",
+    "GENERATED_PREFIX_MAX",
+    "CodeBatch",
+    "PromoCode",
+    "Promotion",
+    "Redemption",
+]

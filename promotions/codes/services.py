@@ -34,6 +34,7 @@ from config.errors import DomainError
 from kits.models import Kit, Routine
 from promotions.codes.generation import promo_code_problem
 from promotions.codes.models import PromoCode, Promotion, Redemption
+from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
 from promotions.codes.selectors import customer_redemptions, promo_code_normalise
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
@@ -98,6 +99,11 @@ class PromotionSpec:
     combinable: bool = False
     active: bool = True
     codes: Sequence[str] = field(default_factory=tuple)
+    automatic: bool = False
+    min_items: int | None = None
+    buy: int | None = None
+    get: int | None = None
+    priority: int = 0
 
 
 def promo_codes_check(codes: Sequence[str], *, field_name: str = "codes") -> dict[str, list[str]]:
@@ -126,6 +132,15 @@ def _by_slug(model: Any, slugs: Sequence[str]) -> tuple[list[Any], list[str]]:
     wanted = list(dict.fromkeys(slugs))
     found = {obj.slug: obj for obj in model.objects.filter(slug__in=wanted)}
     return list(found.values()), [slug for slug in wanted if slug not in found]
+
+
+# Model fields the staff API names differently.
+_API_FIELDS = {
+    "gift_product": "gift",
+    "min_subtotal_amount": "min_subtotal",
+    "buy_quantity": "buy",
+    "get_quantity": "get",
+}
 
 
 @transaction.atomic
@@ -169,16 +184,23 @@ def promotion_create(*, spec: PromotionSpec) -> Promotion:
         min_subtotal_amount=spec.min_subtotal,
         combinable=spec.combinable,
         active=spec.active,
+        automatic=spec.automatic,
+        min_items=spec.min_items,
+        buy_quantity=spec.buy,
+        get_quantity=spec.get,
+        priority=spec.priority,
     )
     try:
         promotion.full_clean()
     except ValidationError as error:
         for name, messages in error.message_dict.items():
-            key = {"gift_product": "gift", "min_subtotal_amount": "min_subtotal"}.get(name, name)
+            key = _API_FIELDS.get(name, name)
             if key == "gift" and "gift" in errors:
                 continue
             errors.setdefault(key, []).extend(messages)
     errors.update(promo_codes_check(spec.codes))
+    if spec.automatic and spec.codes:
+        errors.setdefault("codes", []).append(AUTOMATIC_HAS_NO_CODES)
     if errors:
         raise ValidationError(errors)
     promotion.save()
@@ -350,3 +372,12 @@ def promo_codes_release(*, order: OrderLike) -> None:
             if released:
                 Promotion.objects.filter(pk=promotion_id, uses__gt=0).update(uses=F("uses") - 1)
                 PromoCode.objects.filter(pk=code_id, uses__gt=0).update(uses=F("uses") - 1)
+
+
+def promo_codes_forget(*, order: OrderLike) -> None:
+    """A checkout that never became an order (its payment was declined, its reservation
+    expired): give back every use it took, as `promo_codes_release` does, then delete its
+    redemption rows, so that nothing of it remains."""
+    with transaction.atomic():
+        promo_codes_release(order=order)
+        Redemption.objects.filter(order_id=order.pk).delete()
