@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, SlugRelatedField
+from config.api import ApiError, IsStaff, SlugRelatedField
 from config.parsers import JSONParser
-from shop.catalog import images, selectors, services
+from shop.catalog import images, price_history, selectors, services
 from shop.catalog.models import Concern, Ingredient, Product, Step
 
 
@@ -41,6 +46,7 @@ class ProductSerializer(serializers.Serializer[Product]):
     summary = serializers.CharField()
     description = serializers.CharField()
     price = serializers.DecimalField(source="price_amount", max_digits=10, decimal_places=2)
+    lowest_price_30d = serializers.SerializerMethodField()
     stock = serializers.IntegerField()
     available = serializers.BooleanField()
     active = serializers.BooleanField()
@@ -52,6 +58,13 @@ class ProductSerializer(serializers.Serializer[Product]):
 
     def get_currency(self, product: Product) -> str:
         return str(settings.SHOP_CURRENCY)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True))
+    def get_lowest_price_30d(self, product: Product) -> str | None:
+        lowest = price_history.lowest_price_30d(
+            product, history=price_history.PriceChange, owner="product"
+        )
+        return None if lowest is None else f"{lowest:.2f}"
 
     @extend_schema(responses=IngredientRefSerializer(many=True))
     def get_ingredients(self, product: Product) -> list[dict[str, str]]:
@@ -86,6 +99,7 @@ class ProductSerializer(serializers.Serializer[Product]):
             "summary": product.summary,
             "description": product.description,
             "price": f"{product.price_amount:.2f}",
+            "lowest_price_30d": self.get_lowest_price_30d(product),
             "stock": product.stock,
             "available": product.available,
             "active": product.active,
@@ -190,7 +204,8 @@ class ProductListCreateApi(generics.GenericAPIView[Product]):
     def post(self, request: Request) -> Response:
         incoming = ProductWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        created = services.product_create(**incoming.validated_data)
+        with price_history.price_changes_by(source="api", user=request.user):
+            created = services.product_create(**incoming.validated_data)
         product = selectors.product_get(slug=created.slug, include_inactive=True)
         return Response(_product_data(request, product), status=status.HTTP_201_CREATED)
 
@@ -213,7 +228,8 @@ class ProductDetailApi(APIView):
         product = _product_or_404(request, slug)
         incoming = ProductWriteSerializer(product, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        updated = services.product_update(product=product, data=dict(incoming.validated_data))
+        with price_history.price_changes_by(source="api", user=request.user):
+            updated = services.product_update(product=product, data=dict(incoming.validated_data))
         fresh = selectors.product_get(slug=updated.slug, include_inactive=True)
         return Response(_product_data(request, fresh))
 
@@ -232,3 +248,34 @@ class ProductImageApi(APIView):
         upload = request.FILES.get("image") if hasattr(request, "FILES") else None
         images.attach(product, upload, folder="products")
         return Response(_product_data(request, product))
+
+
+PRICE_PERIODS = inline_serializer(
+    name="PricePeriod",
+    many=True,
+    fields={
+        "price": serializers.DecimalField(max_digits=10, decimal_places=2),
+        "from": serializers.DateTimeField(),
+        "to": serializers.DateTimeField(allow_null=True),
+    },
+)
+_TIME = serializers.DateTimeField()
+
+
+def _period_data(period: price_history.Period) -> dict[str, Any]:
+    return {
+        "price": f"{period.price:.2f}",
+        "from": _TIME.to_representation(period.start),
+        "to": None if period.end is None else _TIME.to_representation(period.end),
+    }
+
+
+class ProductPricesApi(APIView):
+    """Staff: the product's price history, oldest first; `to` is null for the current price."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses=PRICE_PERIODS)
+    def get(self, request: Request, slug: str) -> Response:
+        product = _product_or_404(request, slug)
+        return Response([_period_data(p) for p in price_history.product_periods(product)])

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 
 from config.errors import DomainError
+from shop.catalog import price_history
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 
 
@@ -49,14 +50,20 @@ def ingredient_list() -> QuerySet[Ingredient]:
 
 
 def _with_related(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    return queryset.select_related("step").prefetch_related(
-        Prefetch(
-            "product_ingredients",
-            queryset=ProductIngredient.objects.select_related("ingredient").order_by(
-                "position", "id"
+    """With what pages and the API render: step, ingredients, concerns, the 30-day low."""
+    lowest = price_history.latest_lowest(price_history.PriceChange, "product")
+    return (
+        queryset.select_related("step")
+        .annotate(lowest_price_30d=lowest)
+        .prefetch_related(
+            Prefetch(
+                "product_ingredients",
+                queryset=ProductIngredient.objects.select_related("ingredient").order_by(
+                    "position", "id"
+                ),
             ),
-        ),
-        "concerns",
+            "concerns",
+        )
     )
 
 

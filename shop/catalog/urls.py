@@ -14,4 +14,5 @@ api_urlpatterns = [
     path("products/", api.ProductListCreateApi.as_view(), name="api-products"),
     path("products/<str:slug>/", api.ProductDetailApi.as_view(), name="api-product"),
     path("products/<str:slug>/image/", api.ProductImageApi.as_view(), name="api-product-image"),
+    path("products/<str:slug>/prices/", api.ProductPricesApi.as_view(), name="api-product-prices"),
 ]
