@@ -19,6 +19,7 @@ TASK_PACKAGES = [
     "promotions.giveaways",
     "promotions.reminders",
     "shop.checkout",
+    "shop.catalog.transfer",
 ]
 
 app = Celery("config")

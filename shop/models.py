@@ -13,6 +13,7 @@ from shop.catalog.models import (
     Step,
 )
 from shop.catalog.price_history import PriceChange
+from shop.catalog.transfer.models import ImportJob
 from shop.checkout.models import (
     Order,
     OrderAdjustment,
@@ -27,6 +28,7 @@ __all__ = [
     "CartItem",
     "CatalogVersion",
     "Concern",
+    "ImportJob",
     "Ingredient",
     "Order",
     "OrderAdjustment",

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from config.admin import CheckedAutocompleteMixin
 from shop.catalog import images, services
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.transfer.admin import TransferAdminMixin
 
 
 class ProductIngredientInline(
@@ -66,7 +67,10 @@ class ImageAdminMixin:
 
 
 @admin.register(Product)
-class ProductAdmin(ImageAdminMixin, CheckedAutocompleteMixin, admin.ModelAdmin[Product]):
+class ProductAdmin(
+    TransferAdminMixin, ImageAdminMixin, CheckedAutocompleteMixin, admin.ModelAdmin[Product]
+):
+    transfer_kind = "products"
     list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
     list_display_links = ["name"]
     list_editable = ["stock"]
