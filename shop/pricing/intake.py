@@ -13,7 +13,10 @@ the line, code or field and the rule:
 * a kit has at least one component, a routine at least one selection; tier minimums are unique
   counts and tier percentages lie in 0..100;
 * a promo's kind is percent, amount, free_shipping or gift; a percent lies in 0..100, an amount
-  is >= 0 in whole cents, a gift code names its gift; limits and use counts are counts >= 0.
+  is >= 0 in whole cents, a gift code names its gift; limits and use counts are counts >= 0;
+* an offer is checked as a code is, and also: its id is a non-empty string unique among the
+  offers, its kind may also be buy_x_get_y (then `buy` and `get` are counts >= 1), `min_items`
+  is None or a count >= 0 and `priority` an int.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from shop.pricing.errors import PricingError
 from shop.pricing.inputs import (
     Item,
     KitLine,
+    OfferRule,
     Part,
     PricingRequest,
     ProductLine,
@@ -39,10 +43,11 @@ from shop.pricing.inputs import (
 from shop.pricing.money import Money, check_currency
 from shop.pricing.state import GIFT_LINE_PREFIX, Group, LineState
 
-__all__ = ["MAX_QUANTITY", "PROMO_KINDS", "read_request", "whole_cents"]
+__all__ = ["MAX_QUANTITY", "OFFER_KINDS", "PROMO_KINDS", "read_request", "whole_cents"]
 
 MAX_QUANTITY: Final = 99
 PROMO_KINDS: Final = frozenset({"percent", "amount", "free_shipping", "gift"})
+OFFER_KINDS: Final = PROMO_KINDS | {"buy_x_get_y"}
 
 
 def read_request(request: PricingRequest) -> list[LineState]:
@@ -81,6 +86,12 @@ def read_request(request: PricingRequest) -> list[LineState]:
             reader.promo(promo)
         except PricingError as error:
             raise PricingError(f"promo {getattr(promo, 'code', promo)!r}: {error}") from None
+    offer_ids: set[str] = set()
+    for offer in request.offers:
+        try:
+            reader.offer(offer, offer_ids)
+        except PricingError as error:
+            raise PricingError(f"offer {getattr(offer, 'id', offer)!r}: {error}") from None
     return lines
 
 
@@ -245,28 +256,52 @@ class _Reader:
             raise PricingError("promos must be PromoRule or UnknownCode")
         if not isinstance(promo.code, str) or not promo.code.strip():
             raise PricingError("every promo needs a code")
-        if promo.kind not in PROMO_KINDS:
-            raise PricingError(f"unknown kind {promo.kind!r}")
-        if promo.kind == "percent" and not (_is_number(promo.value) and 0 <= promo.value <= 100):
-            raise PricingError(f"a percent must be from 0 to 100, not {promo.value!r}")
-        if promo.kind == "amount":
-            if not (_is_number(promo.value) and promo.value >= 0):
-                raise PricingError(f"an amount must be >= 0, not {promo.value!r}")
-            whole_cents(promo.value)
-        if promo.kind == "gift":
-            if promo.gift is None:
+        self.rule(promo, PROMO_KINDS)
+
+    def offer(self, offer: object, ids: set[str]) -> None:
+        if not isinstance(offer, OfferRule):
+            raise PricingError("offers must be OfferRule")
+        if not isinstance(offer.id, str) or not offer.id:
+            raise PricingError("every offer needs an id")
+        if offer.id in ids:
+            raise PricingError("two offers have this id")
+        ids.add(offer.id)
+        self.rule(offer, OFFER_KINDS)
+        if offer.kind == "buy_x_get_y":
+            for name, count in (("buy", offer.buy), ("get", offer.get)):
+                if not (_is_count(count) and count >= 1):
+                    raise PricingError(f"{name} must be a count >= 1, not {count!r}")
+        if offer.min_items is not None and not (
+            _is_count(offer.min_items) and offer.min_items >= 0
+        ):
+            raise PricingError(f"min_items must be a count >= 0, not {offer.min_items!r}")
+        if not _is_count(offer.priority):
+            raise PricingError(f"priority must be an int, not {offer.priority!r}")
+
+    def rule(self, rule: PromoRule | OfferRule, kinds: frozenset[str]) -> None:
+        """What codes and offers have in common: kind, value, gift, minimum, dates, counts."""
+        if rule.kind not in kinds:
+            raise PricingError(f"unknown kind {rule.kind!r}")
+        if rule.kind == "percent" and not (_is_number(rule.value) and 0 <= rule.value <= 100):
+            raise PricingError(f"a percent must be from 0 to 100, not {rule.value!r}")
+        if rule.kind == "amount":
+            if not (_is_number(rule.value) and rule.value >= 0):
+                raise PricingError(f"an amount must be >= 0, not {rule.value!r}")
+            whole_cents(rule.value)
+        if rule.kind == "gift":
+            if rule.gift is None:
                 raise PricingError("a gift code needs a gift")
-            self.price(promo.gift, "gift")
-        if promo.min_subtotal is not None:
-            self.money(promo.min_subtotal, "min_subtotal")
-        for name, moment in (("starts_at", promo.starts_at), ("ends_at", promo.ends_at)):
+            self.price(rule.gift, "gift")
+        if rule.min_subtotal is not None:
+            self.money(rule.min_subtotal, "min_subtotal")
+        for name, moment in (("starts_at", rule.starts_at), ("ends_at", rule.ends_at)):
             if moment is not None and not _is_aware(moment):
                 raise PricingError(f"{name} must be a timezone-aware datetime")
         for name, count in (
-            ("usage_limit", promo.usage_limit),
-            ("per_customer_limit", promo.per_customer_limit),
-            ("uses", promo.uses),
-            ("customer_uses", promo.customer_uses),
+            ("usage_limit", rule.usage_limit),
+            ("per_customer_limit", rule.per_customer_limit),
+            ("uses", rule.uses),
+            ("customer_uses", rule.customer_uses),
         ):
             if count is not None and not (_is_count(count) and count >= 0):
                 raise PricingError(f"{name} must be a count >= 0, not {count!r}")

@@ -1,35 +1,55 @@
-"""Step 3: promo codes, judged and applied one after another (the applicator loop)."""
+"""Step 4: promo codes, judged and applied one after another (the applicator loop)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shop.pricing.allocate import largest_remainder
+from shop.pricing.discount import in_scope, reduction, take_off
 from shop.pricing.inputs import Item, PricingRequest, PromoRule, UnknownCode
 from shop.pricing.intake import whole_cents
-from shop.pricing.money import Money, format_money, format_percent, percent_of_cents
+from shop.pricing.money import Money, format_money, format_percent
 from shop.pricing.outputs import Rejection
 from shop.pricing.state import Applied, LineState
 
-__all__ = ["PromoOutcome", "apply_promos"]
+__all__ = ["OfferBlock", "PromoOutcome", "Waiver", "apply_promos"]
+
+OfferBlock = Callable[[PromoRule], str | None]
+"""Why the offers applied before a code keep it out (the reason to show), or None if they don't."""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """Free shipping won by a code or an offer: the entry's rule and label, and whom a second
+    free-shipping code is told about."""
+
+    rule: str
+    label: str
+    by: str
 
 
 @dataclass
 class PromoOutcome:
-    """What step 3 leaves for the later steps: gift lines to add, and a free-shipping code."""
+    """What the offers and codes leave for the later steps: gift lines to add (gift line id
+    suffix, item), and a shipping waiver."""
 
     gift_lines: list[tuple[str, Item]] = field(default_factory=list)
-    free_shipping_code: str | None = None
+    free_shipping: Waiver | None = None
 
 
 def apply_promos(
-    request: PricingRequest, lines: list[LineState], applied: Applied, rejected: list[Rejection]
-) -> PromoOutcome:
-    """Judge and apply each code in turn: each one applies or says why not."""
-    outcome = PromoOutcome()
-    if not request.promos:
-        return outcome
-    after_bundles = sum(line.total for line in lines)
+    request: PricingRequest,
+    lines: list[LineState],
+    applied: Applied,
+    rejected: list[Rejection],
+    outcome: PromoOutcome,
+    *,
+    after_bundles: int,
+    blocked: OfferBlock | None = None,
+) -> list[PromoRule]:
+    """Judge and apply each code in turn: each one applies or says why not. `after_bundles` is
+    the merchandise total that `min_subtotal` is compared with; `blocked` says which codes the
+    offers already applied keep out. Returns the codes applied, in order."""
     taken: list[PromoRule] = []
     seen: set[str] = set()
     for promo in request.promos:
@@ -41,20 +61,17 @@ def apply_promos(
             why, reason = "promo_not_found", f"{promo.code} isn't a valid promo code."
         else:
             why, reason = _judge(promo, request, lines, after_bundles, taken)
+            if not why and blocked is not None:
+                block = blocked(promo)
+                if block is not None:
+                    why, reason = "promo_not_combinable", block
             if not why:
                 why, reason = _apply(promo, lines, applied, outcome, request.currency)
             if not why:
                 taken.append(promo)
         if why:
             rejected.append(Rejection(source="promo", rule=promo.code, code=why, reason=reason))
-    return outcome
-
-
-def _eligible(promo: PromoRule, line: LineState, *, bundles: bool) -> bool:
-    unscoped = not (promo.products or promo.kits or promo.steps)
-    if line.bundle:
-        return bundles and (unscoped or line.ref in promo.kits)
-    return unscoped or line.ref in promo.products or line.step in promo.steps
+    return taken
 
 
 def _judge(
@@ -79,8 +96,8 @@ def _judge(
     if promo.per_customer_limit is not None and promo.customer_uses >= promo.per_customer_limit:
         return "promo_customer_limit", f"You've already used {code} as many times as it allows."
     bundles = promo.applies_to_bundles
-    if not any(_eligible(promo, line, bundles=bundles) for line in lines):
-        if any(_eligible(promo, line, bundles=True) for line in lines):
+    if not any(in_scope(promo, line, bundles=bundles) for line in lines):
+        if any(in_scope(promo, line, bundles=True) for line in lines):
             return "promo_not_applicable", f"{code} can't be used on kits or routines."
         return "promo_not_applicable", f"{code} doesn't apply to anything in your cart."
     if promo.min_subtotal is not None and promo.min_subtotal.cents > after_bundles:
@@ -110,10 +127,10 @@ def _apply(
                 f"There is nothing left in your cart for {code} to take off.",
             )
     elif promo.kind == "free_shipping":
-        if outcome.free_shipping_code is not None:
-            first = outcome.free_shipping_code
+        if outcome.free_shipping is not None:
+            first = outcome.free_shipping.by
             return "promo_not_applicable", f"Shipping is already free with {first}."
-        outcome.free_shipping_code = code
+        outcome.free_shipping = Waiver(code, f"Free shipping ({code})", code)
     elif promo.gift is not None:  # a gift code; intake made sure it names its gift
         outcome.gift_lines.append((code, promo.gift))
         applied.add("promo", code, f"Free gift: {promo.gift.name}", 0)
@@ -122,20 +139,13 @@ def _apply(
 
 def _discount(promo: PromoRule, lines: list[LineState], applied: Applied, currency: str) -> int:
     """Take a percent or amount code off its eligible lines; returns the cents taken."""
-    eligible = [line for line in lines if _eligible(promo, line, bundles=promo.applies_to_bundles)]
-    weights = [line.total for line in eligible]
-    base = sum(weights)
+    eligible = [line for line in lines if in_scope(promo, line, bundles=promo.applies_to_bundles)]
+    cents = reduction(promo.kind, promo.value, sum(line.total for line in eligible))
     if promo.kind == "percent":
-        cents = percent_of_cents(base, promo.value)
         label = f"{promo.code}: {format_percent(promo.value)}% off"
     else:
-        value = whole_cents(promo.value)
-        cents = min(value, base)
-        label = f"{promo.code}: {format_money(Money.from_cents(value, currency))} off"
-    if cents <= 0:
-        return 0
-    shares = largest_remainder(cents, weights, [line.id for line in eligible])
-    for line, share in zip(eligible, shares, strict=True):
-        line.take("promo", promo.code, label, share)
-    applied.add("promo", promo.code, label, cents)
+        amount = Money.from_cents(whole_cents(promo.value), currency)
+        label = f"{promo.code}: {format_money(amount)} off"
+    if cents > 0:
+        take_off(eligible, cents, "promo", promo.code, label, applied)
     return cents

@@ -56,6 +56,23 @@ class LineState:
         """True for kits and routines."""
         return self.step is None
 
+    def copy(self) -> LineState:
+        """An independent copy, to price one way of stacking discounts without touching this."""
+        twin = LineState(
+            self.source,
+            self.kind,
+            self.ref,
+            self.name,
+            self.step,
+            self.parts,
+            self.unit,
+            self.gifts,
+            self.gift_value,
+            adjustments=list(self.adjustments),
+        )
+        twin.total = self.total
+        return twin
+
     def take(self, source: str, rule: str, label: str, cents: int) -> None:
         """Record an adjustment of `cents` (> 0) and lower the total by it."""
         if cents:
@@ -69,6 +86,12 @@ class Applied:
     def __init__(self) -> None:
         self.labels: dict[tuple[str, str], str] = {}
         self.cents: dict[tuple[str, str], int] = {}
+
+    def copy(self) -> Applied:
+        twin = Applied()
+        twin.labels = dict(self.labels)
+        twin.cents = dict(self.cents)
+        return twin
 
     def add(self, source: str, rule: str, label: str, cents: int) -> None:
         key = (source, rule)

@@ -2,10 +2,10 @@
 every page and email shows.
 
 Rows, in order: the regular price (`subtotal`); the free gifts at 0.00, "worth" their regular
-value (`value` - `subtotal`); each discount named (a kit's bundle saving, a routine tier, a promo
-code) as it stands in `applied`; shipping (with the waiver that made it free); the total. The
-savings are the discounts plus the gifts' worth, which is the contract's `savings` (`value` -
-(`total` - `shipping`)), so "You save" is the sum of figures on the screen.
+value (`value` - `subtotal`); each discount named (a kit's bundle saving, a routine tier, an
+automatic offer, a promo code) as it stands in `applied`; shipping (with the waiver that made it
+free); the total. The savings are the discounts plus the gifts' worth, which is the contract's
+`savings` (`value` - (`total` - `shipping`)), so "You save" is the sum of figures on the screen.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def _discount_label(adjustment: Adjustment) -> str:
     10% off (3+ products)", "Promo code PORES15: 15% off"."""
     if adjustment.source == "promo":
         return f"Promo code {adjustment.label}"
+    if adjustment.source == "offer":  # an automatic offer: "Any 3 products: 10% off"
+        return adjustment.label
     if ":" not in adjustment.rule:  # a kit's price ("<name> price")
         return f"{adjustment.label.removesuffix(' price')} bundle saving"
     return adjustment.label
@@ -63,7 +65,7 @@ def summarize(breakdown: Breakdown) -> Summary:
     rows += [
         SummaryRow("discount", _discount_label(a), a.amount)
         for a in breakdown.applied
-        if a.source in ("bundle", "promo") and a.amount.cents
+        if a.source in ("bundle", "offer", "promo") and a.amount.cents
     ]
     waivers = [a.label for a in breakdown.applied if a.source == "shipping"]
     rows.append(SummaryRow("shipping", "Shipping", breakdown.shipping, note=", ".join(waivers)))
