@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from config.admin import CheckedAutocompleteMixin
 from shop.catalog import images, services
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.price_chart import PriceHistoryAdminMixin
 from shop.catalog.transfer.admin import TransferAdminMixin
 
 
@@ -68,7 +69,11 @@ class ImageAdminMixin:
 
 @admin.register(Product)
 class ProductAdmin(
-    TransferAdminMixin, ImageAdminMixin, CheckedAutocompleteMixin, admin.ModelAdmin[Product]
+    PriceHistoryAdminMixin,
+    TransferAdminMixin,
+    ImageAdminMixin,
+    CheckedAutocompleteMixin,
+    admin.ModelAdmin[Product],
 ):
     transfer_kind = "products"
     list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
@@ -83,7 +88,7 @@ class ProductAdmin(
     inlines = [ProductIngredientInline]
     actions = ["activate", "deactivate"]
     list_per_page = 50
-    readonly_fields = ["created_at", "updated_at", "image_preview"]
+    readonly_fields = ["created_at", "updated_at", "image_preview", "price_history_chart"]
     fieldsets = [
         (
             None,
@@ -101,6 +106,7 @@ class ProductAdmin(
             },
         ),
         ("Selling", {"fields": ["price_amount", "stock", "active", "days_of_use"]}),
+        ("Price history", {"fields": ["price_history_chart"]}),
         ("Skin concerns", {"fields": ["concerns"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

@@ -257,6 +257,8 @@ PRICE_PERIODS = inline_serializer(
         "price": serializers.DecimalField(max_digits=10, decimal_places=2),
         "from": serializers.DateTimeField(),
         "to": serializers.DateTimeField(allow_null=True),
+        "source": serializers.ChoiceField(choices=price_history.Source.choices),
+        "changed_by": serializers.CharField(allow_null=True, help_text="A username."),
     },
 )
 _TIME = serializers.DateTimeField()
@@ -267,6 +269,8 @@ def _period_data(period: price_history.Period) -> dict[str, Any]:
         "price": f"{period.price:.2f}",
         "from": _TIME.to_representation(period.start),
         "to": None if period.end is None else _TIME.to_representation(period.end),
+        "source": period.source,
+        "changed_by": period.changed_by,
     }
 
 

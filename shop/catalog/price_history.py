@@ -185,19 +185,27 @@ def lowest_price_30d(instance: models.Model, *, history: type[PriceRecord], owne
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A price and when it was in effect (`to` None: it still is)."""
+    """A price, when it was in effect (`end` None: it still is), who set it and from where."""
 
     price: Decimal
     start: datetime
     end: datetime | None
+    source: str = Source.SYSTEM
+    changed_by: str | None = None  # the user's username
 
 
 def periods(rows: QuerySet[Any]) -> list[Period]:
     """One owner's history as consecutive periods, oldest first. One query."""
-    changes = list(rows.order_by("effective_at", "id").values_list("price_amount", "effective_at"))
+    changes = list(
+        rows.order_by("effective_at", "id").values_list(
+            "price_amount", "effective_at", "source", "changed_by__username"
+        )
+    )
     return [
-        Period(price, start, changes[index + 1][1] if index + 1 < len(changes) else None)
-        for index, (price, start) in enumerate(changes)
+        Period(
+            price, start, changes[index + 1][1] if index + 1 < len(changes) else None, source, by
+        )
+        for index, (price, start, source, by) in enumerate(changes)
     ]
 
 

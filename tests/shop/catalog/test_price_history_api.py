@@ -87,7 +87,7 @@ def test_the_product_list_reads_the_30_day_lows_without_a_query_per_product(
     assert sorted(p["lowest_price_30d"] for p in body) == ["10.00", "20.00", "30.00"]
 
 
-def test_prices_lists_each_period_with_from_and_to(staff_api: APIClient) -> None:
+def test_prices_lists_each_period_with_from_and_to(staff_api: APIClient, staff_user: Any) -> None:
     with time_machine.travel(START, tick=False) as clock:
         product = ProductFactory(price_amount=Decimal("40.00"))
         clock.shift(timedelta(days=3, hours=2))
@@ -95,8 +95,20 @@ def test_prices_lists_each_period_with_from_and_to(staff_api: APIClient) -> None
     response = staff_api.get(f"/api/products/{product.slug}/prices/")
     assert response.status_code == 200
     assert response.json() == [
-        {"price": "40.00", "from": "2026-03-01T09:00:00Z", "to": "2026-03-04T11:00:00Z"},
-        {"price": "30.00", "from": "2026-03-04T11:00:00Z", "to": None},
+        {
+            "price": "40.00",
+            "from": "2026-03-01T09:00:00Z",
+            "to": "2026-03-04T11:00:00Z",
+            "source": "system",
+            "changed_by": None,
+        },
+        {
+            "price": "30.00",
+            "from": "2026-03-04T11:00:00Z",
+            "to": None,
+            "source": "api",
+            "changed_by": staff_user.username,
+        },
     ]
 
 
