@@ -29,6 +29,7 @@ from kits.models import (
 from kits.prices import KitFigures, kit_figures, routine_preview
 from shop.catalog.admin import ImageAdminMixin
 from shop.catalog.selectors import ProductInfo
+from shop.catalog.transfer.admin import TransferAdminMixin
 
 
 class KitComponentInline(CheckedAutocompleteMixin, admin.TabularInline[KitComponent, Kit]):
@@ -50,7 +51,8 @@ class KitGiftInline(CheckedAutocompleteMixin, admin.TabularInline[KitGift, Kit])
 
 
 @admin.register(Kit)
-class KitAdmin(ImageAdminMixin, admin.ModelAdmin[Kit]):
+class KitAdmin(TransferAdminMixin, ImageAdminMixin, admin.ModelAdmin[Kit]):
+    transfer_kind = "kits"
     list_display = [
         "name",
         "price_amount",
@@ -160,7 +162,8 @@ class RoutineTierInline(admin.TabularInline[RoutineTier, Routine]):
 
 
 @admin.register(Routine)
-class RoutineAdmin(admin.ModelAdmin[Routine]):
+class RoutineAdmin(TransferAdminMixin, admin.ModelAdmin[Routine]):
+    transfer_kind = "routines"
     list_display = ["name", "slug", "slot_count", "tier_list", "active", "position"]
     list_editable = ["active", "position"]
     search_fields = ["name", "slug"]

@@ -10,3 +10,6 @@ class KitsConfig(AppConfig):
         # them (.importlinter) and kits/models.py, which quoting imports, cannot import it.
         # Its models belong to this app all the same: they register here, and its admin too.
         from kits.quiz import admin, models  # noqa: F401
+
+        # Kits and routines register with the catalog's import and export, which sits below.
+        from kits import transfer  # noqa: F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from import_export.fields import Field
@@ -13,22 +12,6 @@ from import_export.fields import Field
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.transfer import widgets
 from shop.catalog.transfer.base import CatalogResource
-
-
-class ImageName(widgets.Text):
-    """The stored image's file name (`products/<hash>.jpg`); it must exist in storage."""
-
-    def __init__(self) -> None:
-        super().__init__(max_length=100)
-        self._exists: dict[str, bool] = {}
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        name = super().clean(value, row, **kwargs)
-        if name and name not in self._exists:
-            self._exists[name] = default_storage.exists(name)
-        if name and not self._exists[name]:
-            raise ValueError(f"no image {name!r} in the shop's media: upload it first.")
-        return name
 
 
 class ProductResource(CatalogResource):
@@ -49,7 +32,7 @@ class ProductResource(CatalogResource):
     description = Field("description", "description", widget=widgets.Text())
     ingredients = Field(column_name="ingredients")
     concerns = Field(column_name="concerns")
-    image = Field("image", "image", widget=ImageName())
+    image = Field("image", "image", widget=widgets.ImageName())
 
     required_columns = ("sku", "name", "step", "price")
     unique_columns = {"slug": "slug"}

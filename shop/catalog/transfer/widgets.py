@@ -11,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import models
 from import_export import widgets
 
@@ -175,3 +176,19 @@ class LookupList(Lookup):
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         return ";".join(str(getattr(item, self.key)) for item in value or [])
+
+
+class ImageName(Text):
+    """A stored image's file name (`products/<hash>.jpg`); it must exist in storage."""
+
+    def __init__(self) -> None:
+        super().__init__(max_length=100)
+        self._exists: dict[str, bool] = {}
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        name = super().clean(value, row, **kwargs)
+        if name and name not in self._exists:
+            self._exists[name] = default_storage.exists(name)
+        if name and not self._exists[name]:
+            raise ValueError(f"no image {name!r} in the shop's media: upload it first.")
+        return name
