@@ -97,7 +97,7 @@ def apply_offer(
     elif offer.kind == "free_shipping":
         if outcome.free_shipping is not None:
             return False
-        outcome.free_shipping = Waiver(offer.id, label, label)
+        outcome.free_shipping = Waiver(offer.id, label, f"the offer {label}")
         applied.add("offer", offer.id, label, 0)
     elif offer.gift is not None:  # a gift offer; intake made sure it names its gift
         outcome.gift_lines.append((f"{OFFER_GIFT_PREFIX}{offer.id}", offer.gift))

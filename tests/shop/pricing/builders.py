@@ -11,6 +11,7 @@ from shop.pricing import (
     Item,
     KitLine,
     Money,
+    OfferRule,
     Part,
     PricingRequest,
     ProductLine,
@@ -92,10 +93,15 @@ def promo(code: str, kind: str = "percent", value: str = "0", **options: Any) ->
     return PromoRule(code=code, name=code.title(), kind=kind, value=Decimal(value), **options)
 
 
+def offer(offer_id: str, kind: str = "percent", value: str = "0", **options: Any) -> OfferRule:
+    return OfferRule(id=offer_id, kind=kind, value=Decimal(value), **options)
+
+
 def request(
     *lines: ProductLine | KitLine | RoutineLine,
     promos: Iterable[PromoRule | UnknownCode] = (),
     shipping: ShippingPolicy = SHIPPING,
     now: datetime = NOW,
+    offers: Iterable[OfferRule] = (),
 ) -> PricingRequest:
-    return PricingRequest(CURRENCY, tuple(lines), shipping, now, tuple(promos))
+    return PricingRequest(CURRENCY, tuple(lines), shipping, now, tuple(promos), tuple(offers))
