@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
     "task": "shop.checkout.tasks.replenishment_catch_up",
     "schedule": 60.0,
 }
+from config.checkout_settings import *  # noqa: E402, F403 (reservations: expiry and waits)
+
+CELERY_BEAT_SCHEDULE.update(CHECKOUT_BEAT_SCHEDULE)  # noqa: F405
 GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
 
 # Health (config/health.py): /healthz reads heartbeats from the cache, never the broker. Workers

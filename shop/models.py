@@ -13,6 +13,7 @@ from shop.catalog.models import (
     Step,
 )
 from shop.catalog.price_history import PriceChange
+from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer.models import ImportJob
 from shop.checkout.models import (
     Order,
@@ -41,4 +42,5 @@ __all__ = [
     "Refund",
     "SavedRoutine",
     "Step",
+    "StockAdjustment",
 ]

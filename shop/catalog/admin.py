@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from config.admin import CheckedAutocompleteMixin
-from shop.catalog import images, services
+from shop.catalog import bulk_admin, images
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.price_chart import PriceHistoryAdminMixin
+from shop.catalog.stock_admin import StockAdminMixin
 from shop.catalog.transfer.admin import TransferAdminMixin
 
 
@@ -69,6 +70,7 @@ class ImageAdminMixin:
 
 @admin.register(Product)
 class ProductAdmin(
+    StockAdminMixin,
     PriceHistoryAdminMixin,
     TransferAdminMixin,
     ImageAdminMixin,
@@ -78,7 +80,6 @@ class ProductAdmin(
     transfer_kind = "products"
     list_display = ["name", "sku", "step", "price_amount", "stock", "active", "days_of_use"]
     list_display_links = ["name"]
-    list_editable = ["stock"]
     list_filter = ["step", "concerns", "active"]
     list_select_related = ["step"]
     search_fields = ["name", "sku", "product_ingredients__ingredient__name"]
@@ -86,7 +87,7 @@ class ProductAdmin(
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["concerns"]
     inlines = [ProductIngredientInline]
-    actions = ["activate", "deactivate"]
+    actions = bulk_admin.ACTIONS
     list_per_page = 50
     readonly_fields = ["created_at", "updated_at", "image_preview", "price_history_chart"]
     fieldsets = [
@@ -110,16 +111,6 @@ class ProductAdmin(
         ("Skin concerns", {"fields": ["concerns"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
-
-    @admin.action(description="Activate selected products")
-    def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        changed = services.products_set_active(products=queryset, active=True)
-        self.message_user(request, f"Activated {changed} product(s).", messages.SUCCESS)
-
-    @admin.action(description="Deactivate selected products")
-    def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        changed = services.products_set_active(products=queryset, active=False)
-        self.message_user(request, f"Deactivated {changed} product(s).", messages.SUCCESS)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Product], search_term: str

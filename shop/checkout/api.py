@@ -7,9 +7,10 @@ them.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django_countries.serializer_fields import CountryField
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -29,14 +30,26 @@ from shop.checkout.payments import payment_methods
 IDEMPOTENCY_KEY_MAX = 255
 
 
-class CountryInput(CountryField):
-    """A country as its two-letter ISO 3166-1 code in any case, checked against
-    django-countries' list (which would also take names and three-letter codes)."""
+@functools.cache
+def _country_codes() -> tuple[str, ...]:
+    return tuple(str(code) for code, _name in countries)
+
+
+class CountryInput(serializers.ChoiceField):
+    """A country as its two-letter ISO 3166-1 code in any case, one of django-countries' list.
+
+    Its choices are the codes alone, listed once per process: django-countries' own field
+    translates all 250 names into the active language each time a serializer is made, which
+    cost every checkout about 12 ms of CPU (docs/BENCHMARKS.md, issue 20)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=_country_codes(), **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        if not (isinstance(data, str) and len(data) == 2 and data.isalpha()):
+        code = data.upper() if isinstance(data, str) else ""
+        if code not in self.choices:
             self.fail("invalid_choice", input=data)
-        return str(super().to_internal_value(data))  # type: ignore[no-untyped-call]
+        return code
 
 
 class AddressInput(serializers.Serializer[Any]):
@@ -55,9 +68,7 @@ class AddressInput(serializers.Serializer[Any]):
         help_text="Optional state, province or nation (code or name): for US, CA, GB and AU "
         "one of their list; ignored elsewhere",
     )
-    country = CountryInput(  # type: ignore[no-untyped-call]
-        error_messages={"invalid_choice": inputs.COUNTRY_MESSAGE}
-    )
+    country = CountryInput(error_messages={"invalid_choice": inputs.COUNTRY_MESSAGE})
     phone = serializers.CharField(
         max_length=30,
         required=False,

@@ -31,6 +31,8 @@ class Attempt:
     inserting_order: bool = False
     order_number: str = ""
     committing: bool = False  # everything is written: only the COMMIT is left
+    reserved_order_id: int | None = None  # the pending order whose reservation committed
+    unresolved: bool = False  # the COMMIT failed and whether the order was saved is unknown
 
 
 def attempt_release(attempt: Attempt) -> Order | None:
@@ -47,6 +49,7 @@ def attempt_release(attempt: Attempt) -> Order | None:
             )
             return order
         if not known:
+            attempt.unresolved = True
             logger.error(
                 "payment_unresolved: authorization %s (gateway %s, %s %s, order %s) left in "
                 "place: the COMMIT failed and the order could not be looked up; reconcile it",

@@ -42,6 +42,9 @@ def order_number_normalise(raw: str) -> str:
 
 class Order(models.Model):
     class Status(models.TextChoices):
+        # Stock and promotion uses reserved, the payment being authorized: becomes `placed`
+        # within moments, or is released and deleted (shop/checkout/reservation.py).
+        PENDING = "pending", "pending payment"
         PLACED = "placed", "placed"
         PAID = "paid", "paid"
         CANCELLED = "cancelled", "cancelled"

@@ -1,22 +1,19 @@
 """Payment gateways: the small interface checkout talks to, and the built-in `test` gateway.
 
-Checkout's order of events, and why:
+Checkout's order of events, and why (shop/checkout/services.py):
 
-1. Inside the checkout transaction, after stock is reserved, checkout calls `authorize`. An
-   authorization only holds the amount on the card. A decline raises `PaymentDeclined`, the
-   transaction rolls back and everything checkout held (stock, the promo code use, the order
-   rows) is released in one step. If anything fails after an approval, checkout calls `void`
-   once the order is known not to exist (shop/checkout/attempts.py: a failed COMMIT may have
-   saved it, so the payment is looked up first; a hold it cannot resolve is logged).
-2. After the transaction commits, `order_payment_capture` calls `capture`: money moves only
-   for an order that is durably written. A capture that fails (the provider is down) leaves
-   the order `placed` with its payment `authorized`; staff capture it from the admin.
-
-The price of authorizing inside the transaction is that the provider's round trip happens
-while the order's product rows are locked, which caps throughput on one hot product at about
-one order per round trip. For a shop that sells out in seconds, the alternative is to commit
-a reservation first and authorize outside (with an expiry that returns the stock); that is a
-different design, not a setting.
+1. Checkout first commits a reservation: the `pending` order, its stock and its promo uses.
+   Then it calls `authorize`, holding no database lock: an authorization only holds the amount
+   on the card, and however long the provider takes, other orders of the same products go on.
+   A decline raises `PaymentDeclined` and the reservation is released (stock, promo uses, the
+   order rows, the closed cart: shop/checkout/reservation.py). If anything fails after an
+   approval, checkout calls `void` once the order is known not to exist (shop/checkout/
+   attempts.py: a failed COMMIT may have saved it, so the payment is looked up first; a hold
+   it cannot resolve is logged).
+2. An approval is recorded in a second transaction that makes the order `placed`, and after
+   that commit `order_payment_capture` calls `capture`: money moves only for an order that is
+   durably written. A capture that fails (the provider is down) leaves the order `placed` with
+   its payment `authorized`; staff capture it from the admin.
 
 Where a real provider plugs in: write a class with the four methods of `PaymentGateway`
 (translate the provider's decline into `PaymentDeclined`, its outages into `GatewayError`),

@@ -1,42 +1,45 @@
-"""Checkout: turn an open cart into a paid order in one transaction, or change nothing at all.
+"""Checkout: turn an open cart into a paid order, or change nothing at all.
 
-`order_place`, inside one transaction:
+`order_place`, in two short transactions with the payment provider's call between them and no
+lock held across it (shop/checkout/reservation.py):
 
-1. lock the cart row (a second checkout of the same cart, or an item added meanwhile, waits);
-2. re-price the cart with current data through the quote service (`quote_prepare` + `price`);
-3. insert the Order (its unique idempotency key and unique cart make a concurrent duplicate
-   wait here for the first one's commit, then fail and replay it), its lines, component
-   allocations and adjustments as the breakdown charged them, close the cart and put the
-   confirmation email in the outbox;
-4. reserve stock for every product involved, kit and routine components and plain products of
-   the same product added together: one `SELECT ... ORDER BY id FOR UPDATE` locks the rows in
-   product-id order (so two orders sharing products always lock in the same order and cannot
-   deadlock), then one conditional `UPDATE ... SET stock = stock - n WHERE stock >= n` takes
-   them. Gifts never block a sale: they are taken while they last. On SQLite the transaction
-   is BEGIN IMMEDIATE (settings), so checkouts are serialised by the database's write lock;
-5. record the promo code use (`promotions.services.promo_codes_redeem`);
-6. authorize the payment (see shop/payments.py for why inside the transaction) and record it.
+1. The reservation, one transaction:
+   - lock the cart row (a second checkout of the same cart, or an item added meanwhile, waits);
+   - re-price the cart with current data (`quote_prepare` from the catalog snapshot + `price`);
+   - insert the `pending` Order (its unique idempotency key and unique cart make a concurrent
+     duplicate wait here for the first one's commit, then fail and replay it), its lines,
+     component allocations and adjustments as the breakdown charged them; close the cart;
+   - take the stock with `stock_reserve` (locks the product rows in id order, then one
+     conditional `UPDATE ... SET stock = stock - n WHERE stock >= n`; gifts are taken while
+     they last) and the promotion uses with `promo_codes_redeem` (guarded UPDATEs). These come
+     last: the hot rows stay locked from them to the COMMIT, a few statements, and that COMMIT
+     does not wait for the disk (see `_commit_without_waiting_for_the_disk`).
+   On SQLite the transaction is BEGIN IMMEDIATE (settings), so checkouts are serialised by
+   the database's write lock.
+2. The payment: `authorize`, outside any transaction.
+3. The confirmation, one transaction: the order becomes `placed` (only if it is still pending),
+   its Payment is recorded and the confirmation email goes to the outbox.
+4. After that commit the payment is captured and the order becomes `paid`.
 
-Steps 4 to 6 are the hot section: the product rows stay locked until the commit, so every
-other order of the same products waits for it. Everything that does not depend on the stock
-check (the rows of step 3, rendering the email) is done before it, which keeps the section
-to two statements, the promo hook, the authorization and one insert.
-
-After the commit the payment is captured and the order becomes `paid`. Any failure before the
-commit rolls everything back (an authorization is voided), so nothing is written when
-checkout fails and the cart stays as it was.
-An authorization is voided only when the order is known not to exist (shop/checkout/attempts.py):
-a failed COMMIT may have saved it.
+Any failure in 1 rolls it back: nothing is written and the cart stays as it was. Any failure
+after it (a declined card, the provider down, a reservation that expired) voids the
+authorization when the order is known not to exist (shop/checkout/attempts.py: a failed COMMIT
+may have saved it) and releases the reservation: stock and uses go back, the order is deleted,
+the cart is open again, so here too nothing remains. A process that dies in between leaves a
+pending order that the expiry sweep releases. A request repeating one whose order is pending
+waits for it to be confirmed or released.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -50,15 +53,14 @@ from shop.checkout.emails import order_confirmation_enqueue
 from shop.checkout.inputs import CheckoutDetails
 from shop.checkout.models import (
     Order,
-    OrderAdjustment,
-    OrderLine,
-    OrderLineComponent,
     Payment,
     order_number_new,
 )
 from shop.checkout.orders import order_payment_capture
-from shop.checkout.payments import gateway_for
+from shop.checkout.payments import PaymentGateway, gateway_for
 from shop.checkout.replenishment import replenishment_consent
+from shop.checkout.reservation import ReservationExpired, reservation_release
+from shop.checkout.rows import order_gifts_given, order_rows_write
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
 from shop.pricing import Breakdown, price
 from shop.quoting.services import QuoteItem, quote_prepare
@@ -82,6 +84,16 @@ class CartEmpty(DomainError):
         super().__init__("Add something to the cart first.")
 
 
+class CheckoutInProgress(DomainError):
+    """Another request for the same order is still waiting for its payment."""
+
+    code = "checkout_in_progress"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("This checkout is still being paid for; try again in a moment.")
+
+
 class IdempotencyKeyReused(DomainError):
     """The key was used before with a different request."""
 
@@ -92,107 +104,25 @@ class IdempotencyKeyReused(DomainError):
         super().__init__("This Idempotency-Key was used for a different request; use a new key.")
 
 
-# -- the order rows ---------------------------------------------------------------------------
-
-
-def _order_rows(
-    *,
-    order: Order,
-    breakdown: Breakdown,
-    needs: Mapping[int, StockNeed],
-    items: Mapping[str, CartItem],
-) -> list[OrderLineComponent]:
-    """Lines, components and adjustments exactly as the breakdown charged them (3 inserts).
-
-    Written before stock is taken, with every gift counted as given; returns the gift
-    components for `_gifts_given` to correct once the stock is known."""
-    by_slug = {need.product.slug: need.product for need in needs.values()}
-    lines: list[OrderLine] = []
-    for position, priced in enumerate(breakdown.lines):
-        item = items.get(priced.id)
-        lines.append(
-            OrderLine(
-                order=order,
-                position=position,
-                line_id=priced.id,
-                kind=priced.kind,
-                ref=priced.ref,
-                name=priced.name,
-                selections=list(item.selections) if item is not None else [],
-                quantity=priced.quantity,
-                unit_price_amount=priced.unit_price.amount,
-                subtotal_amount=priced.subtotal.amount,
-                discount_amount=priced.subtotal.amount - priced.total.amount,
-                total_amount=priced.total.amount,
-                gift=priced.gift,
-            )
-        )
-    OrderLine.objects.bulk_create(lines)
-    components: list[OrderLineComponent] = []
-    adjustments: list[OrderAdjustment] = []
-    for line, priced in zip(lines, breakdown.lines, strict=True):
-        for share in priced.components:
-            product = by_slug.get(share.product)
-            if product is None:  # a promo gift whose product was deleted (see stock_needs)
-                continue
-            gift = share.gift or priced.gift
-            components.append(
-                OrderLineComponent(
-                    line=line,
-                    product_id=product.id,
-                    product_slug=product.slug,
-                    product_name=product.name,
-                    quantity=share.quantity,
-                    allocated_amount=share.allocated.amount,
-                    unit_allocations=[str(unit) for unit in share.unit_allocations],
-                    gift=gift,
-                    reserved=share.quantity,
-                )
-            )
-        adjustments.extend(
-            OrderAdjustment(
-                order=order,
-                line=line,
-                source=a.source,
-                rule=a.rule,
-                label=a.label,
-                amount=a.amount.amount,
-            )
-            for a in priced.adjustments
-        )
-    adjustments.extend(
-        OrderAdjustment(
-            order=order,
-            line=None,
-            source=a.source,
-            rule=a.rule,
-            label=a.label,
-            amount=a.amount.amount,
-        )
-        for a in breakdown.applied
-    )
-    OrderLineComponent.objects.bulk_create(components)
-    if adjustments:
-        OrderAdjustment.objects.bulk_create(adjustments)
-    return [component for component in components if component.gift]
-
-
-def _gifts_given(gifts: Sequence[OrderLineComponent], given: Mapping[int, int]) -> None:
-    """Record the gifts that ran out: each gift component keeps what was left to give, in
-    line order. Nothing to write in the usual case where every gift was in stock."""
-    left = dict(given)
-    short: list[OrderLineComponent] = []
-    for component in gifts:
-        reserved = min(left.get(component.product_id, 0), component.quantity)
-        left[component.product_id] = left.get(component.product_id, 0) - reserved
-        if reserved != component.reserved:
-            component.reserved = reserved
-            short.append(component)
-    if short:
-        OrderLineComponent.objects.bulk_update(short, ["reserved"])
-
-
 # -- the service ------------------------------------------------------------------------------
+
+
+def _settled(order: Order) -> Order | None:
+    """The order once it is no longer pending: a concurrent checkout with the same key or cart
+    is authorizing its payment; wait for it to confirm (the order) or release (None). Raises
+    CheckoutInProgress if it takes longer than CHECKOUT_WAIT_SECONDS."""
+    deadline = time.monotonic() + float(getattr(settings, "CHECKOUT_WAIT_SECONDS", 30))
+    pause = 0.005
+    while order.status == Order.Status.PENDING:
+        if time.monotonic() > deadline:
+            raise CheckoutInProgress()
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+        again = Order.objects.select_related("payment").filter(pk=order.pk).first()
+        if again is None:
+            return None
+        order = again
+    return order
 
 
 def _replay(*, key: str, request_hash: str) -> PlacedOrder | None:
@@ -203,21 +133,27 @@ def _replay(*, key: str, request_hash: str) -> PlacedOrder | None:
         return None
     if existing.request_hash != request_hash:
         raise IdempotencyKeyReused()
-    return PlacedOrder(existing, created=False)
+    settled = _settled(existing)
+    return None if settled is None else PlacedOrder(settled, created=False)
 
 
-def _closed_cart_answer(*, cart_id: uuid.UUID, key: str | None, request_hash: str) -> PlacedOrder:
+def _closed_cart_answer(
+    *, cart_id: uuid.UUID, key: str | None, request_hash: str
+) -> PlacedOrder | None:
     """A checkout of a cart that is already checked out: the same request again gets the same
-    order; the storefront (no key) gets the cart's order; anything else is CartClosed."""
+    order; the storefront (no key) gets the cart's order; anything else is CartClosed. None
+    when the order that closed the cart was released meanwhile (the cart is open again)."""
     if key:
         replay = _replay(key=key, request_hash=request_hash)
         if replay is not None:
             return replay
+    existing = Order.objects.select_related("payment").filter(cart_id=cart_id).first()
+    settled = None if existing is None else _settled(existing)
+    if settled is None:
+        return None
+    if key:
         raise CartClosed()
-    existing = Order.objects.filter(cart_id=cart_id).first()
-    if existing is None:
-        raise CartClosed()
-    return PlacedOrder(existing, created=False)
+    return PlacedOrder(settled, created=False)
 
 
 def _quote_items(items: Sequence[CartItem]) -> list[QuoteItem]:
@@ -227,15 +163,16 @@ def _quote_items(items: Sequence[CartItem]) -> list[QuoteItem]:
     ]
 
 
-def _place(
+def _reserve(
     *,
     cart_id: uuid.UUID,
     details: CheckoutDetails,
     key: str | None,
     request_hash: str,
     attempt: Attempt,
-) -> PlacedOrder:
-    gateway = gateway_for(details.payment_method)
+) -> PlacedOrder | tuple[Order, Breakdown, dict[int, StockNeed]] | None:
+    """The first transaction: the pending order, its stock and its promotion uses; or the
+    answer for a cart already checked out (None: try again, see _closed_cart_answer)."""
     with transaction.atomic():
         cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
         if cart is None:
@@ -248,12 +185,16 @@ def _place(
         now = timezone.now()
         codes = [cart.promo_code] if cart.promo_code else []
         promos = promo_rules_for(codes=codes, email=details.email, now=now) if codes else ()
-        prepared = quote_prepare(items=_quote_items(items), promos=promos, now=now)
+        # Prices, names and activity come from the catalog snapshot (exactly as current as
+        # loading, shop/quoting/snapshot.py); stock is decided by stock_reserve's UPDATE.
+        prepared = quote_prepare(items=_quote_items(items), promos=promos, now=now, cached=True)
         breakdown = price(prepared.request)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
+        _commit_without_waiting_for_the_disk()
         attempt.inserting_order = True
         order = Order.objects.create(
             number=order_number_new(),
+            status=Order.Status.PENDING,
             cart=cart,
             idempotency_key=key or None,
             request_hash=request_hash,
@@ -275,7 +216,7 @@ def _place(
             breakdown=breakdown.to_dict(),
         )
         attempt.inserting_order = False
-        gifts = _order_rows(
+        gifts = order_rows_write(
             order=order,
             breakdown=breakdown,
             needs=needs,
@@ -284,30 +225,56 @@ def _place(
         Cart.objects.filter(pk=cart.pk).update(
             status=Cart.Status.CHECKED_OUT, updated_at=timezone.now()
         )
-        order_confirmation_enqueue(
-            order=order,
-            breakdown=breakdown,
-            product_names={need.product.slug: need.product.name for need in needs.values()},
-        )
-        replenishment_consent(order=order, wanted=details.replenishment_reminders)
-        # The hot section: from here to the commit, the order's product rows are locked, so
-        # every other order for the same products waits. Only what must follow the stock
-        # check happens here.
+        # The hot section: from the stock's UPDATE to the COMMIT, the order's product rows (and
+        # its promotions' rows) are locked, so every other order of them waits. Nothing but
+        # the two guarded takes follows: no provider call, no email.
         given = stock_reserve(needs=needs)
-        _gifts_given(gifts, given)
+        order_gifts_given(gifts, given)
         promo_codes_redeem(
             order=order,
             breakdown=breakdown,
             email=details.email,
             account_email=details.account_email,
         )
-        attempt.gateway, attempt.order_number = gateway, order.number
-        attempt.authorization = gateway.authorize(
-            amount=breakdown.total.amount,
-            currency=breakdown.currency,
-            token=details.payment_token,
-            reference=order.number,
+    attempt.reserved_order_id = order.pk
+    return order, breakdown, needs
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """The reservation's COMMIT does not wait for its WAL flush (PostgreSQL), which would keep
+    the hot rows locked for the flush. Safe: nothing is charged on a reservation alone, and the
+    confirmation's COMMIT, which waits, flushes the WAL up to it; if the server crashes before
+    that, reservation and confirmation are lost together and the authorization is voided."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _confirm(
+    *,
+    order: Order,
+    breakdown: Breakdown,
+    needs: Mapping[int, StockNeed],
+    details: CheckoutDetails,
+    gateway: PaymentGateway,
+    attempt: Attempt,
+) -> PlacedOrder:
+    """Authorize outside any transaction, then the second one: the order placed, its payment,
+    the confirmation email. Raises ReservationExpired when the reservation was released."""
+    attempt.gateway, attempt.order_number = gateway, order.number
+    attempt.authorization = gateway.authorize(
+        amount=breakdown.total.amount,
+        currency=breakdown.currency,
+        token=details.payment_token,
+        reference=order.number,
+    )
+    with transaction.atomic():
+        placed = Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+            status=Order.Status.PLACED
         )
+        if not placed:
+            raise ReservationExpired()
+        order.status = Order.Status.PLACED
         order.payment = Payment.objects.create(
             order=order,
             gateway=gateway.name,
@@ -316,8 +283,57 @@ def _place(
             currency=attempt.authorization.currency,
             authorization_ref=attempt.authorization.reference,
         )
+        order_confirmation_enqueue(
+            order=order,
+            breakdown=breakdown,
+            product_names={need.product.slug: need.product.name for need in needs.values()},
+        )
+        replenishment_consent(order=order, wanted=details.replenishment_reminders)
         attempt.committing = True
     return PlacedOrder(order, created=True)
+
+
+def _place(
+    *,
+    cart_id: uuid.UUID,
+    details: CheckoutDetails,
+    key: str | None,
+    request_hash: str,
+    attempt: Attempt,
+) -> PlacedOrder | None:
+    gateway = gateway_for(details.payment_method)
+    reserved = _reserve(
+        cart_id=cart_id, details=details, key=key, request_hash=request_hash, attempt=attempt
+    )
+    if reserved is None or isinstance(reserved, PlacedOrder):
+        return reserved
+    order, breakdown, needs = reserved
+    return _confirm(
+        order=order,
+        breakdown=breakdown,
+        needs=needs,
+        details=details,
+        gateway=gateway,
+        attempt=attempt,
+    )
+
+
+def _undo(attempt: Attempt) -> Order | None:
+    """After `_place` failed: void the authorization where the attempts rules say so, then
+    release the reservation unless the order's fate is unknown (it may have been confirmed;
+    the expiry sweep releases it if not). Returns the order when it was saved after all."""
+    saved = attempt_release(attempt)
+    if saved is not None or attempt.reserved_order_id is None or attempt.unresolved:
+        return saved
+    try:
+        reservation_release(order_id=attempt.reserved_order_id)
+    except DatabaseError:
+        logger.warning(
+            "Could not release the reservation of order %s now; the expiry sweep will",
+            attempt.order_number or attempt.reserved_order_id,
+            exc_info=True,
+        )
+    return None
 
 
 def order_place(
@@ -351,7 +367,7 @@ def order_place(
                 attempt=attempt,
             )
         except BaseException as error:
-            saved = attempt_release(attempt)
+            saved = _undo(attempt)
             if saved is not None:  # the COMMIT failed to answer, but it went through
                 placed = PlacedOrder(saved, created=True)
             elif not (isinstance(error, IntegrityError) and attempt.inserting_order):
@@ -360,13 +376,12 @@ def order_place(
                 # A concurrent checkout with the same key or of the same cart committed first
                 # (our insert waited for it); answer as if we had come second. Anything else
                 # was an order number collision: try again with a new number.
-                if key:
-                    replay = _replay(key=key, request_hash=request_hash)
-                    if replay is not None:
-                        return replay
-                if Order.objects.filter(cart_id=cart_id).exists():
-                    return _closed_cart_answer(cart_id=cart_id, key=key, request_hash=request_hash)
+                answer = _closed_cart_answer(cart_id=cart_id, key=key, request_hash=request_hash)
+                if answer is not None:
+                    return answer
                 continue
+        if placed is None:  # the order that closed the cart was released: the cart is open
+            continue
         if placed.created:
             order_payment_capture(order=placed.order)
         return placed

@@ -1,5 +1,5 @@
-"""Celery tasks of checkout: scheduling a paid order's replenishment reminders in a worker, and
-beat's catch-up of orders whose task was lost.
+"""Celery tasks of checkout: scheduling a paid order's replenishment reminders in a worker,
+beat's catch-up of orders whose task was lost, and beat's release of expired reservations.
 
 `replenishment_schedule` keeps the name it had in `promotions.tasks`, so tasks already queued in
 Redis still run."""
@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from shop.checkout import replenishment
+from shop.checkout import replenishment, reservation
 from shop.checkout.models import Order
 
 logger = logging.getLogger(__name__)
@@ -52,3 +52,12 @@ def replenishment_schedule_on_commit(*, order: Order) -> None:
             )
 
     transaction.on_commit(enqueue)
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    name="shop.checkout.tasks.reservations_expire", ignore_result=True
+)
+def reservations_expire() -> int:
+    """Beat, every minute: release checkouts whose process died between reserving and
+    confirming (shop/checkout/reservation.py)."""
+    return reservation.reservations_expire()

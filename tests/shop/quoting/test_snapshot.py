@@ -131,6 +131,8 @@ def test_a_price_changed_in_the_admin_is_in_the_next_quote(
             "active": "on",
             "product_ingredients-TOTAL_FORMS": "0",
             "product_ingredients-INITIAL_FORMS": "0",
+            "gallery_images-TOTAL_FORMS": "0",
+            "gallery_images-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -154,7 +156,7 @@ def test_products_deactivated_in_the_admin_cannot_be_quoted_next(
     ids = list(Product.objects.filter(step__slug="cleanse").values_list("pk", flat=True))
     client.post(
         reverse("admin:shop_product_changelist"),
-        {"action": "deactivate", "_selected_action": ids},
+        {"action": "hide", "_selected_action": ids, "stage": "apply"},
     )
     invalid(api_client, [{"product": "citrus-facial-wash"}])
 

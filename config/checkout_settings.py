@@ -1,0 +1,18 @@
+"""Checkout's settings (shop/checkout/reservation.py, services.py), star-imported by
+config/settings.py: how long a reservation waits for its payment, and how long a repeated
+request waits for the first one's."""
+
+import os
+
+# A pending order (stock and promo uses reserved, the payment being authorized) older than this
+# is released by beat's sweep: longer than any payment provider call may take.
+CHECKOUT_RESERVATION_SECONDS = int(os.environ.get("CHECKOUT_RESERVATION_SECONDS", "600"))
+# A repeat of a checkout whose order is still pending waits this long for it, then answers 409
+# checkout_in_progress.
+CHECKOUT_WAIT_SECONDS = float(os.environ.get("CHECKOUT_WAIT_SECONDS", "30"))
+CHECKOUT_BEAT_SCHEDULE = {
+    "checkout-reservations-expire": {
+        "task": "shop.checkout.tasks.reservations_expire",
+        "schedule": 60.0,
+    }
+}
