@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0008_import_job"),
+        ("shop", "0009_stock_adjustment"),
     ]
 
     operations = [
