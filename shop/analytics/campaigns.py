@@ -19,7 +19,7 @@ from promotions.codes.models import PromoCode, Promotion
 from promotions.giveaways.models import Entry, Giveaway
 from promotions.reminders.models import Kind, Reminder, Subscription
 from shop.analytics.period import Period
-from shop.analytics.sales import average, counted_orders, money, orders_in
+from shop.analytics.sales import average, counted_orders, money, through_order
 from shop.checkout.models import OrderAdjustment
 
 GIVEAWAY_ORDER_DAYS = 30
@@ -43,9 +43,7 @@ def _least(*limits: int | None) -> int | None:
 
 def _applied(period: Period, sources: tuple[str, ...]) -> Any:
     return (
-        OrderAdjustment.objects.filter(
-            line__isnull=True, source__in=sources, order__in=orders_in(period)
-        )
+        OrderAdjustment.objects.filter(through_order(period), line__isnull=True, source__in=sources)
         .values("rule")
         .annotate(
             orders=Count("order_id", distinct=True),
@@ -174,20 +172,22 @@ def reminder_figures(*, period: Period) -> list[dict[str, Any]]:
     )
     window = timedelta(days=REMINDER_ORDER_DAYS)
 
-    def followed(kind: str) -> Exists:
-        return Exists(
-            sent_in.filter(
-                kind=kind,
-                email_normalized=OuterRef("customer_email"),
-                handed_at__lte=OuterRef("created_at"),
-                handed_at__gt=OuterRef("created_at") - window,
-            )
-        )
-
+    before_order = sent_in.filter(
+        email_normalized=OuterRef("customer_email"),
+        handed_at__lte=OuterRef("created_at"),
+        handed_at__gt=OuterRef("created_at") - window,
+    )
+    # The orders that followed any reminder first (a semi-join, few rows), then which kinds.
     orders = (
         counted_orders()
         .filter(created_at__gte=period.start, created_at__lt=period.end + window)
-        .aggregate(**{kind.value: Count("id", filter=followed(kind.value)) for kind in Kind})
+        .filter(Exists(before_order))
+        .aggregate(
+            **{
+                kind.value: Count("id", filter=Exists(before_order.filter(kind=kind.value)))
+                for kind in Kind
+            }
+        )
     )
     return [
         {

@@ -41,6 +41,12 @@ def _nice_ceiling(value: Decimal) -> Decimal:
     return 10 * base
 
 
+def _tick(value: Decimal) -> str:
+    """An axis label: "1,000", "2.50"."""
+    text = f"{value:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
 def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar]) -> SafeString:
     """A vertical bar chart of `bars` in order (one per day, say), labelled by `title` and
     `description` (aria-labelledby), with a tooltip <title> on each bar."""
@@ -70,9 +76,10 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
             f"{TOP + plot_h - plot_h * share:.1f}",
             f"{LEFT - 8}",
             f"{TOP + plot_h - plot_h * share + 4:.1f}",
-            f"{top * Decimal(share):,.0f}" if top >= 10 else f"{top * Decimal(share):g}",
+            _tick(top * Decimal(share)),
         )
         for share in (0, 0.5, 1)
+        if share != 0.5 or (top / 2) == int(top / 2)  # no "0.5 orders"
     ]
     return format_html(
         '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="img" '

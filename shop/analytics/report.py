@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 
 from shop.analytics import campaigns, sales
 from shop.analytics.period import Period
@@ -28,8 +29,24 @@ class Report:
 
 
 def analytics_report(*, period: Period) -> Report:
-    """Every figure of the dashboard, aggregated in the database: at most 12 queries whatever
-    the number of orders."""
+    """Every figure of the dashboard, aggregated in the database: 13 queries (and a SET on
+    PostgreSQL) whatever the number of orders."""
+    with transaction.atomic():
+        _no_jit()
+        return _report(period)
+
+
+def _no_jit() -> None:
+    """PostgreSQL compiles queries it estimates costly (these, over many orders) with JIT,
+    which took a second of the 1.4 s the reminders' figure needed over 100,000 orders while
+    running it took 0.4 s: JIT is for hour-long analytics, not a page. Off for this
+    transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _report(period: Period) -> Report:
     totals, before = sales.sales_totals(period=period)
     return Report(
         period=period,

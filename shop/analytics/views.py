@@ -72,6 +72,7 @@ def _charts(report: Report) -> list[dict[str, Any]]:
     span = f"{report.period.first} to {report.period.last}"
     return [
         {
+            "title": "Revenue by day",
             "svg": bar_chart(
                 chart_id="chart-revenue",
                 title=f"Revenue by day ({report.currency}), {span}",
@@ -82,6 +83,7 @@ def _charts(report: Report) -> list[dict[str, Any]]:
             "table": "days",
         },
         {
+            "title": "Orders by day",
             "svg": bar_chart(
                 chart_id="chart-orders",
                 title=f"Orders by day, {span}",
@@ -92,6 +94,7 @@ def _charts(report: Report) -> list[dict[str, Any]]:
             "table": "days",
         },
         {
+            "title": "New and returning customers",
             "svg": bar_chart(
                 chart_id="chart-customers",
                 title=f"New and returning customers, {span}",

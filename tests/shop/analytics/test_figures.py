@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from shop.analytics.period import period_parse
+from shop.analytics.report import analytics_report
 from tests.shop.analytics import scenario
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_zone")]
@@ -151,10 +155,23 @@ def test_one_day_is_cut_at_midnight_in_the_shops_time_zone(
     ]
 
 
+def test_the_figures_take_a_fixed_number_of_queries(shop: scenario.Shop) -> None:
+    period = period_parse(first=scenario.FROM, last=scenario.TO)
+    with CaptureQueriesContext(connection) as captured:
+        analytics_report(period=period)
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # 13 aggregations (and, on PostgreSQL, SET LOCAL jit = off), whatever the number of orders.
+    assert len(statements) == 13 + int(connection.vendor == "postgresql")
+
+
 def test_the_api_makes_a_fixed_number_of_queries(
     staff_api: APIClient, shop: scenario.Shop, django_assert_max_num_queries: Any
 ) -> None:
-    with django_assert_max_num_queries(14):  # 12 figures + the session user's lookups
+    with django_assert_max_num_queries(16):  # the figures, the transaction's savepoint pair
         response = _get(staff_api, **{"from": scenario.FROM, "to": scenario.TO})
     assert response.status_code == 200
 
@@ -347,3 +364,16 @@ def test_the_dashboard_needs_the_view_order_permission(db: Any) -> None:
     assert client.get("/admin/analytics/").status_code == 200
     assert 'href="/admin/analytics/"' in client.get("/admin/").content.decode()
     assert Client().get("/admin/analytics/").status_code == 302
+
+
+def test_charts_are_svg_with_a_title_a_description_and_no_inline_style(
+    staff_client: Client, shop: scenario.Shop
+) -> None:
+    html = staff_client.get("/admin/analytics/", {"from": scenario.FROM, "to": scenario.TO})
+    text = html.content.decode()
+    assert text.count('<svg class="chart"') == 3
+    assert '<title id="chart-revenue-title">Revenue by day (USD), 2026-10-05 to 2026-10-18' in text
+    assert 'aria-labelledby="chart-revenue-title chart-revenue-desc"' in text
+    assert "<title>Oct 13: $20.01</title>" in text  # each bar says its figure
+    assert "style=" not in text.split('id="content-main"')[1]
+    assert "<script" not in text.split('id="content-main"')[1]
