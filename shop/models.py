@@ -4,6 +4,7 @@ from here."""
 
 from shop.accounts.routines import SavedRoutine
 from shop.cart.models import Cart, CartItem
+from shop.catalog.gallery import ProductImage
 from shop.catalog.models import (
     CatalogVersion,
     Concern,
@@ -38,6 +39,7 @@ __all__ = [
     "Payment",
     "PriceChange",
     "Product",
+    "ProductImage",
     "ProductIngredient",
     "Refund",
     "SavedRoutine",

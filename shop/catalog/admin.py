@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from config.admin import CheckedAutocompleteMixin
 from shop.catalog import bulk_admin, images
+from shop.catalog.gallery import ProductImage
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.price_chart import PriceHistoryAdminMixin
 from shop.catalog.stock_admin import StockAdminMixin
@@ -68,6 +69,38 @@ class ImageAdminMixin:
         images.attach(obj, upload, folder=self.image_folder)
 
 
+class ProductImageForm(ImageForm):
+    """A gallery picture uploaded in the admin is stored as the main image is: under its content
+    hash, with its thumbnails made once."""
+
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt", "position"]
+
+    def save(self, commit: bool = True) -> Any:
+        upload = self.cleaned_data.get("image")
+        photo = super().save(commit=False)
+        if isinstance(upload, UploadedFile):
+            upload.seek(0)
+            data, extension = images.read_checked(upload)
+            photo.image = images.store(data, extension, folder="products")
+        if commit:
+            photo.save()
+        return photo
+
+
+class ProductImageInline(ImageAdminMixin, admin.TabularInline[ProductImage, Product]):
+    """More pictures after the main image, each with its alt text, in `position` order."""
+
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    fields = ["image", "image_preview", "alt", "position"]
+    readonly_fields = ["image_preview"]
+    verbose_name = "more picture"
+    verbose_name_plural = "More pictures (after the main image)"
+
+
 @admin.register(Product)
 class ProductAdmin(
     StockAdminMixin,
@@ -86,7 +119,7 @@ class ProductAdmin(
     search_help_text = "Search by name, SKU or ingredient."
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["concerns"]
-    inlines = [ProductIngredientInline]
+    inlines = [ProductIngredientInline, ProductImageInline]
     actions = bulk_admin.ACTIONS
     list_per_page = 50
     readonly_fields = ["created_at", "updated_at", "image_preview", "price_history_chart"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from io import BytesIO
 
-from shop.catalog import demo_images, images
+from shop.catalog import demo_images, gallery, images
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.price_history import price_changes_by
 
@@ -276,4 +276,5 @@ def load() -> dict[str, int]:
         if not product.image:
             picture = demo_images.draw(product.name, product.step.slug, product.step.name)
             images.attach(product, BytesIO(picture), folder="products")
+        gallery.demo_gallery_load(product)
     return created

@@ -127,3 +127,50 @@ def draw(name: str, step: str, caption: str) -> bytes:
     out = BytesIO()
     image.save(out, "WEBP", quality=85, method=4)
     return out.getvalue()
+
+
+def _swatch(image: Image.Image, body: RGB, cap: RGB) -> None:
+    """A smear of the product on a dish: its texture."""
+    drawing = ImageDraw.Draw(image)
+    drawing.ellipse((CX - 300, 300, CX + 300, 720), fill=(253, 251, 248))
+    blob = Image.new("L", image.size, 0)
+    blob_draw = ImageDraw.Draw(blob)
+    blob_draw.ellipse((CX - 190, 400, CX + 150, 600), fill=255)
+    blob_draw.ellipse((CX - 40, 370, CX + 210, 560), fill=255)
+    image.paste(body, mask=blob.filter(ImageFilter.GaussianBlur(6)))
+    shine = Image.new("L", image.size, 0)
+    ImageDraw.Draw(shine).ellipse((CX - 120, 430, CX - 20, 470), fill=150)
+    image.paste((255, 255, 255), mask=shine.filter(ImageFilter.GaussianBlur(10)))
+    drawing.ellipse((CX + 170, 330, CX + 230, 390), fill=cap)
+
+
+def _card(image: Image.Image, lines: list[str], cap: RGB) -> None:
+    """A card with a few lines of text: where the product fits in the routine."""
+    drawing = ImageDraw.Draw(image)
+    drawing.rounded_rectangle((110, 170, SIZE - 110, SIZE - 170), 28, fill=(253, 251, 248))
+    drawing.rectangle((110, 170, SIZE - 110, 196), fill=cap)
+    y = 250.0
+    for index, line in enumerate(lines):
+        size = 40 if index == 0 else 26
+        for part in textwrap.wrap(line, 30 if index == 0 else 40)[:3]:
+            drawing.text((CX, y), part, font=_font(size), fill=(45, 40, 38), anchor="ma")
+            y += size * 1.35
+        y += 18
+
+
+def draw_view(name: str, step: str, view: str, lines: list[str]) -> bytes:
+    """Another 800 px WebP of the product: "texture" (a smear of it on a dish) or "routine"
+    (a card with `lines`: where it fits and how to use it), in the step's palette."""
+    top, bottom, body, cap = PALETTES.get(step, PALETTES["extra"])
+    image = _background(bottom, top)
+    if view == "texture":
+        _shadow(image, 260, 700)
+        _swatch(image, _shift(body, name), cap)
+        ImageDraw.Draw(image).text(
+            (CX, 150), name.upper(), font=_font(24), fill=(70, 62, 58), anchor="ma"
+        )
+    else:
+        _card(image, lines, cap)
+    out = BytesIO()
+    image.save(out, "WEBP", quality=85, method=4)
+    return out.getvalue()

@@ -1,4 +1,6 @@
-"""Storefront pages for the catalog: the product list with filters, product detail."""
+"""Storefront pages for the catalog: the product list with filters, product detail with its
+gallery (`?photo=N` shows the Nth picture: thumbnails are plain links, gallery.js only spares
+the page load)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from shop.catalog import selectors
+from shop.catalog import gallery, selectors
 
 
 class ProductFilterForm(forms.Form):
@@ -55,4 +57,11 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(slug=slug)
     if product is None:
         raise Http404("No such product")
-    return render(request, "shop/product_detail.html", {"product": product})
+    photos = gallery.product_photos(product)
+    raw = request.GET.get("photo", "")
+    number = int(raw) if raw.isdigit() and 1 <= int(raw) <= len(photos) else 1
+    return render(
+        request,
+        "shop/product_detail.html",
+        {"product": product, "photos": photos, "photo": photos[number - 1] if photos else None},
+    )

@@ -202,6 +202,8 @@ def _admin_post(client: Any, product: Product, image: Any) -> Any:
         "days_of_use": "60",
         "product_ingredients-TOTAL_FORMS": "0",
         "product_ingredients-INITIAL_FORMS": "0",
+        "gallery_images-TOTAL_FORMS": "0",
+        "gallery_images-INITIAL_FORMS": "0",
         "product_ingredients-MIN_NUM_FORMS": "0",
         "product_ingredients-MAX_NUM_FORMS": "1000",
         "image": image,
