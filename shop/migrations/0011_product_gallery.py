@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0008_import_job'),
+        ('shop', '0010_order_pending'),
     ]
 
     operations = [
