@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
 
 from promotions.codes.models import PromoCode, Promotion
 from promotions.giveaways.models import Entry, Giveaway
@@ -41,10 +41,16 @@ def _least(*limits: int | None) -> int | None:
     return min(known) if known else None
 
 
-def _applied(period: Period, sources: tuple[str, ...]) -> Any:
-    return (
-        OrderAdjustment.objects.filter(through_order(period), line__isnull=True, source__in=sources)
-        .values("rule")
+def applied_by_rule(*, period: Period) -> dict[str, list[dict[str, Any]]]:
+    """Orders, discount and revenue per code and per offer, in one pass over the period's
+    order-level adjustments: {"code": [rows], "offer": [rows]}, most orders first."""
+    rows = (
+        OrderAdjustment.objects.filter(
+            through_order(period), line__isnull=True, source__in=(*CODE_SOURCES, "offer")
+        )
+        .exclude(rule=SHIPPING_THRESHOLD_RULE)
+        .annotate(kind=Case(When(source="offer", then=Value("offer")), default=Value("code")))
+        .values("kind", "rule")
         .annotate(
             orders=Count("order_id", distinct=True),
             discount=Sum("amount"),
@@ -52,21 +58,24 @@ def _applied(period: Period, sources: tuple[str, ...]) -> Any:
         )
         .order_by("-orders", "rule")
     )
+    out: dict[str, list[dict[str, Any]]] = {"code": [], "offer": []}
+    for row in rows:
+        out[row["kind"]].append(dict(row))
+    return out
 
 
-def code_figures(*, period: Period, totals: dict[str, Any]) -> list[dict[str, Any]]:
+def code_figures(*, applied: list[dict[str, Any]], totals: dict[str, Any]) -> list[dict[str, Any]]:
     """Per code used in the period: orders, discount given (discount and shipping waived),
     revenue, the average order with and without it, and redemptions left (the lower of the
     code's and its promotion's; None without a limit)."""
-    rows = list(_applied(period, CODE_SOURCES).exclude(rule=SHIPPING_THRESHOLD_RULE))
     codes = {
         code.code: code
-        for code in PromoCode.objects.filter(code__in=[row["rule"] for row in rows]).select_related(
-            "promotion"
-        )
+        for code in PromoCode.objects.filter(
+            code__in=[row["rule"] for row in applied]
+        ).select_related("promotion")
     }
     out = []
-    for row in rows:
+    for row in applied:
         code = codes.get(row["rule"])
         with_it, without = _with_and_without(row, totals)
         out.append(
@@ -86,13 +95,12 @@ def code_figures(*, period: Period, totals: dict[str, Any]) -> list[dict[str, An
     return out
 
 
-def offer_figures(*, period: Period, totals: dict[str, Any]) -> list[dict[str, Any]]:
+def offer_figures(*, applied: list[dict[str, Any]], totals: dict[str, Any]) -> list[dict[str, Any]]:
     """Per automatic offer (source `offer`, rule = the promotion's id): the same as codes."""
-    rows = list(_applied(period, ("offer",)))
-    ids = [int(row["rule"]) for row in rows if row["rule"].isdigit()]
+    ids = [int(row["rule"]) for row in applied if row["rule"].isdigit()]
     promotions = {str(p.pk): p for p in Promotion.objects.filter(pk__in=ids)}
     out = []
-    for row in rows:
+    for row in applied:
         promotion = promotions.get(row["rule"])
         with_it, without = _with_and_without(row, totals)
         out.append(

@@ -164,8 +164,8 @@ def test_the_figures_take_a_fixed_number_of_queries(shop: scenario.Shop) -> None
         for q in captured.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # 13 aggregations (and, on PostgreSQL, SET LOCAL jit = off), whatever the number of orders.
-    assert len(statements) == 13 + int(connection.vendor == "postgresql")
+    # 12 aggregations (and, on PostgreSQL, SET LOCAL jit = off), whatever the number of orders.
+    assert len(statements) == 12 + int(connection.vendor == "postgresql")
 
 
 def test_the_api_makes_a_fixed_number_of_queries(
