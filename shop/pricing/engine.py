@@ -62,6 +62,10 @@ Decisions where the contract and the brief are silent:
     holding the offer of highest priority. Losers are `promo_not_combinable`, their reason
     naming the winner: "PORES15 can't be combined with Any 3 products: 10% off, which saves
     you more" ("as much" on a tie).
+  - An offer never leaves the shopper paying more: when the cart reaches free shipping by its
+    total after bundles, the way without offers is priced too, and an offer that would take
+    the cart below the threshold for less than the shipping is left out as
+    `offer_not_applicable` ("$0.01 off would take your order below free shipping from $50.00.").
   - Buy X get Y frees, of every buy + get eligible units, the `get` cheapest of all of them
     (so 4 units at 10, 9, 2 and 1 on buy 1 get 1 free the 2 and the 1), ties by line id.
   - An offer's entries use rule = its id; a gift line from an offer has the id

@@ -2,7 +2,9 @@
 code (or two offers) may not combine, the way of stacking them that saves the shopper most.
 
 A way of stacking is a set of offers: every reached combinable offer together, each reached
-offer that does not combine on its own, and (when codes were given) no offer at all. Each is
+offer that does not combine on its own, and no offer at all (when codes were given, or when the
+cart reaches free shipping by its total, which an offer could take it below: an automatic offer
+never leaves the shopper paying more). Each is
 priced in full on copies of the lines: its offers in priority order, then the codes, of which
 those that may not combine with the offers applied are kept out, then shipping. The one whose
 benefit (the savings, gifts' worth included, plus the shipping waived) is largest wins; on a
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shop.pricing.inputs import OfferRule, PricingRequest, PromoRule
+from shop.pricing.money import format_money
 from shop.pricing.offers import Reach, apply_offer, offer_label, reach_offers
 from shop.pricing.outputs import Rejection
 from shop.pricing.promos import PromoOutcome, apply_promos
@@ -48,9 +51,15 @@ def discount(
     if not request.offers:
         return _run(request, lines, applied, rejected, (), after_bundles, {})
     reach = reach_offers(request, lines)
-    ways = _ways(reach.reached, request.promos)
+    free_over = request.shipping.free_over
+    bare = (
+        free_over is not None
+        and request.shipping.flat.cents > 0
+        and after_bundles >= free_over.cents
+    )
+    ways = _ways(reach.reached, request.promos, bare=bare)
     if len(ways) == 1:
-        section = _section(reach, None, [], request.currency)
+        section = _section(reach, None, [], request)
         return _run(request, lines, applied, rejected + section, ways[0], after_bundles, {})
     runs = [
         _run(request, [line.copy() for line in lines], applied.copy(), [], way, after_bundles, {})
@@ -63,22 +72,25 @@ def discount(
         for code in request.promos
         if isinstance(code, PromoRule)
     }
-    section = _section(reach, winner, runs, request.currency)
+    section = _section(reach, winner, runs, request)
     return _run(request, lines, applied, rejected + section, ways[best], after_bundles, words)
 
 
-def _ways(reached: list[OfferRule], promos: Sequence[object]) -> list[list[OfferRule]]:
-    """The offer sets worth pricing, in tie-break order; one when nothing can conflict."""
+def _ways(
+    reached: list[OfferRule], promos: Sequence[object], *, bare: bool
+) -> list[list[OfferRule]]:
+    """The offer sets worth pricing, in tie-break order; one when nothing can conflict. `bare`
+    asks for the way without offers even when no code is given."""
     together = [offer for offer in reached if offer.combinable]
     alone = [offer for offer in reached if not offer.combinable]
     codes = [promo for promo in promos if isinstance(promo, PromoRule)]
-    if not alone and all(code.combinable for code in codes):
+    if not reached or (not alone and not bare and all(code.combinable for code in codes)):
         return [together]
     ways = [[offer] for offer in alone]
     if together:
         ways.append(together)
     ways.sort(key=lambda way: reached.index(way[0]))
-    if codes:
+    if codes or bare:
         ways.append([])
     return ways
 
@@ -120,9 +132,14 @@ def _word(winner: Run, alternatives: list[Run]) -> str:
     return "more"
 
 
-def _section(reach: Reach, winner: Run | None, runs: list[Run], currency: str) -> list[Rejection]:
+def _section(
+    reach: Reach, winner: Run | None, runs: list[Run], request: PricingRequest
+) -> list[Rejection]:
     """The offers' part of `rejected`, in offer order: a hint for each offer not reached, and
-    each reached offer that lost to a non-combinable rival, naming the rival."""
+    each reached offer that lost: to a non-combinable rival (`promo_not_combinable`, naming the
+    rival) or to free shipping by the cart's total (`offer_not_applicable`)."""
+    currency = request.currency
+    free_over = request.shipping.free_over
     section: list[Rejection] = []
     for offer in reach.offers:
         hint = reach.hints.get(offer.id)
@@ -132,18 +149,21 @@ def _section(reach: Reach, winner: Run | None, runs: list[Run], currency: str) -
         if winner is None or offer in winner.offers:
             continue
         applying = [run for run in runs if offer in run.offers]
+        if not applying:  # an offer that gives nothing in any way is not mentioned
+            continue
+        label = offer_label(offer, currency)
+        word = _word(winner, applying)
         rival = _rival(offer, winner, currency)
-        if applying and rival:  # an offer that gives nothing in any way is not mentioned
-            label = offer_label(offer, currency)
-            word = _word(winner, applying)
-            section.append(
-                Rejection(
-                    source="offer",
-                    rule=offer.id,
-                    code="promo_not_combinable",
-                    reason=f"{label} can't be combined with {rival}, which saves you {word}.",
-                )
-            )
+        if rival:
+            why = "promo_not_combinable"
+            reason = f"{label} can't be combined with {rival}, which saves you {word}."
+        elif free_over is not None:
+            why = "offer_not_applicable"
+            threshold = format_money(free_over)
+            reason = f"{label} would take your order below free shipping from {threshold}."
+        else:  # only a way without a rival or a threshold could have won; none can
+            continue
+        section.append(Rejection(source="offer", rule=offer.id, code=why, reason=reason))
     return section
 
 

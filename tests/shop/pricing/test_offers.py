@@ -500,3 +500,20 @@ def test_the_engine_refuses_a_broken_offer(options: dict[str, Any], message: str
 def test_two_offers_with_one_id_are_refused() -> None:
     with pytest.raises(PricingError, match="two offers have this id"):
         price(request(*THREE, offers=[offer("1", value="10"), offer("1", value="5")]))
+
+
+def test_an_offer_that_would_cost_free_shipping_is_left_out() -> None:
+    # $50.00 ships free; a cent off would make the shopper pay $49.99 + $5.00.
+    cart = (_fixed("fifty", "50.00"),)
+    breakdown = price(request(*cart, offers=[offer("2", "amount", "0.01")]))
+    assert (str(breakdown.total), str(breakdown.shipping)) == ("50.00", "0.00")
+    assert [(r.rule, r.code, r.reason) for r in breakdown.rejected] == [
+        (
+            "2",
+            "offer_not_applicable",
+            "$0.01 off would take your order below free shipping from $50.00.",
+        )
+    ]
+    # Ten dollars off is worth more than the shipping it costs.
+    breakdown = price(request(*cart, offers=[offer("2", "amount", "10")]))
+    assert (str(breakdown.total), breakdown.rejected) == ("45.00", ())
