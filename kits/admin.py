@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from config.admin import CheckedAutocompleteMixin
 from kits import selectors
+from kits.claims_admin import KitClaimAdminMixin
 from kits.models import (
     IngredientConflict,
     Kit,
@@ -51,7 +52,7 @@ class KitGiftInline(CheckedAutocompleteMixin, admin.TabularInline[KitGift, Kit])
 
 
 @admin.register(Kit)
-class KitAdmin(TransferAdminMixin, ImageAdminMixin, admin.ModelAdmin[Kit]):
+class KitAdmin(KitClaimAdminMixin, TransferAdminMixin, ImageAdminMixin, admin.ModelAdmin[Kit]):
     transfer_kind = "kits"
     list_display = [
         "name",
@@ -69,14 +70,24 @@ class KitAdmin(TransferAdminMixin, ImageAdminMixin, admin.ModelAdmin[Kit]):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [KitComponentInline, KitGiftInline]
     image_folder = "kits"
-    readonly_fields = ["value", "savings", "gift_value", "stock", "price_preview", "image_preview"]
+    readonly_fields = [
+        "value",
+        "savings",
+        "gift_value",
+        "stock",
+        "price_preview",
+        "image_preview",
+        "value_claim",
+        "price_history_chart",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "description", "image", "image_preview"]}),
         ("Selling", {"fields": ["price_amount", "active", "position"]}),
         (
             "Figures (from the saved components; save to refresh)",
-            {"fields": ["value", "savings", "gift_value", "stock", "price_preview"]},
+            {"fields": ["value", "savings", "gift_value", "stock", "value_claim", "price_preview"]},
         ),
+        ("Price history", {"fields": ["price_history_chart"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Kit]:

@@ -17,12 +17,18 @@ from rest_framework.views import APIView
 
 from config.api import ApiError
 from kits import selectors, services
-from kits.models import MAX_PART_QUANTITY, Kit, Routine
+from kits.models import MAX_PART_QUANTITY, Kit, KitPriceChange, Routine
 from kits.prices import kit_figures
+from shop.catalog import price_history
 from shop.catalog.models import Product
 from shop.catalog.pricing import currency
 
 # -- output ------------------------------------------------------------------------------------
+
+
+def kit_lowest_price_30d(kit: Kit) -> str | None:
+    lowest = price_history.lowest_price_30d(kit, history=KitPriceChange, owner="kit")
+    return None if lowest is None else f"{lowest:.2f}"
 
 
 def kit_data(kit: Kit, request: Request) -> dict[str, Any]:
@@ -37,6 +43,7 @@ def kit_data(kit: Kit, request: Request) -> dict[str, Any]:
         "summary": kit.summary,
         "description": kit.description,
         "price": f"{kit.price_amount:.2f}",
+        "lowest_price_30d": kit_lowest_price_30d(kit),
         "value": str(figures.value),
         "savings": str(figures.savings),
         "components": [
@@ -69,6 +76,7 @@ class KitSchema(serializers.Serializer[Any]):
     summary = serializers.CharField(allow_blank=True)
     description = serializers.CharField(allow_blank=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    lowest_price_30d = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     value = serializers.DecimalField(max_digits=10, decimal_places=2)
     savings = serializers.DecimalField(max_digits=10, decimal_places=2)
     components = PartSchema(many=True)
@@ -195,7 +203,8 @@ class KitListCreateApi(generics.GenericAPIView[Kit]):
     def post(self, request: Request) -> Response:
         incoming = KitInput(data=request.data)
         incoming.is_valid(raise_exception=True)
-        created = services.kit_create(**incoming.validated_data)
+        with price_history.price_changes_by(source="api", user=request.user):
+            created = services.kit_create(**incoming.validated_data)
         kit = selectors.kit_get(slug=created.slug, include_inactive=True)
         assert kit is not None
         return Response(kit_data(kit, request), status=status.HTTP_201_CREATED)
@@ -217,7 +226,8 @@ class KitDetailApi(APIView):
         kit = self._get(request, slug)
         incoming = KitInput(kit, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        updated = services.kit_update(kit=kit, data=dict(incoming.validated_data))
+        with price_history.price_changes_by(source="api", user=request.user):
+            updated = services.kit_update(kit=kit, data=dict(incoming.validated_data))
         fresh = selectors.kit_get(slug=updated.slug, include_inactive=True)
         assert fresh is not None
         return Response(kit_data(fresh, request))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,7 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
-from shop.catalog import images
+from shop.catalog import images, price_history
 from shop.catalog.models import Ingredient, Product, Step
 from shop.pricing import MAX_QUANTITY
 
@@ -47,12 +48,31 @@ class Kit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, and records a changed price in the kit's price history."""
+        price_history.save_recording(
+            self,
+            lambda: super(Kit, self).save(*args, **kwargs),
+            history=KitPriceChange,
+            owner="kit",
+            update_fields=kwargs.get("update_fields"),
+        )
+
     def get_absolute_url(self) -> str:
         return reverse("kits:kit_detail", args=[self.slug])
 
     @property
     def picture(self) -> images.Picture | None:
         return images.picture(self.image.name)
+
+
+class KitPriceChange(price_history.PriceRecord):
+    """One price a kit had, from `effective_at` until the next row's (or now)."""
+
+    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="prices")
+
+    class Meta(price_history.PriceRecord.Meta):
+        indexes = [models.Index(fields=["kit", "effective_at"], name="kit_price_change_kit_at")]
 
 
 class KitPart(models.Model):

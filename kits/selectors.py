@@ -19,11 +19,13 @@ from kits.models import (
     Kit,
     KitComponent,
     KitGift,
+    KitPriceChange,
     Routine,
     RoutineSlot,
     RoutineTier,
 )
 from kits.rules import ConflictInfo, KitInfo, PartInfo, RoutineInfo, SlotInfo, TierInfo
+from shop.catalog import price_history
 from shop.catalog.models import Product, ProductIngredient
 from shop.catalog.selectors import PRODUCT_INFO_FIELDS, ProductInfo, is_slug, slugs_only
 
@@ -35,12 +37,18 @@ def _parts(model: type[KitComponent] | type[KitGift]) -> QuerySet[Any]:
 
 
 def kit_list(*, include_inactive: bool = False) -> QuerySet[Kit]:
-    """Kits in display order with components and gifts (and their products) prefetched."""
+    """Kits in display order with components and gifts (and their products) prefetched, and
+    each kit's 30-day low (`lowest_price_30d`)."""
     queryset = Kit.objects.all() if include_inactive else Kit.objects.filter(active=True)
-    return queryset.prefetch_related(
-        Prefetch("components", queryset=_parts(KitComponent)),
-        Prefetch("gifts", queryset=_parts(KitGift)),
-    ).order_by("position", "name", "pk")
+    lowest = price_history.latest_lowest(KitPriceChange, "kit")
+    return (
+        queryset.annotate(lowest_price_30d=lowest)
+        .prefetch_related(
+            Prefetch("components", queryset=_parts(KitComponent)),
+            Prefetch("gifts", queryset=_parts(KitGift)),
+        )
+        .order_by("position", "name", "pk")
+    )
 
 
 def kit_get(*, slug: str, include_inactive: bool = False) -> Kit | None:

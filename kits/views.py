@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
-from kits import selectors
+from kits import claims, selectors
 from kits.models import Routine
 from kits.prices import BuilderResult, kit_figures, routine_build
 from kits.rules import RoutineInfo
@@ -24,7 +24,9 @@ from shop.catalog.selectors import ProductInfo, product_infos
 
 
 def kit_list(request: HttpRequest) -> HttpResponse:
-    kits = [(kit, kit_figures(selectors.kit_info_of(kit))) for kit in selectors.kit_list()]
+    infos = [(kit, selectors.kit_info_of(kit)) for kit in selectors.kit_list()]
+    raised = claims.raised_parts([info for _, info in infos])
+    kits = [(kit, kit_figures(info), raised[info.id]) for kit, info in infos]
     routines = list(selectors.routine_list())
     return render(request, "kits/kit_list.html", {"kits": kits, "routines": routines})
 
@@ -33,10 +35,11 @@ def kit_detail(request: HttpRequest, slug: str) -> HttpResponse:
     kit = selectors.kit_get(slug=slug)
     if kit is None:
         raise Http404("No such kit")
+    info = selectors.kit_info_of(kit)
+    figures = kit_figures(info)
+    raised = claims.raised_parts([info])[info.id]
     return render(
-        request,
-        "kits/kit_detail.html",
-        {"kit": kit, "figures": kit_figures(selectors.kit_info_of(kit))},
+        request, "kits/kit_detail.html", {"kit": kit, "figures": figures, "raised": raised}
     )
 
 

@@ -166,6 +166,25 @@ def save_recording(
         )
 
 
+def lows_until(history: type[PriceRecord], owner: str, ids: Any, when: datetime) -> dict[int, Any]:
+    """For each owner id: the lowest price it had in the 30 days up to `when`, its price at
+    `when` included (the price in effect when the window opens counts). One query."""
+    start = when - WINDOW
+    in_effect_at_start = (
+        history._default_manager.filter(**{owner: OuterRef(owner), "effective_at__lte": start})
+        .order_by("-effective_at", "-id")
+        .values("pk")[:1]
+    )
+    rows = (
+        history._default_manager.filter(**{f"{owner}__in": list(ids), "effective_at__lte": when})
+        .filter(Q(effective_at__gt=start) | Q(pk=Subquery(in_effect_at_start)))
+        .values(owner)
+        .annotate(lowest=Min("price_amount"))
+        .order_by()
+    )
+    return {row[owner]: row["lowest"] for row in rows}
+
+
 def latest_lowest(history: type[PriceRecord], owner: str) -> Subquery:
     """For annotating a queryset of owners: the current price row's 30-day low (no query per
     row; the subquery uses the (owner, effective_at) index)."""

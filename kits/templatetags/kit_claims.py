@@ -1,0 +1,28 @@
+"""`{% load kit_claims %}`: a kit's "was" price (`kit|kit_was_price`, as products have theirs)
+and whether its value claim is backed (`{% kit_raised_parts kit as raised %}`: the parts priced
+above their 30-day low, empty when the claim is backed; kits.claims), for pages whose view does
+not work them out itself (the home page)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from kits import claims
+from kits.models import Kit, KitPriceChange
+from shop.catalog import price_history
+from shop.templatetags.reference_prices import reference
+
+register = template.Library()
+
+
+@register.filter
+def kit_was_price(kit: Kit) -> Decimal | None:
+    lowest = price_history.lowest_price_30d(kit, history=KitPriceChange, owner="kit")
+    return reference(kit.price_amount, lowest)
+
+
+@register.simple_tag
+def kit_raised_parts(kit: Kit) -> tuple[claims.RaisedPart, ...]:
+    return claims.raised_parts_of(kit)
