@@ -1,15 +1,23 @@
-"""Checkout under contention: throughput, latency and oversell with 1, 8 and 32 buyers.
+"""Checkout under contention over real HTTP: gunicorn on PostgreSQL, buyers on loopback.
 
-Every buyer checks out the seven-piece collection (the flash-sale case: every order locks the
-same seven products and they serialise on those rows) through real HTTP on 127.0.0.1: Django's
-threaded WSGI server in this process, one client thread per buyer, each request with its own
-Idempotency-Key. Component stock is set to 90 % of the attempts, so the last buyers get 409
-`out_of_stock` and the run also proves that nothing is oversold (the oversell count is the
-units taken beyond the stock there was, and it must be 0).
+Every buyer checks out the seven-piece collection (the flash-sale case: every order takes the
+same seven products), each request with its own Idempotency-Key, through gunicorn in
+production settings (DEBUG=0) on a database of its own (`<name>_checkout`, demo data), as
+bench_load_http serves it. Levels:
 
-PostgreSQL only: SQLite serialises every writing transaction by design, so its figures would
-measure the file lock, not checkout. With another database it prints why and records nothing.
-Bounded: at most BENCH_CHECKOUT_ATTEMPTS attempts per level (default 240), loopback only.
+- 1, 8 and 32 buyers at once, component stock at 90 % of the attempts: the last buyers get 409
+  `out_of_stock`, and the run counts what was oversold (units taken beyond the stock; must be
+  0) and checks that the shelf and the orders agree;
+- 40 buyers for the last 10 units: exactly 10 orders;
+- 8 buyers all using one code whose promotion allows 200 uses, 240 attempts: 200 orders with
+  it, the rest refused 409 `promo_exhausted`, 0 over-redemptions (unreleased uses past the
+  limit), the counter equal to the rows.
+
+orders/s is orders made over the wall time of the level (refusals are fast and count as
+attempts only). Needs DATABASE_URL (PostgreSQL) and REDIS_URL; without them it prints why and
+records nothing. Bounded: BENCH_CHECKOUT_ATTEMPTS attempts per level (default 240), loopback.
+`BENCH_CHECKOUT_WORKERS` and `BENCH_CHECKOUT_THREADS` set gunicorn's (default: 2 × CPUs + 1
+sync workers, as docs/OPERATIONS.md recommends).
 """
 
 from __future__ import annotations
@@ -18,20 +26,28 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-from django.core.wsgi import get_wsgi_application
-from django.db import connection, connections
+from bench.bench_load_http import (
+    ROOT,
+    _database_url,
+    _env,
+    _free_port,
+    _recreate_database,
+    _wait_for,
+)
 
-LEVELS = (1, 8, 32)
 ATTEMPTS = int(os.environ.get("BENCH_CHECKOUT_ATTEMPTS", "240"))
 KIT = "seven-piece-collection"
+CODE_LIMIT = 200
 BODY = json.dumps(
     {
         "email": "bench@example.com",
@@ -47,112 +63,64 @@ BODY = json.dumps(
 )
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+class Shop:
+    """The gunicorn under test and a direct connection to its database."""
 
+    def __init__(self, port: int, url: str) -> None:
+        import psycopg
 
-class Server(ThreadedWSGIServer):
-    request_queue_size = 128  # 32 buyers connect at once; the default backlog of 5 drops some
+        self.port = port
+        self.db = psycopg.connect(url, autocommit=True)
 
+    def request(self, method: str, path: str, body: str = "", **headers: str) -> tuple[int, Any]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            conn.request(
+                method, path, body=body, headers={"Content-Type": "application/json", **headers}
+            )
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"{}")
+        finally:
+            conn.close()
 
-def _serve() -> tuple[ThreadedWSGIServer, int]:
-    server = Server(("127.0.0.1", 0), QuietHandler, allow_reuse_address=True)
-    server.daemon_threads = True
-    server.set_app(get_wsgi_application())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, int(server.server_address[1])
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        with self.db.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
+    def carts(self, count: int, code: str = "") -> list[str]:
+        ids = []
+        for _ in range(count):
+            status, cart = self.request("POST", "/api/carts/", "{}")
+            assert status == 201, cart
+            status, _ = self.request(
+                "POST", f"/api/carts/{cart['id']}/items/", json.dumps({"kit": KIT, "quantity": 1})
+            )
+            assert status == 201
+            ids.append(cart["id"])
+        if code:  # every shopper applied the code while it still had uses
+            self.sql("UPDATE shop_cart SET promo_code = %s WHERE id = ANY(%s::uuid[])", code, ids)
+        return ids
 
-def _post(port: int, path: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request(
-            "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
+    def components(self) -> list[int]:
+        rows = self.sql(
+            "SELECT c.product_id FROM kits_kitcomponent c JOIN kits_kit k ON k.id = c.kit_id "
+            "WHERE k.slug = %s",
+            KIT,
         )
-        response = conn.getresponse()
-        return response.status, json.loads(response.read() or b"{}")
-    finally:
-        conn.close()
+        return [row[0] for row in rows]
+
+    def stock_set(self, units: int) -> dict[int, int]:
+        ids = self.components()
+        self.sql("UPDATE shop_product SET stock = %s WHERE id = ANY(%s)", units, ids)
+        return dict.fromkeys(ids, units)
 
 
-def _prepare(attempts: int) -> tuple[list[str], dict[int, int]]:
-    """Carts holding the kit, and the stock set on each component (by product id)."""
-    from kits.models import KitComponent
-    from shop.cart import services as carts
-    from shop.catalog.models import Product
-
-    component_ids = list(
-        KitComponent.objects.filter(kit__slug=KIT).values_list("product_id", flat=True)
-    )
-    stock = max(1, attempts * 9 // 10)
-    Product.objects.filter(pk__in=component_ids).update(stock=stock)
-    cart_ids = []
-    for _ in range(attempts):
-        cart = carts.cart_create()
-        carts.cart_item_add(cart=cart, item={"kit": KIT, "quantity": 1})
-        cart_ids.append(str(cart.pk))
-    return cart_ids, dict.fromkeys(component_ids, stock)
-
-
-def _oversold(stock_before: dict[int, int], since: int) -> int:
-    """Units taken beyond the stock there was, over the kit's products (must be 0)."""
-    from django.db.models import Sum
-
-    from shop.catalog.models import Product
-    from shop.checkout.models import OrderLineComponent
-
-    taken = dict(
-        OrderLineComponent.objects.filter(
-            line__order_id__gt=since, product_id__in=list(stock_before), gift=False
-        )
-        .values("product_id")
-        .annotate(units=Sum("reserved"))
-        .values_list("product_id", "units")
-    )
-    now = dict(Product.objects.filter(pk__in=list(stock_before)).values_list("pk", "stock"))
-    over = 0
-    for pk, before in stock_before.items():
-        over += max(0, int(taken.get(pk, 0)) - before)
-        over += max(0, -now[pk])
-        assert now[pk] == before - int(taken.get(pk, 0)), "stock and orders disagree"
-    return over
-
-
-# How long each order holds its product rows once it has them: from the stock taken (lock
-# granted, UPDATE done) to the commit. Waiting for the lock is not included.
-HOT_MS: list[float] = []
-
-
-def _time_the_hot_section() -> Any:
-    """Wrap checkout's stock_reserve so each order records its lock-holding time at commit."""
-    from django.db import transaction
-
-    from shop.checkout import services as checkout_module
-
-    original = checkout_module.stock_reserve
-
-    def timed(*, needs: Any) -> Any:
-        given = original(needs=needs)
-        started = time.perf_counter()
-        transaction.on_commit(lambda: HOT_MS.append((time.perf_counter() - started) * 1e3))
-        return given
-
-    checkout_module.stock_reserve = timed  # type: ignore[assignment]
-    return original
-
-
-def _level(port: int, buyers: int, attempts: int) -> dict[str, Any]:
-    from shop.checkout.models import Order
-
-    HOT_MS.clear()
-
-    cart_ids, stock_before = _prepare(attempts)
-    since = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def _race(shop: Shop, buyers: int, cart_ids: list[str]) -> tuple[list[float], Counter[str], float]:
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
-    queue = list(range(attempts))
+    queue = list(range(len(cart_ids)))
     barrier = threading.Barrier(buyers)
 
     def buyer() -> None:
@@ -164,11 +132,11 @@ def _level(port: int, buyers: int, attempts: int) -> dict[str, Any]:
                 index = queue.pop()
             started = time.perf_counter()
             try:
-                status, body = _post(
-                    port,
+                status, body = shop.request(
+                    "POST",
                     f"/api/carts/{cart_ids[index]}/checkout/",
                     BODY,
-                    {"Idempotency-Key": str(uuid.uuid4())},
+                    **{"Idempotency-Key": str(uuid.uuid4())},
                 )
                 outcome = f"{status} {body.get('code', '')}".strip()
             except (OSError, http.client.HTTPException, ValueError) as error:
@@ -186,63 +154,196 @@ def _level(port: int, buyers: int, attempts: int) -> dict[str, Any]:
         thread.join()
     wall = time.perf_counter() - started
     latencies.sort()
+    return latencies, outcomes, wall
+
+
+def _row(
+    name: str, latencies: list[float], outcomes: Counter[str], wall: float, **extra: Any
+) -> dict[str, Any]:
     ok = outcomes.get("201", 0)
     return {
-        "name": f"checkout, {buyers} concurrent buyer{'s' if buyers > 1 else ''}",
+        "name": name,
         "median_us": round(statistics.median(latencies), 1),
         "p95_us": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
-        "n": attempts,
+        "n": len(latencies),
         "orders_per_s": round(ok / wall, 1),
-        "attempts_per_s": round(attempts / wall, 1),
+        "attempts_per_s": round(len(latencies) / wall, 1),
         "orders": ok,
-        "out_of_stock": outcomes.get("409 out_of_stock", 0),
-        "other": sum(v for k, v in outcomes.items() if k not in {"201", "409 out_of_stock"}),
-        "expected_orders": min(attempts, min(stock_before.values())),
-        "hot_section_ms_median": round(statistics.median(HOT_MS), 2) if HOT_MS else None,
-        "hot_section_ms_p95": round(sorted(HOT_MS)[int(len(HOT_MS) * 0.95)], 2) if HOT_MS else None,
-        "oversold": _oversold(stock_before, since),
+        "outcomes": dict(outcomes),
+        **extra,
     }
 
 
-def run() -> list[dict[str, Any]]:
-    if connection.vendor != "postgresql":
-        print(
-            "   skipped: checkout throughput is measured on PostgreSQL (DATABASE_URL=postgres://...);"
-            " SQLite serialises writers by design"
+def _oversold(shop: Shop, before: dict[int, int], since: int) -> int:
+    """Units taken beyond the stock there was (must be 0); asserts shelf and orders agree."""
+    taken = dict(
+        shop.sql(
+            "SELECT c.product_id, SUM(c.reserved) FROM shop_orderlinecomponent c "
+            "JOIN shop_orderline l ON l.id = c.line_id WHERE l.order_id > %s AND NOT c.gift "
+            "AND c.product_id = ANY(%s) GROUP BY c.product_id",
+            since,
+            list(before),
         )
-        return []
-    from config.celery import app as celery_app
-    from shop.checkout import services as checkout_module
+    )
+    now = dict(shop.sql("SELECT id, stock FROM shop_product WHERE id = ANY(%s)", list(before)))
+    over = 0
+    for pk, units in before.items():
+        sold = int(taken.get(pk, 0))
+        over += max(0, sold - units) + max(0, -now[pk])
+        assert now[pk] == units - sold, "stock and orders disagree"
+    return over
 
-    # The confirmation's send task is queued (Redis, or the in-memory broker without REDIS_URL)
-    # as in production, not run inside the request; the queue is purged afterwards.
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    original_reserve = _time_the_hot_section()
-    # The server's request threads are short-lived: close their connections after each request.
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
-    for alias in connections:
-        connections[alias].settings_dict["CONN_MAX_AGE"] = 0
-    server, port = _serve()
-    rows = []
-    try:
-        for buyers in LEVELS:
-            attempts = min(ATTEMPTS, max(40, buyers * 8)) if buyers == 1 else ATTEMPTS
-            row = _level(port, buyers, attempts)
-            print(
-                f"   {row['name']}: {row['orders_per_s']} orders/s, "
-                f"{row['out_of_stock']} out of stock, other {row['other']}, "
-                f"oversold {row['oversold']}, rows held {row['hot_section_ms_median']} ms "
-                f"(p95 {row['hot_section_ms_p95']} ms)",
-                flush=True,
+
+def _last_order(shop: Shop) -> int:
+    return int(shop.sql("SELECT COALESCE(MAX(id), 0) FROM shop_order")[0][0])
+
+
+def _stock_level(shop: Shop, buyers: int, attempts: int, stock: int) -> dict[str, Any]:
+    before = shop.stock_set(stock)
+    cart_ids = shop.carts(attempts)
+    since = _last_order(shop)
+    latencies, outcomes, wall = _race(shop, buyers, cart_ids)
+    name = (
+        f"checkout over HTTP, {buyers} buyers for the last {stock} units"
+        if stock < attempts * 9 // 10
+        else f"checkout over HTTP, {buyers} concurrent buyer{'s' if buyers > 1 else ''}"
+    )
+    row = _row(
+        name,
+        latencies,
+        outcomes,
+        wall,
+        buyers=buyers,
+        stock=stock,
+        expected_orders=min(attempts, stock),
+        oversold=_oversold(shop, before, since),
+        pending_left=shop.sql("SELECT COUNT(*) FROM shop_order WHERE status = 'pending'")[0][0],
+    )
+    assert set(outcomes) <= {"201", "409 out_of_stock"}, outcomes
+    assert row["oversold"] == 0 and row["orders"] == row["expected_orders"], row
+    return row
+
+
+def _code_level(
+    shop: Shop, manage: Callable[[str], None], buyers: int, attempts: int
+) -> dict[str, Any]:
+    code = f"BENCH{time.time_ns() % 10**8}"
+    manage(
+        "from decimal import Decimal; from promotions.codes.models import Promotion, PromoCode; "
+        f"p = Promotion.objects.create(name='Bench {code}', kind='percent', value=Decimal('10'), "
+        f"usage_limit={CODE_LIMIT}); PromoCode.objects.create(code='{code}', promotion=p)"
+    )
+    shop.stock_set(10**6)
+    cart_ids = shop.carts(attempts, code)
+    latencies, outcomes, wall = _race(shop, buyers, cart_ids)
+    uses, rows = shop.sql(
+        "SELECT p.uses, (SELECT COUNT(*) FROM promotions_redemption r WHERE r.promotion_id = p.id "
+        "AND r.released_at IS NULL) FROM promotions_promotion p WHERE p.name = %s",
+        f"Bench {code}",
+    )[0]
+    row = _row(
+        f"checkout over HTTP, {buyers} buyers with one code (limit {CODE_LIMIT})",
+        latencies,
+        outcomes,
+        wall,
+        buyers=buyers,
+        limit=CODE_LIMIT,
+        redeemed=rows,
+        over_redemptions=max(0, rows - CODE_LIMIT),
+        counter_matches_rows=uses == rows,
+    )
+    assert set(outcomes) <= {"201", "409 promo_exhausted"}, outcomes
+    assert row["orders"] == rows == CODE_LIMIT and uses == rows, row
+    return row
+
+
+def run() -> list[dict[str, Any]]:
+    base = _database_url()
+    if base is None:
+        print("   skipped: checkout over HTTP needs DATABASE_URL=postgres://... and REDIS_URL")
+        return []
+    url = base.removesuffix("_load") + "_checkout"
+    _recreate_database(url)
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = _env(url, var_dir)
+        env["SHOP_PAYMENT_METHODS"] = "test"  # DEBUG=0 offers none by default
+
+        def manage(*command: str) -> None:
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
-            assert row["oversold"] == 0 and row["other"] == 0, row
-            assert row["orders"] == row["expected_orders"], row
-            rows.append(row)
-    finally:
-        server.shutdown()
-        server.server_close()
-        checkout_module.stock_reserve = original_reserve  # type: ignore[assignment]
-        celery_app.conf.task_always_eager = eager
-        celery_app.control.purge()
-    return rows
+
+        for command in (
+            ["migrate", "--no-input", "-v0"],
+            ["load_demo"],
+            ["collectstatic", "--no-input", "-v0"],
+        ):
+            manage(*command)
+        port = _free_port()
+        workers = os.environ.get("BENCH_CHECKOUT_WORKERS", str(2 * (os.cpu_count() or 2) + 1))
+        threads = os.environ.get("BENCH_CHECKOUT_THREADS", "1")
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                workers,
+                "--threads",
+                threads,
+                "--backlog",
+                "256",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        rows: list[dict[str, Any]] = []
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/healthz")
+            shop = Shop(port, url)
+            _warm_up(shop)
+            for buyers, attempts, stock in (
+                (1, 40, 36),
+                (8, ATTEMPTS, ATTEMPTS * 9 // 10),
+                (32, ATTEMPTS, ATTEMPTS * 9 // 10),
+                (40, 40, 10),
+            ):
+                rows.append(_stock_level(shop, buyers, attempts, stock))
+                _print(rows[-1])
+            rows.append(_code_level(shop, lambda code: manage("shell", "-c", code), 8, ATTEMPTS))
+            _print(rows[-1])
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        for row in rows:
+            row.update(gunicorn_workers=int(workers), gunicorn_threads=int(threads))
+        return rows
+
+
+def _warm_up(shop: Shop) -> None:
+    """A few checkouts first, untimed: each worker's first request imports and loads its
+    catalog snapshot."""
+    shop.stock_set(10**6)
+    for cart_id in shop.carts(12):
+        status, body = shop.request(
+            "POST", f"/api/carts/{cart_id}/checkout/", BODY, **{"Idempotency-Key": cart_id}
+        )
+        assert status == 201, body
+
+
+def _print(row: dict[str, Any]) -> None:
+    print(
+        f"   {row['name']}: {row['orders_per_s']} orders/s, "
+        f"median {row['median_us'] / 1000:.0f} ms, p95 {row['p95_us'] / 1000:.0f} ms, "
+        f"{row['outcomes']}",
+        flush=True,
+    )
