@@ -1,6 +1,6 @@
 """Checkout's settings (shop/checkout/reservation.py, services.py), star-imported by
 config/settings.py: how long a reservation waits for its payment, and how long a repeated
-request waits for the first one's."""
+request waits for the first one's; under how many units a product is listed as low stock."""
 
 import os
 
@@ -16,3 +16,6 @@ CHECKOUT_BEAT_SCHEDULE = {
         "schedule": 60.0,
     }
 }
+
+# The admin's low-stock list (shop/checkout/low_stock.py) shows products with fewer units.
+SHOP_LOW_STOCK_THRESHOLD = int(os.environ.get("SHOP_LOW_STOCK_THRESHOLD", "20"))

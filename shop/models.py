@@ -16,6 +16,7 @@ from shop.catalog.models import (
 from shop.catalog.price_history import PriceChange
 from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer.models import ImportJob
+from shop.checkout.low_stock import LowStockProduct
 from shop.checkout.models import (
     Order,
     OrderAdjustment,
@@ -32,6 +33,7 @@ __all__ = [
     "Concern",
     "ImportJob",
     "Ingredient",
+    "LowStockProduct",
     "Order",
     "OrderAdjustment",
     "OrderLine",

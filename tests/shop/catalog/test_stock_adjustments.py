@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from shop.catalog.models import Product
 from shop.catalog.stock_history import StockAdjustment, StockAdjustmentRefused, stock_adjust
+from tests.admin_forms import change_form_data
 from tests.factories import ProductFactory
 from tests.shop.checkout_helpers import make_catalog, new_cart, stock
 from tests.shop.race import buy, outcomes, race
@@ -142,18 +143,7 @@ def test_the_product_form_no_longer_writes_stock(product: Product, staff: Client
     """A stock figure read when the page opened and saved back would undo the orders since."""
     url = reverse("admin:shop_product_change", args=[product.pk])
     Product.objects.filter(pk=product.pk).update(stock=7)  # an order took 3 meanwhile
-    data = {
-        "name": product.name,
-        "slug": product.slug,
-        "sku": product.sku,
-        "step": product.step_id,
-        "price_amount": str(product.price_amount),
-        "stock": "10",
-        "days_of_use": "60",
-        "active": "on",
-        "product_ingredients-TOTAL_FORMS": "0",
-        "product_ingredients-INITIAL_FORMS": "0",
-    }
+    data = change_form_data(staff, url, stock="10")
     response = staff.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     product.refresh_from_db()
