@@ -149,3 +149,14 @@ def test_what_the_product_saves_in_the_routine_is_its_share_of_the_routines_pric
     assert share.allocated.amount == allocated
     assert breakdown.discount_total.amount == on_routine
     assert "(10% off)" in sentence
+
+
+def test_the_product_page_runs_a_fixed_number_of_queries(
+    demo: None, client: Client, django_assert_num_queries: Any
+) -> None:
+    """The product with its ingredients, concerns and gallery (4), the kits holding it (3), the
+    routine with its slots, narrowed products and tiers (4), its eligible products with their
+    ingredients (2): 13, however many pictures, partners or kit components there are."""
+    client.get(WASH)
+    with django_assert_num_queries(13):
+        assert client.get(WASH).status_code == 200
