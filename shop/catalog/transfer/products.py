@@ -61,6 +61,7 @@ class ProductResource(CatalogResource):
         self.ingredient_lookup = widgets.LookupList(Ingredient, noun="ingredient")
         self.concern_lookup = widgets.LookupList(Concern, noun="concern")
         self.lists: dict[int, dict[str, list[Any]]] = {}
+        self.changed_lists: dict[int, tuple[bool, list[str]]] = {}
 
     def get_queryset(self) -> QuerySet[Product]:
         return Product.objects.select_related("step").prefetch_related(
@@ -101,24 +102,26 @@ class ProductResource(CatalogResource):
     def extra_changes(self, instance: Product, row: Any) -> list[str]:
         lists = self.lists.get(id(instance), {})
         changed = []
-        if "ingredients" in lists and (
-            instance.pk is None or lists["ingredients"] != _ingredients(instance)
-        ):
+        if "ingredients" in lists and lists["ingredients"] != _ingredients(instance):
             changed.append("ingredients")
         if "concerns" in lists and (
-            instance.pk is None or set(lists["concerns"]) != set(instance.concerns.all())
+            set(lists["concerns"]) != (set(instance.concerns.all()) if instance.pk else set())
         ):
             changed.append("concerns")
-        return [column for column in changed if instance.pk is not None or lists[column]]
+        self.changed_lists[id(instance)] = (instance.pk is None, changed)
+        return changed
 
     def save_extras(self, instance: Product, row: Any) -> None:
         lists = self.lists.pop(id(instance), {})
-        if "concerns" in lists:
+        new, changed = self.changed_lists.pop(id(instance), (False, []))
+        if "concerns" in changed:
             instance.concerns.set(lists["concerns"])
-        if "ingredients" in lists and lists["ingredients"] != _ingredients(instance):
+        if "ingredients" in changed:
             # Keep each remaining ingredient's `key` flag; the file's order is the position.
-            keys = {row.ingredient_id: row.key for row in instance.product_ingredients.all()}
-            instance.product_ingredients.all().delete()
+            keys = {}
+            if not new:
+                keys = {link.ingredient_id: link.key for link in instance.product_ingredients.all()}
+                instance.product_ingredients.all().delete()
             ProductIngredient.objects.bulk_create(
                 ProductIngredient(
                     product=instance,
