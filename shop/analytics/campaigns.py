@@ -20,10 +20,9 @@ from promotions.giveaways.models import Entry, Giveaway
 from promotions.reminders.models import Kind, Reminder, Subscription
 from shop.analytics.period import Period
 from shop.analytics.sales import average, counted_orders, money, through_order
+from shop.checkout.admin_filters import GIVEAWAY_ORDER_DAYS, REMINDER_ORDER_DAYS
 from shop.checkout.models import OrderAdjustment
 
-GIVEAWAY_ORDER_DAYS = 30
-REMINDER_ORDER_DAYS = 7
 CODE_SOURCES = ("promo", "shipping")
 SHIPPING_THRESHOLD_RULE = "free_shipping_over"  # the shop's own waiver, not a code
 

@@ -44,6 +44,9 @@ class Table:
     note: str = ""
 
 
+COUNTED = ",".join(COUNTED_STATUSES)
+
+
 def _admin_list(name: str, **params: Any) -> str:
     return f"{reverse(f'admin:{name}_changelist')}?{urlencode(params)}"
 
@@ -54,7 +57,7 @@ def orders_link(period: Period, **params: Any) -> str:
         "shop_order",
         created_at__gte=period.start.isoformat(),
         created_at__lt=period.end.isoformat(),
-        status__in=",".join(COUNTED_STATUSES),
+        status__in=COUNTED,
         **params,
     )
 
@@ -114,16 +117,18 @@ def days_table(report: Report) -> Table:
 
 
 def customers_table(report: Report) -> Table:
-    link = orders_link(report.period)
-    rows = [
-        [
-            Cell(label),
-            Cell(report.customers[group]["customers"]),
-            Cell(report.customers[group]["orders"], link),
-            Cell(report.customers[group]["revenue"], link),
-        ]
-        for group, label in (("new", "New customers"), ("returning", "Returning customers"))
-    ]
+    rows = []
+    for group, label in (("new", "New customers"), ("returning", "Returning customers")):
+        link = orders_link(report.period, customer=f"{group}:{report.period.first}")
+        figures = report.customers[group]
+        rows.append(
+            [
+                Cell(label),
+                Cell(figures["customers"], link),
+                Cell(figures["orders"], link),
+                Cell(figures["revenue"], link),
+            ]
+        )
     return Table(
         "customers",
         "New and returning customers",
@@ -213,7 +218,10 @@ def giveaways_table(report: Report) -> Table:
                 Cell(row["held"], entries(status__exact="held")),
                 Cell(row["winners"], entries(status__exact="winner")),
                 Cell(row["claimed"], entries(claim__exact="claimed")),
-                Cell(row["ordered_within_30_days"]),
+                Cell(
+                    row["ordered_within_30_days"],
+                    _admin_list("shop_order", entrants=row["id"], status__in=COUNTED),
+                ),
             ]
         )
     return Table(
@@ -256,7 +264,14 @@ def reminders_table(report: Report) -> Table:
                 Cell(row["label"]),
                 Cell(row["sent"], sent),
                 Cell(row["unsubscribes"], gone),
-                Cell(row["orders_within_7_days"]),
+                Cell(
+                    row["orders_within_7_days"],
+                    _admin_list(
+                        "shop_order",
+                        reminded=f"{row['kind']}:{period.first}:{period.last}",
+                        status__in=COUNTED,
+                    ),
+                ),
             ]
         )
     return Table(

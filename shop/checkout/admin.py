@@ -24,7 +24,13 @@ from django.utils.safestring import SafeString
 from promotions.messaging.models import OutboxMessage
 from shop.cart.models import Cart, CartItem
 from shop.checkout import orders
-from shop.checkout.admin_filters import AppliedFilter, LineFilter
+from shop.checkout.admin_filters import (
+    AppliedFilter,
+    CustomerFilter,
+    EntrantsFilter,
+    LineFilter,
+    RemindedFilter,
+)
 from shop.checkout.emails import ORDER_CONFIRMATION, order_emails
 from shop.checkout.models import Order, OrderLineComponent, Refund
 
@@ -84,7 +90,16 @@ class OrderAdmin(admin.ModelAdmin[Order]):
         "payment_state",
         "confirmation_email",
     ]
-    list_filter = ["status", "payment__state", "created_at", AppliedFilter, LineFilter]
+    list_filter = [
+        "status",
+        "payment__state",
+        "created_at",
+        AppliedFilter,
+        LineFilter,
+        CustomerFilter,
+        EntrantsFilter,
+        RemindedFilter,
+    ]
     list_select_related = ["payment"]
     search_fields = ["number", "email", "name"]
     search_help_text = "Search by order number, email or name."

@@ -288,6 +288,10 @@ def test_the_page_shows_the_same_figures_and_the_previous_period(
     assert reminders["Running out (replenishment)"] == ["1", "0", "0"]
 
 
+def page_rows(name: str, page: _Tables) -> tuple[list[list[str]], list[list[str]]]:
+    return page.tables[name], page.links[name]
+
+
 def _changelist_numbers(client: Client, link: str) -> set[str]:
     response = client.get(link)
     assert response.status_code == 200, link
@@ -311,6 +315,17 @@ def test_each_figure_links_to_the_orders_behind_it(
     assert _changelist_numbers(staff_client, page.links["codes"][1][1]) == {numbers["code"]}
     assert _changelist_numbers(staff_client, page.links["offers"][1][1]) == {numbers["kit"]}
     assert _changelist_numbers(staff_client, page.links["bundles"][1][2]) == {numbers["kit"]}
+    new, returning = page.links["customers"][1][2], page.links["customers"][2][2]
+    assert _changelist_numbers(staff_client, new) == {
+        numbers[key] for key in ("kit", "refunded", "six_days", "eight_days")
+    }
+    assert _changelist_numbers(staff_client, returning) == {numbers["code"]}
+    # Entrants' orders within 30 days of entering (not the cancelled one, not 40 days later).
+    assert _changelist_numbers(staff_client, page.links["giveaways"][1][6]) == {numbers["kit"]}
+    reminded = {row[0]: links for row, links in zip(*page_rows("reminders", page), strict=True)}
+    assert _changelist_numbers(staff_client, reminded["Evening routine"][3]) == {
+        numbers["six_days"]
+    }
     held = staff_client.get(page.links["giveaways"][1][3])
     assert {e.email for e in held.context["cl"].result_list} == {
         "spam1@example.com",
@@ -377,3 +392,21 @@ def test_charts_are_svg_with_a_title_a_description_and_no_inline_style(
     assert "<title>Oct 13: $20.01</title>" in text  # each bar says its figure
     assert "style=" not in text.split('id="content-main"')[1]
     assert "<script" not in text.split('id="content-main"')[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "customer=new:9999-12-31",
+        "customer=nobody:2026-10-05",
+        "entrants=abc",
+        "reminded=replenish:2026-10-05:9999-12-31",
+        "reminded=x",
+        "applied=code:",
+        "line=kit",
+    ],
+)
+def test_odd_filter_values_on_the_order_list_are_no_error(
+    staff_client: Client, shop: scenario.Shop, query: str
+) -> None:
+    assert staff_client.get(f"/admin/shop/order/?{query}").status_code == 200
