@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from shop.catalog.price_history import PriceChange
 from shop.catalog.transfer import engine, jobs
 from shop.catalog.transfer.models import ImportJob
 from tests.shop.race import race
+from tests.workers import Worker, wait_for
 
 IMPORT = reverse("admin:shop_product_import")
 EXPORT = reverse("admin:shop_product_export")
@@ -249,3 +251,33 @@ def test_on_postgresql_workers_racing_for_one_job_import_it_once() -> None:
     assert PriceChange.objects.filter(product=product, source="import").count() == 1
     job.refresh_from_db()
     assert job.status == ImportJob.Status.IMPORTED
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_checks_and_imports_a_large_file_while_the_page_shows_progress(
+    staff: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog_demo.load()
+    monkeypatch.setattr(jobs, "ASYNC_ROWS", 5)  # this process queues; the worker only runs
+    rows = exported()
+    rows[0]["price"] = "2.00"
+    worker = Worker(tmp_path / "mail").start()
+    try:
+        page = upload(staff, rows).content.decode()
+        job = ImportJob.objects.get()
+        assert 'http-equiv="refresh"' in page or job.status == ImportJob.Status.CHECKED
+        wait_for(lambda: _status(job) == ImportJob.Status.CHECKED, timeout=60)
+        staff.post(reverse("admin:shop_product_import_job", args=[job.pk]))
+        wait_for(lambda: _status(job) == ImportJob.Status.IMPORTED, timeout=60)
+    finally:
+        worker.stop()
+    page = staff.get(reverse("admin:shop_product_import_job", args=[job.pk])).content.decode()
+    assert "Imported catalog.csv: 0 created, 1 changed," in page
+    assert Product.objects.get(sku=rows[0]["sku"]).price_amount == Decimal("2.00")
+
+
+def _status(job: ImportJob) -> str:
+    job.refresh_from_db()
+    return job.status
