@@ -120,6 +120,8 @@ def test_an_unbacked_kit_shows_no_value_claim_anywhere(client: Client, clock: An
     pages = ("/", "/kits/", f"/kits/{kit.slug}/")
     for path in pages:  # backed: the claims are there
         assert "$70.00" in client.get(path).content.decode(), path
+    in_kit = f'data-in-kit="{kit.slug}"'  # "In Kit 1 it costs $21.43 instead of $30.00: ..."
+    assert in_kit in client.get(f"/products/{wash.slug}/").content.decode()
     clock.shift(5 * DAY)
     _set(wash, "36.00")  # value now $76.00, but the history backs $70.00 at most
     for path in pages:
@@ -127,6 +129,7 @@ def test_an_unbacked_kit_shows_no_value_claim_anywhere(client: Client, clock: An
         assert "$50.00" in html, path  # the kit's price is still shown
         assert "$76.00" not in html and "You save" not in html and "you save" not in html, path
         assert "$15.00 value" not in html, path
+    assert in_kit not in client.get(f"/products/{wash.slug}/").content.decode()
     detail = client.get(f"/kits/{kit.slug}/").content.decode()
     assert "$36.00" in detail  # the parts' own prices stay listed
 

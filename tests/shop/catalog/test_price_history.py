@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +155,19 @@ def test_periods_run_from_each_change_to_the_next() -> None:
         START + timedelta(days=5),
     )
     assert (current.price, current.end) == (Decimal("30.00"), None)
+
+
+def test_no_shop_code_changes_a_price_behind_the_history() -> None:
+    """`QuerySet.update()` and `bulk_update()` skip `save()`, so the history would miss the
+    change (shop/catalog/price_history.py): no package may set `price_amount` that way."""
+    root = Path(__file__).resolve().parents[3]
+    bypass = re.compile(r"\.(?:update|bulk_update)\([^)]*price_amount")
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("shop", "kits", "promotions", "config")
+        for path in (root / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and path.name != "price_history.py"  # its docstring names the rule
+        and bypass.search(path.read_text())
+    ]
+    assert offenders == []
