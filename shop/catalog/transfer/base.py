@@ -45,9 +45,13 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
     required_columns: tuple[str, ...] = ()
     unique_columns: dict[str, str] = {}
 
-    def __init__(self, *, progress: Progress | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, progress: Progress | None = None, user: Any = None, name: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.progress = progress
+        self.user = user
+        self.file_name = name
         self.changes: dict[int, list[str]] = {}
         self._last_changes: list[str] = []
         self._seen: dict[str, dict[str, int]] = {}
@@ -154,6 +158,22 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
     def extra_changes(self, instance: Any, row: Any) -> list[str]:
         """Columns beyond plain fields (lists of related rows) that this row changes."""
         return []
+
+    def do_instance_save(self, instance: Any, is_create: bool) -> None:
+        """A new row is inserted; a changed one writes only the columns the file changed, so
+        whatever else was written since the table was read (a sale's stock) is kept."""
+        if is_create:
+            instance.save()
+            return
+        attributes = {field.column_name: field.attribute for field in self.get_import_fields()}
+        changed = [attributes[c] for c in self._last_changes if attributes.get(c)]
+        changed = self.save_separately(instance, changed)
+        if changed:
+            instance.save(update_fields=[*changed, "updated_at"])
+
+    def save_separately(self, instance: Any, attributes: list[str]) -> list[str]:
+        """Write changed attributes that need their own path; return the rest."""
+        return attributes
 
     def save_m2m(self, instance: Any, row: Any, **kwargs: Any) -> None:
         self.save_extras(instance, row)

@@ -87,7 +87,7 @@ def catalog_import(
     progress: Progress | None = None,
 ) -> Report:
     """Read `data` (the file `name`) and import it as `kind`: a dry run unless `commit`."""
-    resource = resource_for(kind)(progress=progress)
+    resource = resource_for(kind)(progress=progress, user=user, name=name)
     table = files.read_table(name, data)
     resource.check_columns(list(table.headers or []), name)
     with price_changes_by(source="import", user=user), transaction.atomic():

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from import_export.fields import Field
 
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.stock_history import StockAdjustment, stock_adjust
 from shop.catalog.transfer import widgets
 from shop.catalog.transfer.base import CatalogResource
 
@@ -98,6 +99,18 @@ class ProductResource(CatalogResource):
         self.lists[id(instance)] = lists
         if errors:
             raise ValidationError(errors)
+
+    def save_separately(self, instance: Product, attributes: list[str]) -> list[str]:
+        """A changed stock is a count, kept in the stock history like one made in the admin."""
+        if "stock" in attributes:
+            stock_adjust(
+                product_id=instance.pk,
+                reason=StockAdjustment.Reason.COUNT,
+                quantity=instance.stock,
+                note=f"import of {self.file_name}"[:200],
+                user=self.user,
+            )
+        return [attribute for attribute in attributes if attribute != "stock"]
 
     def extra_changes(self, instance: Product, row: Any) -> list[str]:
         lists = self.lists.get(id(instance), {})

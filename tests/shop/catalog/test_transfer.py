@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from openpyxl import Workbook, load_workbook
 
 from shop.catalog.models import Product, ProductIngredient
 from shop.catalog.price_history import PriceChange
+from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer import engine, files
+from shop.catalog.transfer.base import WholeTableLoader
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +367,44 @@ def test_a_refused_file_makes_the_command_exit_1(tmp_path: Path, db: Any) -> Non
         call_command("catalog_import", str(path))
 
     assert failed.value.returncode == 1
+
+
+def test_a_sale_made_after_the_table_was_read_is_not_undone_by_a_price_change(
+    demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = export_rows()
+    rows[0]["price"] = "18.00"
+    sku = rows[0]["sku"]
+    stock = Product.objects.get(sku=sku).stock
+    read = WholeTableLoader.__init__
+
+    def read_then_sell(self: Any, *args: Any) -> None:
+        read(self, *args)
+        Product.objects.filter(sku=sku).update(stock=F("stock") - 1)  # checkout, meanwhile
+
+    monkeypatch.setattr(WholeTableLoader, "__init__", read_then_sell)
+
+    engine.catalog_import(kind="products", name="c.csv", data=as_csv(rows), commit=True)
+
+    product = Product.objects.get(sku=sku)
+    assert (product.price_amount, product.stock) == (Decimal("18.00"), stock - 1)
+
+
+def test_a_changed_stock_is_kept_in_the_stock_history_as_a_count(
+    demo: None, staff_user: Any
+) -> None:
+    rows = export_rows()
+    rows[1]["stock"] = "7"
+
+    report = engine.catalog_import(
+        kind="products", name="count.csv", data=as_csv(rows), commit=True, user=staff_user
+    )
+
+    assert report.rows[1].changes == ["stock"]
+    adjustment = StockAdjustment.objects.get()
+    assert (adjustment.product.sku, adjustment.reason, adjustment.stock_after) == (
+        rows[1]["sku"],
+        "count",
+        7,
+    )
+    assert (adjustment.note, adjustment.user) == ("import of count.csv", staff_user)
