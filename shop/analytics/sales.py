@@ -59,69 +59,70 @@ def through_order(period: Period) -> Q:
     )
 
 
-def _totals(row: dict[str, Any], suffix: str) -> dict[str, Any]:
-    orders = row[f"orders{suffix}"] or 0
-    revenue = money(row[f"revenue{suffix}"])
-    refunded = money(row[f"refunded{suffix}"])
+def _totals(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """A period's figures: the sums of its days' database aggregates (exact decimals)."""
+    orders = sum(day["orders"] for day in days)
+    revenue, discount, shipping, refunded = (
+        money(sum((day[key] for day in days), Decimal(0)))
+        for key in ("revenue", "discount_total", "shipping_total", "refunded")
+    )
     return {
         "orders": orders,
         "revenue": revenue,
-        "discount_total": money(row[f"discount{suffix}"]),
-        "shipping_total": money(row[f"shipping{suffix}"]),
+        "discount_total": discount,
+        "shipping_total": shipping,
         "refunded": refunded,
         "net_revenue": revenue - refunded,
         "average_order_value": average(revenue, orders),
     }
 
 
-def sales_totals(*, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(this period, the previous period of equal length): orders, revenue, discounts, shipping,
-    refunds and the average order, in one query over both periods."""
-    previous = period.previous()
-    now_q = Q(created_at__gte=period.start)
-    before_q = Q(created_at__lt=period.start)
-    fields = {
-        "orders": ("id", Count),
-        "revenue": ("total_amount", Sum),
-        "discount": ("discount_amount", Sum),
-        "shipping": ("shipping_amount", Sum),
-        "refunded": ("refunded_amount", Sum),
-    }
-    aggregates: dict[str, Any] = {}
-    for name, (column, function) in fields.items():
-        aggregates[name] = function(column, filter=now_q)
-        aggregates[f"{name}_before"] = function(column, filter=before_q)
-    row = (
-        counted_orders()
-        .filter(created_at__gte=previous.start, created_at__lt=period.end)
-        .aggregate(**aggregates)
-    )
-    return _totals(row, ""), _totals(row, "_before")
-
-
-def sales_by_day(*, period: Period) -> list[dict[str, Any]]:
-    """One row per day of the period (days without orders too): orders, revenue, discounts."""
-    day = TruncDate("created_at", tzinfo=timezone.get_default_timezone())
-    rows = (
-        orders_in(period)
-        .annotate(day=day)
-        .values("day")
-        .annotate(orders=Count("id"), revenue=Sum("total_amount"), discount=Sum("discount_amount"))
-        .order_by("day")
-    )
-    found: dict[date, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
-    out = []
+def _day_rows(period: Period, found: dict[date, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
     for each in period.day_list():
         row = found.get(each, {})
-        out.append(
+        rows.append(
             {
                 "date": each,
                 "orders": row.get("orders", 0),
                 "revenue": money(row.get("revenue")),
                 "discount_total": money(row.get("discount")),
+                "shipping_total": money(row.get("shipping")),
+                "refunded": money(row.get("refunded")),
             }
         )
-    return out
+    return rows
+
+
+def sales_by_day(*, period: Period) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per day of the period and of the previous one of equal length (days without orders
+    too): orders, revenue, discounts, shipping and refunds, grouped in the database by the
+    day in the shop's time zone, in one query over both periods."""
+    previous = period.previous()
+    day = TruncDate("created_at", tzinfo=timezone.get_default_timezone())
+    rows = (
+        counted_orders()
+        .filter(created_at__gte=previous.start, created_at__lt=period.end)
+        .annotate(day=day)
+        .values("day")
+        .annotate(
+            orders=Count("id"),
+            revenue=Sum("total_amount"),
+            discount=Sum("discount_amount"),
+            shipping=Sum("shipping_amount"),
+            refunded=Sum("refunded_amount"),
+        )
+        .order_by("day")
+    )
+    found: dict[date, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
+    return _day_rows(period, found), _day_rows(previous, found)
+
+
+def sales_totals(*, period: Period) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """(the period's days, its totals, the previous period's totals): orders, revenue,
+    discounts, shipping, refunds and the average order."""
+    days, days_before = sales_by_day(period=period)
+    return days, _totals(days), _totals(days_before)
 
 
 def bundle_units(*, period: Period) -> list[dict[str, Any]]:
