@@ -26,8 +26,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Adjustment:
-    """An amount taken off (or, for `source` "shipping", waived): `source` is bundle, promo or
-    shipping; `rule` names the kit, tier ("<routine slug>:<min_items>") or code."""
+    """An amount taken off (or, for `source` "shipping", waived): `source` is bundle, offer,
+    promo or shipping; `rule` names the kit, tier ("<routine slug>:<min_items>"), offer (its
+    id) or code."""
 
     source: str
     rule: str
@@ -105,7 +106,7 @@ class PricedLine:
 
     `subtotal` = `unit_price` x `quantity` at regular prices; `total` = `subtotal` minus the
     `adjustments`. A free gift from a promo code is a line of its own with `gift=True`, id
-    "gift:<CODE>" and every amount 0.00.
+    "gift:<CODE>" ("gift:offer:<id>" from an automatic offer) and every amount 0.00.
     """
 
     id: str
