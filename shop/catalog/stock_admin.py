@@ -75,6 +75,15 @@ class StockAdminMixin:
             for name, options in fieldsets
         ]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Saving the form writes every field, stock too: lock the row and take its stock as it
+        is now (the admin's change view is one transaction), so an order placed since the
+        product was loaded for this request is not undone."""
+        if change:
+            rows = Product.objects.select_for_update().filter(pk=obj.pk)
+            obj.stock = rows.values_list("stock", flat=True).get()
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
     @admin.display(description="Stock changes")
     def adjust_stock(self, obj: Product) -> str:
         url = reverse("admin:shop_product_adjust_stock", args=[obj.pk])

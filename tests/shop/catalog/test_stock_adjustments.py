@@ -3,9 +3,13 @@ with checkout on PostgreSQL (no negative stock, no lost update)."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib import admin
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -205,3 +209,39 @@ def test_damage_racing_checkouts_for_the_last_units_never_goes_negative() -> Non
     assert len(refused) + damaged // 2 == 10
     assert all(isinstance(r, tuple) and r[0] in (201, 409) for r in results[::2])
     assert sum(a.delta for a in StockAdjustment.objects.all()) == -damaged
+
+
+def test_kits_show_how_many_the_adjusted_component_stock_allows(
+    db: Any, staff: Client, staff_user: Any
+) -> None:
+    """The kit list and page count whole kits from the components' stock; gifts never limit."""
+    catalog = make_catalog(stock=50)
+    stock_adjust(product_id=catalog.toner.pk, reason="count", quantity=7, user=staff_user)
+    stock_adjust(product_id=catalog.wash.pk, reason="damage", quantity=44, note="", user=None)
+    stock_adjust(product_id=catalog.gift.pk, reason="count", quantity=0)  # Duo's gift
+    html = staff.get(reverse("admin:kits_kit_changelist")).content.decode()
+    cells = re.findall(r'<td class="field-stock">([^<]*)</td>', html)
+    names = re.findall(r'<th class="field-name"><a [^>]*>([^<]*)</a>', html)
+    assert dict(zip(names, cells, strict=True)) == {"Duo": "6", "Pair": "7"}  # wash 6, toner 7
+    page = staff.get(reverse("admin:kits_kit_change", args=[catalog.duo.pk])).content.decode()
+    assert re.search(r"Kits in stock:</label>\s*<div class=\"readonly\">6</div>", page)
+    body = APIClient().get("/api/kits/duo/").json()
+    assert (body["stock"], body["available"]) == (6, True)
+
+
+def test_saving_the_product_form_keeps_stock_taken_while_the_request_ran(
+    product: Product, staff: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order that takes stock after the change view loaded the product, before it saves."""
+    url = reverse("admin:shop_product_change", args=[product.pk])
+    data = change_form_data(staff, url, price_amount="12.00")
+    original = admin.ModelAdmin.save_form
+
+    def save_form(self: Any, request: Any, form: Any, change: bool) -> Any:
+        Product.objects.filter(pk=product.pk).update(stock=F("stock") - 4)  # a checkout
+        return original(self, request, form, change)
+
+    monkeypatch.setattr(admin.ModelAdmin, "save_form", save_form)
+    assert staff.post(url, data).status_code == 302
+    product.refresh_from_db()
+    assert (product.stock, product.price_amount) == (6, Decimal("12.00"))
