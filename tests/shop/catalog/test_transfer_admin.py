@@ -14,13 +14,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from shop.catalog import demo as catalog_demo
 from shop.catalog.models import Product
 from shop.catalog.price_history import PriceChange
 from shop.catalog.transfer import engine, jobs
 from shop.catalog.transfer.models import ImportJob
-from tests.shop.race import race
+from tests.shop.checkout_helpers import make_catalog, new_cart, stock
+from tests.shop.race import buy, outcomes, race
 from tests.workers import Worker, wait_for
 
 IMPORT = reverse("admin:shop_product_import")
@@ -281,3 +283,37 @@ def test_a_real_worker_checks_and_imports_a_large_file_while_the_page_shows_prog
 def _status(job: ImportJob) -> str:
     job.refresh_from_db()
     return job.status
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_import_racing_checkouts_loses_no_sale() -> None:
+    """Ten checkouts of the serum while an import changes every price: each sale stays sold."""
+    catalog = make_catalog(stock=50)
+    carts = [new_cart(APIClient(), {"product": "serum"}) for _ in range(10)]
+    rows = exported()
+    for row in rows:
+        row["price"] = str(Decimal(row["price"]) + 1)
+    data = _csv(rows)
+
+    def work(i: int) -> Any:
+        if i == 0:
+            return engine.catalog_import(kind="products", name="c.csv", data=data, commit=True)
+        return buy(carts[i - 1], f"import-race-{i}")
+
+    results = race(11, work)
+
+    assert results[0].committed, results[0]
+    sold = outcomes(results[1:])["201"]
+    assert sold >= 1, results[1:]
+    assert stock(catalog.serum) == [50 - sold]
+    assert Product.objects.get(pk=catalog.serum.pk).price_amount == Decimal("31.00")
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
