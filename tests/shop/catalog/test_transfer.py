@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from shop.catalog.models import Product, ProductIngredient
@@ -408,3 +410,27 @@ def test_a_changed_stock_is_kept_in_the_stock_history_as_a_count(
         7,
     )
     assert (adjustment.note, adjustment.user) == ("import of count.csv", staff_user)
+
+
+def _queries(data: bytes) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        engine.catalog_import(kind="products", name="c.csv", data=data, commit=False)
+    return len(captured)
+
+
+def _numbered(count: int, price: str) -> bytes:
+    lines = [f"N-{n:03d},Balm {n},renew,{price},1,dmae;salicylic-acid" for n in range(count)]
+    return ("sku,name,step,price,stock,ingredients\n" + "\n".join(lines) + "\n").encode()
+
+
+def test_queries_per_row_are_fixed_two_when_unchanged_eight_when_written(demo: None) -> None:
+    """Savepoint and release for every row; a new row adds its INSERT, the price history's
+    savepoint, 30-day low and row, and its ingredients in one INSERT; a price change its locked
+    read and UPDATE instead of the INSERTs. Tables (products, steps, ingredients, concerns,
+    slugs) are read once per file, not per row."""
+    new_10, new_20 = _queries(_numbered(10, "1.00")), _queries(_numbered(20, "1.00"))
+    engine.catalog_import(kind="products", name="c.csv", data=_numbered(20, "1.00"), commit=True)
+    same_10, same_20 = _queries(_numbered(10, "1.00")), _queries(_numbered(20, "1.00"))
+    priced_10, priced_20 = _queries(_numbered(10, "2.00")), _queries(_numbered(20, "2.00"))
+
+    assert (new_20 - new_10, same_20 - same_10, priced_20 - priced_10) == (80, 20, 80)
