@@ -137,7 +137,11 @@ class CartCreateApi(AnonymousApi):
 class CartDetailApi(AnonymousApi):
     @extend_schema(responses=CartSchema)
     def get(self, request: Request, cart_id: str) -> Response:
-        return _answer(cart_or_404(cart_id))
+        read = selectors.cart_read(cart_id=cart_id)  # the cart read and priced in 3 queries
+        if read is None:
+            raise services.CartNotFound()
+        cart, items = read
+        return Response(cart_data(selectors.cart_view(cart=cart, items=items)))
 
 
 class CartItemsApi(AnonymousApi):

@@ -32,11 +32,11 @@ from shop.pricing import (
     UnknownCode,
     price,
 )
+from shop.quoting.current import quote_catalog_current
 from shop.quoting.services import (
     InvalidItems,
     QuoteCatalog,
     QuoteItem,
-    quote_catalog_load,
     quote_lines_build,
 )
 
@@ -60,6 +60,22 @@ def cart_get(*, cart_id: object) -> Cart | None:
     if parsed is None:
         return None
     return Cart.objects.filter(pk=parsed).first()
+
+
+def cart_read(*, cart_id: object) -> tuple[Cart, list[CartItem]] | None:
+    """A cart with its items, for reading it: one query (the items with their cart), two for
+    an empty cart; None when there is no such cart."""
+    parsed = cart_id_parse(cart_id)
+    if parsed is None:
+        return None
+    items = list(CartItem.objects.filter(cart_id=parsed).select_related("cart"))
+    if not items:
+        cart = Cart.objects.filter(pk=parsed).first()
+        return None if cart is None else (cart, [])
+    cart = items[0].cart
+    for item in items:
+        item.cart = cart
+    return cart, items
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,13 +222,13 @@ def cart_price(
     promos: Sequence[PromoRule | UnknownCode] | None = None,
 ) -> tuple[Breakdown, dict[int, list[str]], QuoteCatalog]:
     """Price the lines that can be priced; returns the breakdown, the problems of the others by
-    index, and the catalog data that was loaded (at most four queries, whatever the lines).
+    index, and the catalog data that was loaded (two queries, whatever the lines).
     `promos`, when given, are the code rules already looked up and replace `promo_code`; else
     the code is looked up for the shopper checkout will charge (`email`, `user_id`), so a code
     this shopper has used up is refused here as checkout would refuse it."""
     now = now or timezone.now()
     quote_items = _quote_items(items)
-    catalog = quote_catalog_load(items=quote_items)
+    catalog = quote_catalog_current(items=quote_items)  # stock as it is now, 2 queries
     bad: dict[int, list[str]] = {}
     try:
         lines, _ = quote_lines_build(items=quote_items, catalog=catalog)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from shop.cart import selectors
-from shop.cart.models import Cart
+from shop.cart.models import Cart, CartItem
 from shop.cart.selectors import CartView
 
 SESSION_CART = "cart_id"
@@ -21,6 +21,14 @@ def session_cart(request: HttpRequest) -> Cart | None:
     if cart is None or not cart.is_open:
         return None
     return cart
+
+
+def session_cart_read(request: HttpRequest) -> tuple[Cart, list[CartItem]] | None:
+    """The session's open cart with its items (`selectors.cart_read`), or None."""
+    read = selectors.cart_read(cart_id=request.session.get(SESSION_CART))
+    if read is None or not read[0].is_open:
+        return None
+    return read
 
 
 def session_cart_any(request: HttpRequest) -> Cart | None:

@@ -20,8 +20,8 @@ from config.client import client_ip
 from config.errors import DomainError
 from promotions.codes.guard import TooManyAttempts, client_key
 from shop.cart import selectors, services
-from shop.cart.models import Cart
-from shop.cart.session import remember, session_cart, shopper
+from shop.cart.models import Cart, CartItem
+from shop.cart.session import remember, session_cart, session_cart_read, shopper
 from shop.quoting.services import MAX_SELECTIONS, MAX_SLUG_LENGTH, InvalidItems
 
 KINDS = ("product", "kit", "routine")
@@ -88,8 +88,9 @@ def _cart_page(
     line_errors: dict[str, list[str]] | None = None,
     promo_error: str = "",
     promo_typed: str = "",
+    items: list[CartItem] | None = None,
 ) -> HttpResponse:
-    view = selectors.cart_view(cart=cart, **shopper(request)) if cart is not None else None
+    view = selectors.cart_view(cart=cart, items=items, **shopper(request)) if cart else None
     if view is not None:
         remember(request, view)
     errors = line_errors or {}
@@ -108,7 +109,10 @@ def _cart_page(
 
 
 def cart_page(request: HttpRequest) -> HttpResponse:
-    return _cart_page(request, session_cart(request))
+    read = session_cart_read(request)  # the cart read and priced in 3 queries
+    if read is None:
+        return _cart_page(request, None)
+    return _cart_page(request, read[0], items=read[1])
 
 
 @require_POST

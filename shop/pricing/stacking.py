@@ -70,9 +70,13 @@ def discount(
     words = {
         code.code: _word(winner, [run for run in runs if code in run.codes])
         for code in request.promos
-        if isinstance(code, PromoRule)
+        if isinstance(code, PromoRule) and code not in winner.codes
     }
     section = _section(reach, winner, runs, request)
+    if all(word == "more" for word in words.values()):
+        # The winner was priced with the words it needs: keep it, the offers' part first.
+        winner.rejected[:0] = rejected + section
+        return winner
     return _run(request, lines, applied, rejected + section, ways[best], after_bundles, words)
 
 

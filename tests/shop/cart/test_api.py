@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from kits.models import Kit
 from shop.cart.models import Cart, CartItem
 from shop.catalog.models import Product
+from shop.quoting.snapshot import catalog_snapshot
 from tests.factories import ProductFactory, StepFactory
 from tests.shop.checkout_helpers import ROUTINE_ITEM, Catalog, check_out, new_cart, problem
 
@@ -325,9 +326,41 @@ def test_cart_get_queries_do_not_grow_with_lines(
     catalog: Catalog, api_client: APIClient, django_assert_num_queries: Any, n: int
 ) -> None:
     cart_id = _many_lines(catalog, api_client, n)
-    # cart, items, products, kits (with parts), routines, routine slot products
-    with django_assert_num_queries(6):
-        api_client.get(f"/api/carts/{cart_id}/")
+    catalog_snapshot()  # as in a running shop: loaded once, checked by its token after that
+    # the items with their cart, the catalog token, the stock of the products they involve
+    with django_assert_num_queries(3):
+        response = api_client.get(f"/api/carts/{cart_id}/")
+    assert response.status_code == 200 and len(response.json()["items"]) == n + 3
+
+
+def test_the_cart_page_reads_and_prices_the_cart_in_three_queries(
+    catalog: Catalog, client: Any, django_assert_num_queries: Any
+) -> None:
+    assert client.post("/cart/add/", {"kit": "duo", "quantity": "1"}).status_code == 302
+    assert client.post("/cart/add/", {"product": "serum", "quantity": "2"}).status_code == 302
+    catalog_snapshot()
+    # the session; then the items with their cart, the catalog token, the stock
+    with django_assert_num_queries(4):
+        page = client.get("/cart/")
+    assert page.status_code == 200 and "Renew Serum" in page.content.decode()
+
+
+def test_the_cart_shows_stock_as_it_is_now_not_as_the_snapshot_kept_it(
+    catalog: Catalog, api_client: APIClient
+) -> None:
+    cart_id = new_cart(api_client, {"kit": "duo"}, {"product": "serum"})
+    catalog_snapshot()
+    # Sales change stock without changing the catalog token: the snapshot keeps old stock.
+    Product.objects.filter(pk=catalog.toner.pk).update(stock=0)
+
+    def in_stock() -> dict[str, bool]:
+        items = api_client.get(f"/api/carts/{cart_id}/").json()["items"]
+        return {item.get("kit") or item["product"]: item["in_stock"] for item in items}
+
+    assert in_stock() == {"duo": False, "serum": True}
+    Product.objects.filter(pk=catalog.serum.pk).update(stock=0)
+    Product.objects.filter(pk=catalog.toner.pk).update(stock=3)
+    assert in_stock() == {"duo": True, "serum": False}
 
 
 @pytest.mark.parametrize("n", [1, 12])
@@ -336,8 +369,8 @@ def test_adding_an_item_does_not_grow_with_lines(
 ) -> None:
     cart_id = _many_lines(catalog, api_client, n)
     # cart; savepoint, lock, items, the new item's quote (product), insert, touch, release;
-    # then the answer: cart view (items, products, kits, routines, slot products)
-    with django_assert_num_queries(13):
+    # then the answer: cart view (items, the catalog token, stock)
+    with django_assert_num_queries(11):
         response = api_client.post(
             f"/api/carts/{cart_id}/items/", {"product": "serum"}, format="json"
         )
