@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -14,25 +12,13 @@ from django.urls import reverse
 
 from kits.models import Kit, KitComponent, KitGift, Routine, RoutineSlot, RoutineTier
 from shop.catalog.transfer import engine
+from tests.shop.catalog.transfer_helpers import csv_bytes, exported
 
 pytestmark = pytest.mark.django_db
 
 
-def rows_of(kind: str) -> list[dict[str, str]]:
-    data = engine.catalog_export(kind=kind, fmt="csv")
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-
-
-def as_csv(rows: list[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 def run(kind: str, rows: list[dict[str, Any]], commit: bool = True) -> engine.Report:
-    return engine.catalog_import(kind=kind, name="c.csv", data=as_csv(rows), commit=commit)
+    return engine.catalog_import(kind=kind, name="c.csv", data=csv_bytes(rows), commit=commit)
 
 
 def kits_state() -> list[Any]:
@@ -72,14 +58,14 @@ def test_export_then_import_changes_nothing(demo: None, fmt: str, kind: str, sta
 
 
 def test_the_demo_kit_lists_its_parts_by_sku_and_quantity(demo: None) -> None:
-    kit = next(row for row in rows_of("kits") if row["price"] == "95.00")
+    kit = next(row for row in exported("kits") if row["price"] == "95.00")
 
     assert kit["components"].count(":1") == 7
     assert len(kit["gifts"].split(";")) == 2
 
 
 def test_a_kit_naming_a_missing_product_is_refused_on_its_row(demo: None) -> None:
-    rows = rows_of("kits")
+    rows = exported("kits")
     rows[0]["components"] += ";NOPE-1:2"
     before = kits_state()
 
@@ -91,7 +77,7 @@ def test_a_kit_naming_a_missing_product_is_refused_on_its_row(demo: None) -> Non
 
 
 def test_a_kit_s_parts_and_price_change_and_a_new_kit_is_created(demo: None) -> None:
-    rows = rows_of("kits")
+    rows = exported("kits")
     first = rows[0]["components"].split(";")[0].split(":")[0]
     rows[0]["components"] = f"{first}:2"
     rows[0]["gifts"] = ""
@@ -118,7 +104,7 @@ def test_a_kit_s_parts_and_price_change_and_a_new_kit_is_created(demo: None) -> 
     ],
 )
 def test_bad_kit_cells(demo: None, column: str, value: str, message: str | None) -> None:
-    rows = rows_of("kits")
+    rows = exported("kits")
     sku = rows[0]["components"].split(":")[0]
     rows[0][column] = value.replace("X", sku)
 
@@ -131,7 +117,7 @@ def test_bad_kit_cells(demo: None, column: str, value: str, message: str | None)
 
 
 def test_a_routine_s_slots_and_tiers_change_and_kept_slots_keep_their_labels(demo: None) -> None:
-    rows = rows_of("routines")
+    rows = exported("routines")
     slots = rows[0]["slots"].split(";")
     label = RoutineSlot.objects.get(routine__slug=rows[0]["slug"], position=0).label
     rows[0]["slots"] = ";".join([slots[0], "renew:1-2", *slots[3:]])
@@ -166,7 +152,7 @@ def test_a_routine_s_slots_and_tiers_change_and_kept_slots_keep_their_labels(dem
     ],
 )
 def test_bad_routine_cells(demo: None, column: str, value: str, message: str) -> None:
-    rows = rows_of("routines")
+    rows = exported("routines")
     rows[0][column] = value
     before = routines_state()
 
@@ -181,9 +167,9 @@ def test_the_kit_admin_previews_a_missing_product_on_its_row(demo: None, staff_u
     client.force_login(staff_user)
     changelist = client.get(reverse("admin:kits_kit_changelist")).content.decode()
     assert f'href="{reverse("admin:kits_kit_import")}"' in changelist
-    rows = rows_of("kits")
+    rows = exported("kits")
     rows[0]["gifts"] = "NOPE-1"
-    file = SimpleUploadedFile("kits.csv", as_csv(rows), content_type="text/csv")
+    file = SimpleUploadedFile("kits.csv", csv_bytes(rows), content_type="text/csv")
 
     page = client.post(reverse("admin:kits_kit_import"), {"file": file}, follow=True)
 

@@ -21,21 +21,9 @@ from shop.catalog.price_history import PriceChange
 from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer import engine, files
 from shop.catalog.transfer.base import WholeTableLoader
+from tests.shop.catalog.transfer_helpers import csv_bytes, exported
 
 pytestmark = pytest.mark.django_db
-
-
-def export_rows(fmt: str = "csv") -> list[dict[str, str]]:
-    data = engine.catalog_export(kind="products", fmt="csv")
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-
-
-def as_csv(rows: list[dict[str, Any]], encoding: str = "utf-8") -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
 
 
 def as_xlsx(rows: list[list[Any]]) -> bytes:
@@ -83,13 +71,13 @@ def test_export_then_import_changes_nothing(demo: None, fmt: str) -> None:
 def test_a_changed_price_is_reported_and_written_with_price_history(
     demo: None, staff_user: Any
 ) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[0]["price"] = "19.50"
     rows[1]["ingredients"] = ";".join(reversed(rows[1]["ingredients"].split(";")))
     history = PriceChange.objects.count()
 
     report = engine.catalog_import(
-        kind="products", name="c.csv", data=as_csv(rows), commit=True, user=staff_user
+        kind="products", name="c.csv", data=csv_bytes(rows), commit=True, user=staff_user
     )
 
     assert report.summary == f"0 created, 2 changed, {len(rows) - 2} unchanged, 0 with errors"
@@ -107,24 +95,24 @@ def test_a_changed_price_is_reported_and_written_with_price_history(
 
 
 def test_a_dry_run_writes_nothing_not_even_price_history(demo: None) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[0]["price"] = "1.00"
     rows.append({**rows[0], "sku": "NEW-1", "slug": "new-1", "name": "New one"})
     before = catalog_state()
 
-    report = dry(as_csv(rows))
+    report = dry(csv_bytes(rows))
 
     assert (report.count("created"), report.count("changed"), report.committed) == (1, 1, False)
     assert catalog_state() == before
 
 
 def test_one_bad_row_and_commit_writes_none_of_the_rows(demo: None) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[0]["price"] = "1.00"
     rows[-1]["step"] = "scrub"
     before = catalog_state()
 
-    report = engine.catalog_import(kind="products", name="c.csv", data=as_csv(rows), commit=True)
+    report = engine.catalog_import(kind="products", name="c.csv", data=csv_bytes(rows), commit=True)
 
     assert not report.committed
     assert [(row.line, row.errors) for row in report.errors] == [
@@ -160,20 +148,20 @@ def known_steps() -> str:
 def test_a_bad_cell_is_refused_next_to_its_row_and_column(
     demo: None, column: str, value: str, message: str
 ) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[2][column] = value
 
-    report = dry(as_csv(rows))
+    report = dry(csv_bytes(rows))
 
     assert [row.line for row in report.errors] == [4]
     assert report.errors[0].errors[0].startswith(message)
 
 
 def test_a_sku_twice_in_one_file_is_refused_on_its_second_row(demo: None) -> None:
-    rows = export_rows()
+    rows = exported()
     rows.append({**rows[1], "slug": "other-slug"})
 
-    report = dry(as_csv(rows))
+    report = dry(csv_bytes(rows))
 
     assert [(row.line, row.errors) for row in report.errors] == [
         (len(rows) + 1, [f"sku: {rows[1]['sku']!r} is also on row 3: each sku once per file."])
@@ -181,10 +169,10 @@ def test_a_sku_twice_in_one_file_is_refused_on_its_second_row(demo: None) -> Non
 
 
 def test_a_slug_of_another_product_is_refused(demo: None) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[0]["slug"] = rows[1]["slug"]
 
-    report = dry(as_csv(rows))
+    report = dry(csv_bytes(rows))
 
     assert report.errors[0].line == 2
     assert "belongs to another row" in report.errors[0].errors[0]
@@ -317,7 +305,7 @@ def test_the_dry_run_command_prints_counts_and_writes_nothing(demo: None, tmp_pa
     call_command("catalog_export", str(path))
     rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
     rows[0]["price"] = "1.00"
-    path.write_bytes(as_csv(rows))
+    path.write_bytes(csv_bytes(rows))
     out = io.StringIO()
 
     call_command("catalog_import", str(path), stdout=out)
@@ -374,7 +362,7 @@ def test_a_refused_file_makes_the_command_exit_1(tmp_path: Path, db: Any) -> Non
 def test_a_sale_made_after_the_table_was_read_is_not_undone_by_a_price_change(
     demo: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[0]["price"] = "18.00"
     sku = rows[0]["sku"]
     stock = Product.objects.get(sku=sku).stock
@@ -386,7 +374,7 @@ def test_a_sale_made_after_the_table_was_read_is_not_undone_by_a_price_change(
 
     monkeypatch.setattr(WholeTableLoader, "__init__", read_then_sell)
 
-    engine.catalog_import(kind="products", name="c.csv", data=as_csv(rows), commit=True)
+    engine.catalog_import(kind="products", name="c.csv", data=csv_bytes(rows), commit=True)
 
     product = Product.objects.get(sku=sku)
     assert (product.price_amount, product.stock) == (Decimal("18.00"), stock - 1)
@@ -395,11 +383,11 @@ def test_a_sale_made_after_the_table_was_read_is_not_undone_by_a_price_change(
 def test_a_changed_stock_is_kept_in_the_stock_history_as_a_count(
     demo: None, staff_user: Any
 ) -> None:
-    rows = export_rows()
+    rows = exported()
     rows[1]["stock"] = "7"
 
     report = engine.catalog_import(
-        kind="products", name="count.csv", data=as_csv(rows), commit=True, user=staff_user
+        kind="products", name="count.csv", data=csv_bytes(rows), commit=True, user=staff_user
     )
 
     assert report.rows[1].changes == ["stock"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from shop.catalog.models import Product
 from shop.catalog.price_history import PriceChange
 from shop.catalog.transfer import engine, jobs
 from shop.catalog.transfer.models import ImportJob
+from tests.shop.catalog.transfer_helpers import csv_bytes, exported
 from tests.shop.checkout_helpers import make_catalog, new_cart, stock
 from tests.shop.race import buy, outcomes, race
 from tests.workers import Worker, wait_for
@@ -35,17 +35,8 @@ def staff(staff_user: Any, client: Client) -> Client:
     return client
 
 
-def exported() -> list[dict[str, str]]:
-    data = engine.catalog_export(kind="products", fmt="csv")
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-
-
 def upload(client: Client, rows: list[dict[str, str]], name: str = "catalog.csv") -> Any:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    file = SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
+    file = SimpleUploadedFile(name, csv_bytes(rows), content_type="text/csv")
     return client.post(IMPORT, {"file": file}, follow=True)
 
 
@@ -215,14 +206,8 @@ def test_on_postgresql_a_bad_last_row_leaves_every_row_unwritten() -> None:
         row["price"] = "1.00"
     rows[-1]["days_of_use"] = "0"
     before = list(Product.objects.order_by("sku").values_list("sku", "price_amount"))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
 
-    report = engine.catalog_import(
-        kind="products", name="c.csv", data=out.getvalue().encode(), commit=True
-    )
+    report = engine.catalog_import(kind="products", name="c.csv", data=csv_bytes(rows), commit=True)
 
     assert [row.line for row in report.errors] == [len(rows) + 1]
     assert list(Product.objects.order_by("sku").values_list("sku", "price_amount")) == before
@@ -236,13 +221,7 @@ def test_on_postgresql_workers_racing_for_one_job_import_it_once() -> None:
     catalog_demo.load()
     rows = exported()
     rows[0]["price"] = "3.00"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    job = jobs.import_job_create(
-        kind="products", name="c.csv", data=out.getvalue().encode(), user=None
-    )
+    job = jobs.import_job_create(kind="products", name="c.csv", data=csv_bytes(rows), user=None)
     jobs.import_job_run(job_id=job.pk)
     assert jobs.import_job_confirm(job=job)
 
@@ -295,7 +274,7 @@ def test_on_postgresql_an_import_racing_checkouts_loses_no_sale() -> None:
     rows = exported()
     for row in rows:
         row["price"] = str(Decimal(row["price"]) + 1)
-    data = _csv(rows)
+    data = csv_bytes(rows)
 
     def work(i: int) -> Any:
         if i == 0:
@@ -309,11 +288,3 @@ def test_on_postgresql_an_import_racing_checkouts_loses_no_sale() -> None:
     assert sold >= 1, results[1:]
     assert stock(catalog.serum) == [50 - sold]
     assert Product.objects.get(pk=catalog.serum.pk).price_amount == Decimal("31.00")
-
-
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
