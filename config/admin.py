@@ -9,6 +9,7 @@ from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.http import HttpRequest
+from django.utils.text import capfirst
 
 
 class ReadOnlyAdminMixin:
@@ -85,3 +86,24 @@ class CheckedAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class NamedListCellsMixin:
+    """A changelist's editable cells (`list_editable`) named in the HTML after their column and
+    row ("Position (The seven-piece collection)"); their help text, which the list does not
+    show, is not referenced."""
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        base = super().get_changelist_formset(request, **kwargs)  # type: ignore[misc]
+
+        class NamedCells(base):  # type: ignore[misc, valid-type]
+            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
+                form = super()._construct_form(i, **form_kwargs)
+                row = str(form.instance)[:60] if form.instance.pk else "new"
+                for field in form.fields.values():
+                    field.help_text = ""
+                    label = capfirst(str(field.label or ""))
+                    field.widget.attrs["aria-label"] = f"{label} ({row})"
+                return form
+
+        return NamedCells

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -113,6 +114,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # templates/admin/widgets/ overrides
 
 # Database: DATABASE_URL (PostgreSQL via psycopg 3 in production and CI), else a SQLite file.
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from config.admin import CheckedAutocompleteMixin
+from config.admin import CheckedAutocompleteMixin, NamedListCellsMixin
 from kits import selectors
 from kits.claims_admin import KitClaimAdminMixin
 from kits.models import (
@@ -52,7 +52,13 @@ class KitGiftInline(CheckedAutocompleteMixin, admin.TabularInline[KitGift, Kit])
 
 
 @admin.register(Kit)
-class KitAdmin(KitClaimAdminMixin, TransferAdminMixin, ImageAdminMixin, admin.ModelAdmin[Kit]):
+class KitAdmin(
+    NamedListCellsMixin,
+    KitClaimAdminMixin,
+    TransferAdminMixin,
+    ImageAdminMixin,
+    admin.ModelAdmin[Kit],
+):
     transfer_kind = "kits"
     list_display = [
         "name",
@@ -173,7 +179,7 @@ class RoutineTierInline(admin.TabularInline[RoutineTier, Routine]):
 
 
 @admin.register(Routine)
-class RoutineAdmin(TransferAdminMixin, admin.ModelAdmin[Routine]):
+class RoutineAdmin(NamedListCellsMixin, TransferAdminMixin, admin.ModelAdmin[Routine]):
     transfer_kind = "routines"
     list_display = ["name", "slug", "slot_count", "tier_list", "active", "position"]
     list_editable = ["active", "position"]
@@ -215,7 +221,9 @@ class RoutineAdmin(TransferAdminMixin, admin.ModelAdmin[Routine]):
 
 
 @admin.register(IngredientConflict)
-class IngredientConflictAdmin(CheckedAutocompleteMixin, admin.ModelAdmin[IngredientConflict]):
+class IngredientConflictAdmin(
+    NamedListCellsMixin, CheckedAutocompleteMixin, admin.ModelAdmin[IngredientConflict]
+):
     list_display = ["title", "first", "second", "active"]
     list_editable = ["active"]
     list_filter = ["active"]

@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from config.admin import NamedListCellsMixin
 from config.errors import DomainError
 from kits.quiz import selectors, services
 from kits.quiz.answers import QuizInfo
@@ -28,7 +29,7 @@ class QuizQuestionInline(admin.TabularInline[QuizQuestion, Quiz]):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin[Quiz]):
+class QuizAdmin(NamedListCellsMixin, admin.ModelAdmin[Quiz]):
     list_display = ["name", "routine", "active", "position", "completions", "preview_link"]
     list_editable = ["active", "position"]
     filter_horizontal = ["featured"]
@@ -134,7 +135,7 @@ class QuizOptionAdmin(admin.ModelAdmin[QuizOption]):
 
 
 @admin.register(QuizRule)
-class QuizRuleAdmin(admin.ModelAdmin[QuizRule]):
+class QuizRuleAdmin(NamedListCellsMixin, admin.ModelAdmin[QuizRule]):
     list_display = ["option", "effect", "ingredient", "concern", "step", "weight", "reason"]
     list_editable = ["effect", "weight", "reason"]
     list_filter = ["option__question__quiz", "effect", "option__question"]

@@ -1,7 +1,8 @@
-/* Accessible names for the admin's inputs that Django leaves without a label: table cells in
-   inlines and editable lists (named after their column and row), split date/time inputs,
-   the search box, select2 autocompletes and filter_horizontal boxes. It only adds names and
-   fixes references; it never changes what a form posts. Runs again as widgets appear. */
+/* Accessible names for the widgets Django's admin scripts build in the browser: the boxes of
+   filter_horizontal (SelectFilter2) and select2 autocompletes. Everything the server sends is
+   named in its HTML already (templates/admin/: table cells, split date/time inputs, the search
+   box, the theme toggle); this only covers what exists once Django's JavaScript has run. It
+   only adds names and fixes references; it never changes what a form posts. */
 (function () {
   "use strict";
 
@@ -12,52 +13,17 @@
     return Boolean(el.labels && Array.prototype.some.call(el.labels, function (l) { return text(l); }));
   }
 
-  // The header of the cell's column, and something that tells the row apart.
-  function cellName(cell) {
-    var table = cell.closest("table");
-    var headers = table ? table.querySelectorAll("thead th") : [];
-    var header = "";
-    var index = 0;
-    var sibling = cell;
-    while ((sibling = sibling.previousElementSibling)) { index += sibling.colSpan || 1; }
-    for (var i = 0, col = 0; i < headers.length; i += 1) {
-      if (col === index || (col < index && index < col + (headers[i].colSpan || 1))) {
-        header = text(headers[i]);
-        break;
-      }
-      col += headers[i].colSpan || 1;
-    }
-    var row = cell.closest("tr");
-    var first = row ? row.querySelector("th, td.original p, td.field-name, td:first-child") : null;
-    var rowName = first && first !== cell ? text(first).slice(0, 60) : "";
-    return (header || "Value") + (rowName ? " (" + rowName + ")" : "");
-  }
-
+  // The label of the form row a script-built box sits in.
   function fieldName(input) {
     var row = input.closest(".form-row, .fieldBox, .flex-container");
-    var label = row ? row.querySelector("label") : null;
-    var name = text(label).replace(/:$/, "");
-    if (/_0$/.test(input.id) && input.closest(".datetime")) { return name + " (date)"; }
-    if (/_1$/.test(input.id) && input.closest(".datetime")) { return name + " (time)"; }
-    return name;
+    return text(row ? row.querySelector("label") : null).replace(/:$/, "");
   }
 
   function fix() {
-    var search = document.getElementById("searchbar");
-    if (search && !search.getAttribute("aria-label")) { search.setAttribute("aria-label", "Search"); }
-    document.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (el) {
+    document.querySelectorAll(".selector input:not([type=hidden]), .selector select").forEach(function (el) {
       if (named(el)) { return; }
-      var cell = el.closest("td, th");
-      var name = cell && cell.closest("table") ? cellName(cell) : fieldName(el);
-      if (name) { el.setAttribute("aria-label", name); }
-    });
-    // A reference to an element Django did not render (help text of a list's editable field).
-    document.querySelectorAll("[aria-describedby]").forEach(function (el) {
-      var ids = el.getAttribute("aria-describedby").split(/\s+/).filter(function (id) {
-        return id && document.getElementById(id);
-      });
-      if (ids.length) { el.setAttribute("aria-describedby", ids.join(" ")); }
-      else { el.removeAttribute("aria-describedby"); }
+      var name = fieldName(el);
+      if (name) { el.setAttribute("aria-label", name + (/_to$/.test(el.id) ? " (chosen)" : /_from$/.test(el.id) ? " (available)" : "")); }
     });
     // filter_horizontal replaces the select the field's label names: point it at the search box.
     document.querySelectorAll("label[for]").forEach(function (label) {
