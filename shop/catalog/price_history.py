@@ -168,21 +168,31 @@ def save_recording(
 
 def lows_until(history: type[PriceRecord], owner: str, ids: Any, when: datetime) -> dict[int, Any]:
     """For each owner id: the lowest price it had in the 30 days up to `when`, its price at
-    `when` included (the price in effect when the window opens counts). One query."""
+    `when` included (the price in effect when the window opens counts). One query over the
+    owners, with two subqueries each that the (owner, effective_at) index answers: the lowest
+    price set inside the window, and the price in effect when it opened."""
     start = when - WINDOW
-    in_effect_at_start = (
-        history._default_manager.filter(**{owner: OuterRef(owner), "effective_at__lte": start})
-        .order_by("-effective_at", "-id")
-        .values("pk")[:1]
-    )
-    rows = (
-        history._default_manager.filter(**{f"{owner}__in": list(ids), "effective_at__lte": when})
-        .filter(Q(effective_at__gt=start) | Q(pk=Subquery(in_effect_at_start)))
+    rows = history._default_manager.filter(**{owner: OuterRef("pk")})
+    inside = (
+        rows.filter(effective_at__gt=start, effective_at__lte=when)
+        .order_by()
         .values(owner)
         .annotate(lowest=Min("price_amount"))
-        .order_by()
+        .values("lowest")
     )
-    return {row[owner]: row["lowest"] for row in rows}
+    at_start = rows.filter(effective_at__lte=start).order_by("-effective_at", "-id")
+    owners = history._meta.get_field(owner).related_model._default_manager  # type: ignore[union-attr]
+    found = (
+        owners.filter(pk__in=list(ids))
+        .order_by()
+        .annotate(inside=Subquery(inside), at_start=Subquery(at_start.values("price_amount")[:1]))
+        .values_list("pk", "inside", "at_start")
+    )
+    return {
+        pk: min(price for price in (low, opening) if price is not None)
+        for pk, low, opening in found
+        if low is not None or opening is not None
+    }
 
 
 def latest_lowest(history: type[PriceRecord], owner: str) -> Subquery:
