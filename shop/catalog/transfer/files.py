@@ -63,6 +63,8 @@ def read_table(name: str, data: bytes) -> tablib.Dataset:
     if header is None or not any(header):
         raise FileRefused(f"{name} is empty: the first row must name the columns.")
     headers = [str(cell or "").strip().lower() for cell in header]
+    while headers and not headers[-1]:  # a sheet's formatted but empty columns
+        headers.pop()
     table = tablib.Dataset(headers=headers)
     for count, row in enumerate(rows, 1):
         if count > MAX_ROWS:

@@ -220,11 +220,11 @@ def test_a_formula_cell_in_a_workbook_is_refused(demo: None) -> None:
     assert not Product.objects.filter(sku="NEW-1").exists()
 
 
-def test_a_workbook_reads_numbers_and_flags_as_cells(demo: None) -> None:
+def test_a_workbook_reads_numbers_and_flags_and_ignores_empty_columns(demo: None) -> None:
     data = as_xlsx(
         [
-            ["sku", "name", "step", "price", "stock", "active"],
-            ["NEW-1", "B", "renew", 12.5, 3, False],
+            ["sku", "name", "step", "price", "stock", "active", None],
+            ["NEW-1", "B", "renew", 12.5, 3, False, None],
         ]
     )
 
