@@ -1,20 +1,22 @@
 """Promo code services: creating promotions with their named codes, redeeming codes with hard
 limits at checkout, giving uses back. Generating codes is in `generation`.
 
-Redemption (called by checkout inside its transaction, after stock is reserved and before
-payment) takes every limit with a guarded UPDATE:
+Redemption (called by checkout at the end of its reservation transaction, after stock is
+taken and before the payment is asked for, which happens after that commit) takes every limit
+with a guarded UPDATE:
 
     UPDATE promotion SET uses = uses + 1 WHERE id = ? AND active AND <window> AND uses < limit
     UPDATE promo code SET uses = uses + 1 WHERE id = ? AND uses < max_uses
 
 An UPDATE that matches no row means the limit is reached: `PromoUnavailable` is raised and the
 savepoint around the redemption undoes whatever it had taken. The promotion's UPDATE always
-runs (also without a total limit), so it also locks the promotion's row until the checkout
-transaction ends: the per-customer count is read after it, under the lock, where no other
+runs (also without a total limit), so it also locks the promotion's row until the reservation
+commits (a few statements later, never across the payment): the per-customer count is read after it, under the lock, where no other
 checkout of the same promotion can add a redemption. Locks are taken in (promotion, code) id
-order, so two checkouts never wait on each other in a circle. A declined payment rolls the
-whole transaction back, uses included; a cancelled order calls `promo_codes_release`. Counters
-therefore always equal the number of unreleased Redemption rows.
+order, so two checkouts never wait on each other in a circle. A failed reservation rolls back,
+uses included; a declined payment or an expired reservation calls `promo_codes_forget` (uses
+given back, rows deleted); a cancelled order calls `promo_codes_release`. Counters therefore
+always equal the number of unreleased Redemption rows.
 """
 
 from __future__ import annotations
