@@ -83,9 +83,12 @@ def test_selling_pages_fit_the_screen_and_are_captured(demo: None, page: Any, wi
         if width == "phone":
             page.get_by_role("button", name="Menu").click()
             shoot(page, "home-menu-open", width, problems)
-        for slug in ("shipping", "privacy", "giveaway-rules"):
+        for slug in ("shipping", "returns", "contact", "privacy", "terms", "giveaway-rules"):
             page.goto(page.base + f"/help/{slug}/")
             shoot(page, f"help-{slug}", width, problems)
+        # The product page: gallery, "goes well with" and what it saves in a kit or routine.
+        page.goto(page.base + "/products/citrus-facial-wash/")
+        shoot(page, "product", width, problems)
 
         page.goto(page.base + "/quiz/")
         shoot(page, "quiz", width, problems)
