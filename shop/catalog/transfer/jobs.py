@@ -82,7 +82,9 @@ def import_job_run(*, job_id: int) -> bool:
     else:
         job.status = Status.IMPORTED if commit else Status.CHECKED
     job.report = report.as_dict()
-    job.save(update_fields=["status", "report", "updated_at"])
+    if commit:
+        job.data = b""  # imported or refused: the file is not needed again (up to 32 MB)
+    job.save(update_fields=["status", "report", "data", "updated_at"])
     return True
 
 

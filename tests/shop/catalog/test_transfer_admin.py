@@ -195,6 +195,8 @@ def test_running_a_step_twice_runs_it_once(demo: None, staff_user: Any) -> None:
     assert jobs.import_job_run(job_id=job.pk) is True
     assert jobs.import_job_run(job_id=job.pk) is False
     assert Product.objects.filter(sku="N-1").count() == 1
+    job.refresh_from_db()
+    assert (job.status, bytes(job.data)) == ("imported", b"")  # the file is not kept
 
 
 @pytest.mark.postgres
