@@ -70,40 +70,40 @@ def _charts(report: Report) -> list[dict[str, Any]]:
         for group, label in (("new", "New"), ("returning", "Returning"))
     ]
     span = f"{report.period.first} to {report.period.last}"
+
+    def chart(key: str, title: str, description: str, bars: list[Bar], table: str) -> Any:
+        svg = bar_chart(
+            chart_id=f"chart-{key}",
+            title=f"{title}, {span}",
+            description=description,
+            bars=bars,
+        )
+        return {"title": title, "svg": svg, "table": table}
+
+    days_note = "the figures are in the table Sales by day."
     return [
-        {
-            "title": "Revenue by day",
-            "svg": bar_chart(
-                chart_id="chart-revenue",
-                title=f"Revenue by day ({report.currency}), {span}",
-                description=f"{money(report.totals['revenue'])} in total; the figures are in "
-                "the table Sales by day.",
-                bars=revenue,
-            ),
-            "table": "days",
-        },
-        {
-            "title": "Orders by day",
-            "svg": bar_chart(
-                chart_id="chart-orders",
-                title=f"Orders by day, {span}",
-                description=f"{report.totals['orders']} orders in total; the figures are in "
-                "the table Sales by day.",
-                bars=orders,
-            ),
-            "table": "days",
-        },
-        {
-            "title": "New and returning customers",
-            "svg": bar_chart(
-                chart_id="chart-customers",
-                title=f"New and returning customers, {span}",
-                description="People who ordered, split by whether they had ordered before; "
-                "the figures are in the table New and returning customers.",
-                bars=people,
-            ),
-            "table": "customers",
-        },
+        chart(
+            "revenue",
+            f"Revenue by day ({report.currency})",
+            f"{money(report.totals['revenue'])} in total; {days_note}",
+            revenue,
+            "days",
+        ),
+        chart(
+            "orders",
+            "Orders by day",
+            f"{report.totals['orders']} orders in total; {days_note}",
+            orders,
+            "days",
+        ),
+        chart(
+            "customers",
+            "New and returning customers",
+            "People who ordered, split by whether they had ordered before; the figures are "
+            "in the table New and returning customers.",
+            people,
+            "customers",
+        ),
     ]
 
 
