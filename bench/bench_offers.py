@@ -14,7 +14,9 @@ Oscar is not a dependency of the shop).
 Asserted: where both define a discount the same way (the offer alone, the code alone) the
 discounts are equal to the cent; with both, Oscar adds the percentages (25%) where we compound
 them (10%, then 15% of what is left: 23.5%), and each side's figure is checked against its
-rule. The target: the quote with both at least 30x faster than Oscar's pricing of the same
+rule. A fourth way times ours with the code's rule looked up once before timing (as an Oscar
+basket holds its voucher), to show the offers engine's own cost apart from the code's lookup.
+The target: the quote with both at least 30x faster than Oscar's pricing of the same
 basket (reported with `target_met`, like bench_quote's). Oscar runs on SQLite in its process;
 run this on SQLite too (no DATABASE_URL) to compare like with like.
 """
@@ -42,7 +44,8 @@ OSCAR_REQUIREMENTS = ROOT / "bench" / "oscar-requirements.txt"
 RESULT = ROOT / "bench" / "results" / "offers_vs_oscar.json"
 PRICES = [f"{Decimal('10.00') + Decimal('1.35') * i:.2f}" for i in range(20)]
 SIZES = (1, 7, 20)
-SETUPS = ("offer", "code", "both")
+KNOWN = "both, code looked up once"
+SETUPS = ("offer", "code", "both", KNOWN)
 CODE = "PORES15"
 OFFER = OfferRule(id="bench", kind="percent", value=Decimal(10), min_items=3, combinable=True)
 TARGET_TIMES_FASTER = 30
@@ -52,6 +55,7 @@ OSCAR_ROUNDS = 40
 def run() -> list[dict[str, Any]]:
     slugs = _products()
     now = datetime.now(UTC)
+    known = _code_rules(now)
     oscar = _oscar()
     rows: list[dict[str, Any]] = []
     report: dict[str, Any] = {"prices": PRICES, "oscar": oscar, "ours": {}}
@@ -60,14 +64,15 @@ def run() -> list[dict[str, Any]]:
         for setup in SETUPS:
 
             def quote(items: list[dict[str, Any]] = items, setup: str = setup) -> Breakdown:
-                return _quote(items, setup, now)
+                return _quote(items, setup, now, known)
 
             breakdown = quote()
             queries = count_queries(quote)
             timing = measure(quote, repeat=300, warmup=30)
-            theirs = oscar[str(lines)]["voucher" if setup == "code" else setup]
+            kind = {"code": "voucher", KNOWN: "both"}.get(setup, setup)
+            theirs = oscar[str(lines)][kind]
             ours = _amounts(breakdown)
-            _check(lines, setup, ours, theirs)
+            _check(lines, kind, ours, theirs)
             times_faster = round(theirs["median_us"] / timing["median_us"], 1)
             rows.append(
                 record(
@@ -90,7 +95,7 @@ def run() -> list[dict[str, Any]]:
                 "queries": queries,
             }
             print(
-                f"   {lines:>2} products, {setup:>5}: ours {ours['discount']} off in "
+                f"   {lines:>2} products, {setup}: ours {ours['discount']} off in "
                 f"{timing['median_us'] / 1000:.2f} ms ({queries} queries), Oscar "
                 f"{theirs['discount']} off in {theirs['median_us'] / 1000:.2f} ms "
                 f"({theirs['queries']} queries): {times_faster}x",
@@ -99,6 +104,9 @@ def run() -> list[dict[str, Any]]:
     slowest = min(row["times_faster_than_oscar"] for row in rows if row["name"].endswith("both"))
     report["times_faster_with_both_at_least"] = slowest
     report["target_met"] = slowest >= TARGET_TIMES_FASTER
+    report["times_faster_code_looked_up_once_at_least"] = min(
+        row["times_faster_than_oscar"] for row in rows if row["name"].endswith(KNOWN)
+    )
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"rows": rows, **report}, indent=2))
     # Like bench_quote: the target is reported, not asserted, so that a loaded machine does not
@@ -132,16 +140,24 @@ def _products() -> list[str]:
     return slugs
 
 
-def _quote(items: list[dict[str, Any]], setup: str, now: datetime) -> Breakdown:
-    """The quote service's path for `items`, with the offer, the code or both."""
+def _code_rules(now: datetime) -> tuple[Any, ...]:
+    """PORES15 as the quote looks it up, combinable and without its minimum (see above)."""
+    return tuple(
+        replace(rule, combinable=True, min_subtotal=None) if isinstance(rule, PromoRule) else rule
+        for rule in promo_rules_for(codes=[CODE], email=None, now=now)
+    )
+
+
+def _quote(
+    items: list[dict[str, Any]], setup: str, now: datetime, known: tuple[Any, ...]
+) -> Breakdown:
+    """The quote service's path for `items`, with the offer, the code or both; with KNOWN the
+    code's rule is the one looked up before timing (as Oscar's basket holds its voucher)."""
     promos: tuple[Any, ...] = ()
-    if setup != "offer":
-        promos = tuple(
-            replace(rule, combinable=True, min_subtotal=None)
-            if isinstance(rule, PromoRule)
-            else rule
-            for rule in promo_rules_for(codes=[CODE], email=None, now=now)
-        )
+    if setup == KNOWN:
+        promos = known
+    elif setup != "offer":
+        promos = _code_rules(now)
     prepared = quote_prepare(items=quote_items_parse(items=items), promos=promos, cached=True)
     return price(replace(prepared.request, offers=(OFFER,) if setup != "code" else ()))
 
