@@ -229,7 +229,9 @@ class ProductDetailApi(APIView):
         incoming = ProductWriteSerializer(product, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         with price_history.price_changes_by(source="api", user=request.user):
-            updated = services.product_update(product=product, data=dict(incoming.validated_data))
+            updated = services.product_update(
+                product=product, data=dict(incoming.validated_data), user=request.user
+            )
         fresh = selectors.product_get(slug=updated.slug, include_inactive=True)
         return Response(_product_data(request, fresh))
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
+from shop.catalog.stock_history import StockAdjustment, stock_adjust
 
 
 @transaction.atomic
@@ -48,14 +49,31 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: Product, data: dict[str, Any]) -> Product:
-    """Apply a partial update; `ingredients` and `concerns` replace the whole set when given."""
+def product_update(*, product: Product, data: dict[str, Any], user: Any = None) -> Product:
+    """Apply a partial update; `ingredients` and `concerns` replace the whole set when given.
+
+    `stock`, when given, is set as a count (`stock_adjust`, kept in the stock history). The row
+    is locked and its stock read again first: saving writes every field, and the stock loaded
+    with the request would undo the orders placed since.
+    """
     ingredients = data.pop("ingredients", None)
     concerns = data.pop("concerns", None)
+    stock = data.pop("stock", None)
+    rows = Product.objects.select_for_update().filter(pk=product.pk)
+    product.stock = rows.values_list("stock", flat=True).get()
     for field, value in data.items():
         setattr(product, field, value)
     product.full_clean()
     product.save()
+    if stock is not None and stock != product.stock:
+        stock_adjust(
+            product_id=product.pk,
+            reason=StockAdjustment.Reason.COUNT,
+            quantity=stock,
+            note="Set through the API",
+            user=user,
+        )
+        product.stock = stock
     if ingredients is not None:
         _set_ingredients(product, ingredients)
     if concerns is not None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from shop.catalog.models import Product
+from shop.catalog.services import product_update
 from shop.catalog.stock_history import StockAdjustment, StockAdjustmentRefused, stock_adjust
 from tests.admin_forms import change_form_data
 from tests.factories import ProductFactory
@@ -245,3 +246,29 @@ def test_saving_the_product_form_keeps_stock_taken_while_the_request_ran(
     assert staff.post(url, data).status_code == 302
     product.refresh_from_db()
     assert (product.stock, product.price_amount) == (6, Decimal("12.00"))
+
+
+def test_a_patch_of_other_fields_keeps_stock_taken_since_the_product_was_loaded(
+    product: Product,
+) -> None:
+    stale = Product.objects.get(pk=product.pk)  # loaded with the request: stock 10
+    Product.objects.filter(pk=product.pk).update(stock=F("stock") - 4)  # a checkout
+    product_update(product=stale, data={"name": "Renamed"})
+    product.refresh_from_db()
+    assert (product.name, product.stock) == ("Renamed", 6)
+    assert not StockAdjustment.objects.exists()
+
+
+def test_stock_set_through_the_api_is_a_count_in_the_history(
+    product: Product, staff_user: Any
+) -> None:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    response = client.patch(f"/api/products/{product.slug}/", {"stock": 30}, format="json")
+    assert response.status_code == 200 and response.json()["stock"] == 30
+    assert history(product) == [("count", 20, 30, "Set through the API")]
+    assert StockAdjustment.objects.get().user == staff_user
+    refused = client.patch(f"/api/products/{product.slug}/", {"stock": -1}, format="json")
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/problem+json"
+    product.refresh_from_db()
+    assert product.stock == 30
