@@ -29,7 +29,7 @@ class Report:
 
 
 def analytics_report(*, period: Period) -> Report:
-    """Every figure of the dashboard, aggregated in the database: 11 queries (and a SET on
+    """Every figure of the dashboard, aggregated in the database: at most 11 queries (and a SET on
     PostgreSQL) whatever the number of orders."""
     with transaction.atomic():
         _no_jit()
