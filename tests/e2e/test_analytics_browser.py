@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tests.e2e.admin_login import staff_sign_in
 from tests.e2e.axe import Auditor
 from tests.shop.analytics import scenario
 
@@ -25,14 +26,6 @@ def shop(staff_user: Any) -> Iterator[scenario.Shop]:
         yield scenario.build()
 
 
-def _sign_in(page: Any) -> None:
-    page.goto(page.base + "/admin/login/")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill("staff-pass-123")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
-
-
 def test_the_dashboard_reads_well_at_1280_px_and_passes_axe(shop: scenario.Shop, page: Any) -> None:
     blocked: list[str] = []
     page.on(
@@ -42,7 +35,7 @@ def test_the_dashboard_reads_well_at_1280_px_and_passes_axe(shop: scenario.Shop,
         ),
     )
     auditor = Auditor(page)
-    _sign_in(page)
+    staff_sign_in(page)
     page.get_by_role("link", name="Merchant analytics").click()
     page.wait_for_url("**/admin/analytics/")
     page.get_by_label("From", exact=True).fill(scenario.FROM)

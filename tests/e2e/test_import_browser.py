@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.admin_login import staff_sign_in
 from tests.e2e.axe import Auditor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,11 +20,7 @@ def test_staff_import_an_export_with_an_error_fix_it_and_see_the_product_change(
     demo: None, page: Any, staff_user: Any, tmp_path: Path
 ) -> None:
     auditor = Auditor(page)
-    page.goto(page.base + "/admin/login/")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill("staff-pass-123")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
+    staff_sign_in(page)
     page.goto(page.base + "/admin/shop/product/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()

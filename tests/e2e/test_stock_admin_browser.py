@@ -12,6 +12,7 @@ import pytest
 
 from shop.catalog.models import Product
 from shop.catalog.stock_history import StockAdjustment
+from tests.e2e.admin_login import staff_sign_in
 from tests.e2e.axe import Auditor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,11 +28,7 @@ def test_bulk_price_change_stock_adjustment_and_low_stock(
     demo: None, page: Any, staff_user: Any
 ) -> None:
     auditor = Auditor(page)
-    page.goto(page.base + "/admin/login/")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill("staff-pass-123")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
+    staff_sign_in(page)
 
     toners = list(Product.objects.filter(step__slug="tone").order_by("pk"))
     before = {p.pk: p.price_amount for p in toners}
