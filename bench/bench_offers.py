@@ -69,10 +69,10 @@ def run() -> list[dict[str, Any]]:
             breakdown = quote()
             queries = count_queries(quote)
             timing = measure(quote, repeat=300, warmup=30)
-            kind = {"code": "voucher", KNOWN: "both"}.get(setup, setup)
-            theirs = oscar[str(lines)][kind]
+            rule = "both" if setup == KNOWN else setup
+            theirs = oscar[str(lines)]["voucher" if rule == "code" else rule]
             ours = _amounts(breakdown)
-            _check(lines, kind, ours, theirs)
+            _check(lines, rule, ours, theirs)
             times_faster = round(theirs["median_us"] / timing["median_us"], 1)
             rows.append(
                 record(
