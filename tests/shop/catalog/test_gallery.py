@@ -154,9 +154,10 @@ def test_what_the_product_saves_in_the_routine_is_its_share_of_the_routines_pric
 def test_the_product_page_runs_a_fixed_number_of_queries(
     demo: None, client: Client, django_assert_num_queries: Any
 ) -> None:
-    """The product with its ingredients, concerns and gallery (4), the kits holding it (3), the
-    routine with its slots, narrowed products and tiers (4), its eligible products with their
-    ingredients (2): 13, however many pictures, partners or kit components there are."""
+    """The product with its ingredients, concerns and gallery (4), the kits holding it (3) and
+    their parts' lowest prices in 30 days (1, kits.claims), the routine with its slots, narrowed
+    products and tiers (4), its eligible products with their ingredients (2): 14, however many
+    pictures, partners or kit components there are."""
     client.get(WASH)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(WASH).status_code == 200
