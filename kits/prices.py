@@ -27,7 +27,7 @@ from kits.rules import (
 )
 from shop.catalog.pricing import currency, pricing_request
 from shop.catalog.selectors import ProductInfo
-from shop.pricing import Breakdown, Money, format_money, price
+from shop.pricing import Breakdown, Money, OfferRule, format_money, price
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +145,19 @@ def _percent(value: Decimal) -> str:
 
 
 def _price_selection(
-    routine: RoutineInfo, products: Sequence[ProductInfo], *, tiers: bool = True
+    routine: RoutineInfo,
+    products: Sequence[ProductInfo],
+    *,
+    tiers: bool = True,
+    offers: Sequence[OfferRule] = (),
 ) -> Breakdown:
     """The selection as one routine line; without `tiers`, at regular prices (an invalid
-    selection earns no discount, so the builder must not show one)."""
+    selection earns no discount, so the builder must not show one); with the automatic
+    `offers` it would get in a cart of its own."""
     if not tiers:
         routine = replace(routine, tiers=())
     line = routine_line(routine, products, quantity=1, id="routine", currency=currency())
-    return price(pricing_request(lines=[line], free_shipping=True))
+    return price(pricing_request(lines=[line], free_shipping=True, offers=offers))
 
 
 def _tier_from(breakdown: Breakdown, routine: RoutineInfo, *, reached: bool) -> TierInfo | None:
@@ -211,8 +216,10 @@ def routine_build(
     eligible: Mapping[str, Sequence[ProductInfo]],
     ingredients: Mapping[str, Iterable[str]],
     conflicts: Sequence[ConflictInfo],
+    offers: Sequence[OfferRule] = (),
 ) -> BuilderResult:
-    """Check the shopper's choices and price what they chose so far.
+    """Check the shopper's choices and price what they chose so far (with the automatic
+    `offers`, `shop.catalog.offers.catalog_offers()`, whose hints the breakdown carries).
 
     The running price covers the products that fit their slots, even before the selection is
     complete; `selection.problems` says what is still wrong. An invalid selection is priced at
@@ -228,7 +235,7 @@ def routine_build(
     )
     if not chosen:
         return BuilderResult(selection, None, None, _next_tier(selection, eligible, None), warnings)
-    tiered = _price_selection(routine, chosen)
+    tiered = _price_selection(routine, chosen, offers=offers)
     if selection.valid:
         tier = _tier_from(tiered, routine, reached=True)
         return BuilderResult(

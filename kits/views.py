@@ -20,6 +20,7 @@ from kits import claims, selectors
 from kits.models import Routine
 from kits.prices import BuilderResult, kit_figures, routine_build
 from kits.rules import RoutineInfo
+from shop.catalog.offers import catalog_offers
 from shop.catalog.selectors import ProductInfo, product_infos
 
 
@@ -96,6 +97,7 @@ def _build(
         eligible={step: [ProductInfo.of(p) for p in items] for step, items in eligible.items()},
         ingredients=ingredients,
         conflicts=selectors.conflict_infos(),
+        offers=catalog_offers(),
     )
     return eligible, result
 

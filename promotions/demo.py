@@ -3,8 +3,11 @@
 Promo codes: PORES15 (public, 15% off from a 40.00 merchandise total), SUMMER10 (public,
 ended last month), WELCOME-... (a single-use batch of 20 private codes, 10.00 off) and the
 giveaway's consolation promotion (20% off, one private single-use code per entrant who did not
-win). The giveaway: the seven-piece collection's products, with entries as real comment lists
-have them (genuine and misspelt, pingbacks, greetings, blog praise, link spam).
+win). The automatic offer "Any 3 products: 10% off" (separate products, not kits or routines) is
+loaded switched off: many figures the demo is known by (a cart of three products at full price)
+would change under it, so a merchant turns it on in the admin (and tries it in the simulator).
+The giveaway: the seven-piece collection's products, with entries as real comment lists have
+them (genuine and misspelt, pingbacks, greetings, blog praise, link spam).
 
 Only creates what is missing; entries are scored like real ones but no email is queued.
 """
@@ -158,6 +161,7 @@ PUBLIC_CODES = [
 WELCOME_NAME = "Welcome 10.00 off (single-use codes)"
 WELCOME_CODES = 20
 CONSOLATION_NAME = "Thanks for entering: 20% off"
+OFFER_NAME = "Any 3 products: 10% off"
 
 
 def load() -> dict[str, int]:
@@ -210,6 +214,19 @@ def _load_promos() -> dict[str, int]:
         services.promotion_create(
             spec=services.PromotionSpec(
                 name=CONSOLATION_NAME, kind="percent", value=Decimal("20"), per_customer_limit=1
+            )
+        )
+        created["promotions"] += 1
+    if not Promotion.objects.filter(name=OFFER_NAME, automatic=True).exists():
+        services.promotion_create(
+            spec=services.PromotionSpec(
+                name=OFFER_NAME,
+                kind="percent",
+                value=Decimal("10"),
+                applies_to_bundles=False,
+                automatic=True,
+                min_items=3,
+                active=False,
             )
         )
         created["promotions"] += 1

@@ -69,9 +69,10 @@ def _column(meta: Options[Any], name: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
-@functools.lru_cache(maxsize=16)
-def _scope_sql(count: int) -> str:
-    """One UNION ALL statement for the scope of the promotions of `count` codes.
+@functools.lru_cache(maxsize=32)
+def _scope_sql(count: int, *, codes: bool = True) -> str:
+    """One UNION ALL statement for the scope of the promotions of `count` codes (or, with
+    `codes=False`, of `count` promotion ids).
 
     Written once per number of codes from the models' own table and column names: compiling
     four ORM querysets and their union cost three times what the database takes to answer.
@@ -83,6 +84,8 @@ def _scope_sql(count: int) -> str:
     owner, code, table = _column(meta, "promotion"), _column(meta, "code"), q(meta.db_table)
     marks = ", ".join(["%s"] * count)
     owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
+    if not codes:
+        owners = marks
     parts = []
     for _, relation, kind in _SCOPES:
         through = relation.through._meta
@@ -97,14 +100,17 @@ def _scope_sql(count: int) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _scopes(codes: Sequence[str]) -> dict[int, dict[str, set[str]]]:
-    """Products, kits (with routines) and steps of the promotions of `codes`, in one query.
+def promotion_scopes(
+    keys: Sequence[str | int], *, codes: bool = True
+) -> dict[int, dict[str, set[str]]]:
+    """Products, kits (with routines) and steps of the promotions of codes `keys` (or, with
+    `codes=False`, of the promotions with ids `keys`), in one query.
 
     The query runs whatever the codes are, so an unknown code costs what a known one costs.
     """
     scopes: dict[int, dict[str, set[str]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_scope_sql(len(codes)), list(codes) * len(_SCOPES))
+        cursor.execute(_scope_sql(len(keys), codes=codes), list(keys) * len(_SCOPES))
         for promotion_id, kind, slug in cursor.fetchall():
             scope = scopes.setdefault(
                 promotion_id, {"products": set(), "kits": set(), "steps": set()}
@@ -296,7 +302,7 @@ def promo_codes_lookup(
     searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
     code_rows = PromoCode.objects.filter(code__in=searched).order_by().values_list(*_CODE_FIELDS)
     rows = {row[0]: row for row in code_rows}
-    scopes = _scopes(searched)
+    scopes = promotion_scopes(searched)
     uses = _customer_uses(searched, email, user_id)
     currency = str(settings.SHOP_CURRENCY)
     found: list[CodeLookup] = []

@@ -37,7 +37,9 @@ from kits.models import Kit, Routine
 from promotions.codes.generation import promo_code_problem
 from promotions.codes.models import PromoCode, Promotion, Redemption
 from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
+from promotions.codes.offers import offer_rules_of, offer_token_touch, offer_uses_take
 from promotions.codes.selectors import customer_redemptions, promo_code_normalise
+from promotions.codes.uses import redemption_record, unavailable_reason
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
 from shop.pricing import Breakdown
@@ -229,40 +231,24 @@ class _Given:
     gift: bool = False
 
 
-def _given_by_code(breakdown: Breakdown) -> dict[str, _Given]:
+def _given_by_code(breakdown: Breakdown, offers: set[str]) -> dict[str, _Given]:
     """Every code that applied in a breakdown, with what it gave.
 
     Percent and amount codes are `applied` entries with source "promo"; gift codes too (0.00)
     plus a gift line "gift:<CODE>"; free-shipping codes are the shipping waiver whose rule is
     the code (the threshold waiver's rule is "free_shipping_over", never a code: codes are
-    stored in upper case).
+    stored in upper case; an automatic offer's waiver has the offer's id, one of `offers`).
     """
     given: dict[str, _Given] = {}
     for adjustment in breakdown.applied:
         if adjustment.source == "promo":
             given.setdefault(adjustment.rule, _Given()).discount += adjustment.amount.cents
-        elif adjustment.source == "shipping" and adjustment.rule != THRESHOLD_RULE:
+        elif adjustment.source == "shipping" and adjustment.rule not in (THRESHOLD_RULE, *offers):
             given.setdefault(adjustment.rule, _Given()).shipping += adjustment.amount.cents
     for line in breakdown.lines:
         if line.gift and line.id.startswith(GIFT_LINE_PREFIX):
             given.setdefault(line.id[len(GIFT_LINE_PREFIX) :], _Given()).gift = True
     return given
-
-
-def _amount(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
-
-
-def _why_not(promotion_id: int, now: datetime) -> str:
-    """Why the guarded UPDATE of a promotion matched nothing."""
-    row = Promotion.objects.filter(pk=promotion_id).values("active", "starts_at", "ends_at").first()
-    if row is None or not row["active"]:
-        return "promo_not_found"
-    if row["starts_at"] is not None and now < row["starts_at"]:
-        return "promo_not_started"
-    if row["ends_at"] is not None and now >= row["ends_at"]:
-        return "promo_expired"
-    return "promo_exhausted"
 
 
 def _take_use(code: PromoCode, now: datetime) -> None:
@@ -275,7 +261,7 @@ def _take_use(code: PromoCode, now: datetime) -> None:
         .update(uses=F("uses") + 1)
     )
     if not taken:
-        raise PromoUnavailable(code.code, _why_not(code.promotion_id, now))
+        raise PromoUnavailable(code.code, unavailable_reason(code.promotion_id, now))
     taken = (
         PromoCode.objects.filter(pk=code.pk)
         .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
@@ -311,8 +297,9 @@ def promo_codes_redeem(
     for rejection in breakdown.rejected:
         if rejection.source == "promo":
             raise PromoUnavailable(rejection.rule, rejection.code)
-    given = _given_by_code(breakdown)
-    if not given:
+    offers = offer_rules_of(breakdown)
+    given = _given_by_code(breakdown, offers)
+    if not given and not offers:
         return
     customer = normalize_email(email)
     emails = sorted({customer, email.strip(), normalize_email(account_email)} - {""})
@@ -332,6 +319,8 @@ def promo_codes_redeem(
             Redemption.objects.filter(order_id=order.pk, released_at__isnull=True).values_list(
                 "code__code", flat=True
             )
+            if codes
+            else ()
         )
         for code in sorted(codes.values(), key=lambda c: (c.promotion_id, c.pk)):
             if code.code in done:
@@ -343,18 +332,19 @@ def promo_codes_redeem(
             if limit is not None and _customer_uses(promotion.pk, emails, user_id) >= limit:
                 raise PromoUnavailable(code.code, "promo_customer_limit")
             gave = given[code.code]
-            gift = promotion.gift_product
-            Redemption.objects.create(
+            redemption_record(
                 code=code,
                 promotion=promotion,
-                order_id=order.pk,
-                customer_email=customer,
+                order=order,
+                customer=customer,
                 user_id=user_id,
-                discount_amount=_amount(gave.discount),
-                shipping_amount=_amount(gave.shipping),
-                gift_value=gift.price_amount if gave.gift and gift is not None else Decimal("0"),
-                created_at=now,
+                discount=gave.discount,
+                shipping=gave.shipping,
+                gift=gave.gift,
+                now=now,
             )
+        # Automatic offers: counted and limited the same way, after the codes (offers.py).
+        offer_uses_take(order=order, breakdown=breakdown, customer=customer, now=now, who=emails)
 
 
 def promo_codes_release(*, order: OrderLike) -> None:
@@ -367,6 +357,8 @@ def promo_codes_release(*, order: OrderLike) -> None:
             .order_by("promotion_id", "code_id")
             .values_list("pk", "promotion_id", "code_id")
         )
+        if any(code_id is None for _, _, code_id in redemptions):
+            offer_token_touch()  # an offer's use comes back: cached prices see it (offers.py)
         for pk, promotion_id, code_id in redemptions:
             released = Redemption.objects.filter(pk=pk, released_at__isnull=True).update(
                 released_at=now

@@ -18,14 +18,17 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kits.rules import KitInfo, kit_stock
+from promotions.codes.offer_selectors import offers_for_customer
 from promotions.codes.selectors import promo_rules_for
 from shop.cart.models import Cart, CartItem
 from shop.catalog.images import Picture, picture
+from shop.catalog.offers import catalog_offers
 from shop.catalog.pricing import pricing_request
 from shop.catalog.selectors import ProductInfo
 from shop.pricing import (
     Adjustment,
     Breakdown,
+    OfferRule,
     PricedLine,
     PromoRule,
     Rejection,
@@ -220,12 +223,16 @@ def cart_price(
     user_id: int | None = None,
     now: datetime | None = None,
     promos: Sequence[PromoRule | UnknownCode] | None = None,
+    offers: Sequence[OfferRule] | None = None,
 ) -> tuple[Breakdown, dict[int, list[str]], QuoteCatalog]:
     """Price the lines that can be priced; returns the breakdown, the problems of the others by
     index, and the catalog data that was loaded (two queries, whatever the lines).
     `promos`, when given, are the code rules already looked up and replace `promo_code`; else
     the code is looked up for the shopper checkout will charge (`email`, `user_id`), so a code
-    this shopper has used up is refused here as checkout would refuse it."""
+    this shopper has used up is refused here as checkout would refuse it. `offers`: the
+    automatic offers to price with; None for the current ones (kept under the catalog token:
+    none more when the catalog read it, else one), with this shopper's uses (one query more
+    when an offer limits uses per customer)."""
     now = now or timezone.now()
     quote_items = _quote_items(items)
     catalog = quote_catalog_current(items=quote_items)  # stock as it is now, 2 queries
@@ -241,7 +248,10 @@ def cart_price(
         promos = (
             promo_rules_for(codes=codes, email=email, now=now, user_id=user_id) if codes else ()
         )
-    breakdown = price(pricing_request(lines=lines, promos=promos, now=now))
+    if offers is None:
+        current = catalog_offers(token=catalog.token)
+        offers = offers_for_customer(current, emails=[email or ""], user_id=user_id)
+    breakdown = price(pricing_request(lines=lines, promos=promos, offers=offers, now=now))
     return breakdown, bad, catalog
 
 

@@ -120,7 +120,8 @@ def cart_item_add(*, cart: Cart, item: object) -> CartItem:
     if same is None and len(existing) >= MAX_CART_LINES:
         raise CartFull(f"A cart holds at most {MAX_CART_LINES} lines.")
     try:
-        prepared = quote_prepare(items=[parsed])
+        # Only the line's price after bundles is kept: offers (cart-wide) play no part.
+        prepared = quote_prepare(items=[parsed], offers=())
     except InvalidItems as error:
         raise _single_item_errors(error) from None
     line = price(prepared.request).lines[0]
@@ -183,7 +184,7 @@ def cart_item_update(*, cart: Cart, item_id: object, quantity: object) -> CartIt
     cart = _locked_open(cart)
     item = _item_of(cart, item_id)
     item.quantity = value
-    breakdown, bad, _ = cart_price(items=[item])
+    breakdown, bad, _ = cart_price(items=[item], offers=())  # one line's price: no offers
     if not bad and breakdown.lines:
         item.seen_price_amount = breakdown.lines[0].unit_price_after_bundle.amount
     item.save(update_fields=["quantity", "seen_price_amount"])

@@ -19,6 +19,7 @@ from shop.pricing import (
     Item,
     KitLine,
     Money,
+    OfferRule,
     PricingRequest,
     ProductLine,
     PromoRule,
@@ -68,12 +69,15 @@ def pricing_request(
     promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
     free_shipping: bool = False,
+    offers: Sequence[OfferRule] = (),
 ) -> PricingRequest:
-    """The request that prices `lines` in the shop's currency with its shipping (or none)."""
+    """The request that prices `lines` in the shop's currency with its shipping (or none),
+    its promo codes and automatic offers (`shop.catalog.offers.catalog_offers`)."""
     return PricingRequest(
         currency=currency(),
         lines=tuple(lines),
         shipping=shipping_policy(free=free_shipping),
         now=now or datetime.now(UTC),
         promos=tuple(promos),
+        offers=tuple(offers),
     )

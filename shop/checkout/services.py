@@ -43,11 +43,13 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
+from promotions.codes.offer_selectors import offers_for_customer
 from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
 from promotions.messaging.identity import normalize_email
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
+from shop.catalog.offers import catalog_offers
 from shop.checkout.attempts import Attempt, attempt_release
 from shop.checkout.emails import order_confirmation_enqueue
 from shop.checkout.inputs import CheckoutDetails
@@ -63,7 +65,7 @@ from shop.checkout.reservation import ReservationExpired, reservation_release
 from shop.checkout.rows import order_gifts_given, order_rows_write
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
 from shop.pricing import Breakdown, price
-from shop.quoting.services import QuoteItem, quote_prepare
+from shop.quoting.services import QuoteItem, quote_catalog_load, quote_prepare
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +189,14 @@ def _reserve(
         promos = promo_rules_for(codes=codes, email=details.email, now=now) if codes else ()
         # Prices, names and activity come from the catalog snapshot (exactly as current as
         # loading, shop/quoting/snapshot.py); stock is decided by stock_reserve's UPDATE.
-        prepared = quote_prepare(items=_quote_items(items), promos=promos, now=now, cached=True)
+        wanted = _quote_items(items)
+        catalog = quote_catalog_load(items=wanted, cached=True)
+        # The automatic offers this shopper may still have (one query if one limits per customer)
+        who, current = [details.email, details.account_email], catalog_offers(token=catalog.token)
+        offers = offers_for_customer(current, emails=who, user_id=details.user_id)
+        prepared = quote_prepare(
+            items=wanted, promos=promos, now=now, catalog=catalog, offers=offers
+        )
         breakdown = price(prepared.request)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
         _commit_without_waiting_for_the_disk()

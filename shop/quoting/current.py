@@ -18,7 +18,7 @@ from kits.rules import KitInfo, PartInfo
 from shop.catalog.models import Product
 from shop.catalog.selectors import ProductInfo
 from shop.quoting.services import QuoteCatalog, QuoteItem, quote_catalog_load
-from shop.quoting.snapshot import catalog_snapshot
+from shop.quoting.snapshot import catalog_snapshot_at
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class _Over(Mapping[str, T]):
 def quote_catalog_current(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
     """What the items name, as `quote_catalog_load` gives it (stock included), in two queries
     while the snapshot is current; a load where no snapshot is kept."""
-    snapshot = catalog_snapshot()
+    token, snapshot = catalog_snapshot_at()
     if snapshot is None:
         return quote_catalog_load(items=items)
     slugs: set[str] = set()
@@ -78,4 +78,5 @@ def quote_catalog_current(*, items: Sequence[QuoteItem]) -> QuoteCatalog:
         products=_Over(products, snapshot.products),
         kits=_Over(current, snapshot.kits),
         routines=snapshot.routines,
+        token=token,  # the automatic offers are priced as kept under it: no query more
     )

@@ -24,18 +24,20 @@ from config.errors import DomainError
 from kits import selectors as kit_selectors
 from kits.lines import kit_line, routine_line
 from kits.rules import KitInfo, RoutineInfo, Selection, kit_problem, selection_check
+from shop.catalog.offers import TOKEN_UNREAD, catalog_offers
 from shop.catalog.pricing import Line, currency, pricing_request, product_line
 from shop.catalog.selectors import ProductInfo, product_infos
 from shop.pricing import (
     MAX_QUANTITY,
     Breakdown,
+    OfferRule,
     PricingError,
     PricingRequest,
     PromoRule,
     UnknownCode,
     price,
 )
-from shop.quoting.snapshot import catalog_snapshot
+from shop.quoting.snapshot import catalog_snapshot_at
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class QuoteCatalog:
     products: Mapping[str, ProductInfo]
     kits: Mapping[str, KitInfo]
     routines: Mapping[str, RoutineInfo]
+    # The catalog token this catalog was read under (`cached` loads; None: no token row):
+    # `quote_prepare` takes the automatic offers kept under it without reading it again.
+    token: str | None = TOKEN_UNREAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,10 +209,11 @@ def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> Q
     not changed): the same data except `stock`, which only a load gives current, so only what
     does not show or decide on stock may ask for it.
     """
+    token: str | None = TOKEN_UNREAD
     if cached:
-        snapshot = catalog_snapshot()
+        token, snapshot = catalog_snapshot_at()
         if snapshot is not None:
-            return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines)
+            return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines, token)
     product_slugs: set[str] = set()
     kit_slugs: set[str] = set()
     routine_slugs: set[str] = set()
@@ -223,6 +229,7 @@ def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> Q
         products=product_infos(slugs=product_slugs),
         kits=kit_selectors.kit_infos(slugs=kit_slugs),
         routines=kit_selectors.routine_infos(slugs=routine_slugs),
+        token=token,
     )
 
 
@@ -294,22 +301,27 @@ def quote_prepare(
     now: datetime | None = None,
     cached: bool = False,
     catalog: QuoteCatalog | None = None,
+    offers: Sequence[OfferRule] | None = None,
 ) -> PreparedQuote:
     """Load and check parsed items and build the pricing request; raises InvalidItems.
 
     `promos` are the code rules the caller looked up (`promotions.codes.selectors`, through its
     throttled lookup for shoppers, or previewed in the admin simulator). `cached=True` takes the
     catalog from the snapshot (see `quote_catalog_load`); a caller pricing many quotes at once
-    loads it once and passes it as `catalog`.
+    loads it once and passes it as `catalog`. `offers`: the automatic offers to price with;
+    None for the current ones (`shop.catalog.offers`: kept under the catalog token, which a
+    `cached` catalog has read already; otherwise one query to read it).
     """
     now = now or datetime.now(UTC)  # what timezone.now() gives with USE_TZ, which pricing needs
     catalog = catalog or quote_catalog_load(items=items, cached=cached)
     lines, selections = quote_lines_build(items=items, catalog=catalog)
+    if offers is None:
+        offers = catalog_offers(token=catalog.token)
     return PreparedQuote(
         items=tuple(items),
         catalog=catalog,
         selections=selections,
-        request=pricing_request(lines=lines, promos=promos, now=now),
+        request=pricing_request(lines=lines, promos=promos, offers=offers, now=now),
     )
 
 
@@ -319,16 +331,20 @@ def quote_build(
     promos: Sequence[PromoRule | UnknownCode] = (),
     now: datetime | None = None,
     catalog: QuoteCatalog | None = None,
+    offers: Sequence[OfferRule] | None = None,
 ) -> Breakdown:
     """Price raw quote items (the API's JSON); raises InvalidItems naming every bad item.
-    `catalog`: one loaded for many quotes at once (`quote_catalog_load(cached=True)`).
+    `catalog`: one loaded for many quotes at once (`quote_catalog_load(cached=True)`);
+    `offers`: as `quote_prepare` takes them.
 
     A quote shows no stock, so it prices from the catalog snapshot. The checks above should
     leave nothing for the pricing service to refuse; if they ever do, the shopper still gets
     InvalidItems (a 400) and the log gets the traceback.
     """
     parsed = quote_items_parse(items=items)
-    prepared = quote_prepare(items=parsed, promos=promos, now=now, cached=True, catalog=catalog)
+    prepared = quote_prepare(
+        items=parsed, promos=promos, now=now, cached=True, catalog=catalog, offers=offers
+    )
     try:
         return price(prepared.request)
     except PricingError as error:

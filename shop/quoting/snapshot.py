@@ -17,7 +17,11 @@ A catalog above `SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS` products is not kept in mem
 then load what they name. Nor is one without a token row (a flushed test database) until the
 next catalog write recreates it.
 
-The interface: `catalog_snapshot()`, and `catalog_snapshot_forget()` for tests.
+The automatic offers (`shop.catalog.offers`) are kept under the same token: a load loads them
+too, and a quote that read the token for the snapshot prices its offers without another query.
+
+The interface: `catalog_snapshot()` (`catalog_snapshot_at()` with the token it read), and
+`catalog_snapshot_forget()` for tests.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from kits import selectors as kit_selectors
 from kits.models import Kit, Routine
 from kits.rules import KitInfo, RoutineInfo
 from shop.catalog.models import Product
+from shop.catalog.offers import catalog_offers
 from shop.catalog.selectors import PRODUCT_INFO_FIELDS, ProductInfo
 from shop.catalog.version import catalog_token
 
@@ -54,7 +59,9 @@ _held: dict[str, tuple[str, CatalogSnapshot | None]] = {}
 
 
 def _load(token: str) -> CatalogSnapshot | None:
-    """The whole catalog (six queries); None when it has more products than the limit."""
+    """The whole catalog (six queries); None when it has more products than the limit. The
+    automatic offers are loaded under the same token (`shop.catalog.offers`: one query more)."""
+    catalog_offers(token=token)
     limit = int(settings.SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS)
     rows = Product.objects.order_by().values_list(*PRODUCT_INFO_FIELDS)[: limit + 1]
     products = {row[1]: ProductInfo(*row) for row in rows}
@@ -75,10 +82,16 @@ def _load(token: str) -> CatalogSnapshot | None:
 def catalog_snapshot() -> CatalogSnapshot | None:
     """The current catalog, or None where it is not kept: one query (the token), plus the
     load after a change."""
+    return catalog_snapshot_at()[1]
+
+
+def catalog_snapshot_at() -> tuple[str | None, CatalogSnapshot | None]:
+    """The token read, and the catalog as of it (see `catalog_snapshot`): a quote prices its
+    automatic offers under that token without reading it again."""
     key = str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
     token = catalog_token()
     if token is None:
-        return None
+        return None, None
     held = _held.get(key)
     if held is None or held[0] != token:
         with _lock:  # one thread loads; the others wait for it rather than load the same
@@ -86,7 +99,7 @@ def catalog_snapshot() -> CatalogSnapshot | None:
             if held is None or held[0] != token:
                 held = (token, _load(token))
                 _held[key] = held
-    return held[1]
+    return token, held[1]
 
 
 def catalog_snapshot_forget() -> None:

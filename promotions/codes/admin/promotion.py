@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
@@ -33,6 +34,7 @@ from promotions.codes.admin.forms import (
 )
 from promotions.codes.api import csv_response
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
+from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
 from promotions.codes.simulator import promo_simulate
 
 # -- inlines -------------------------------------------------------------------------------------
@@ -52,6 +54,36 @@ class NamedCodeInline(admin.TabularInline[PromoCode, Promotion]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[PromoCode]:
         return super().get_queryset(request).filter(batch__isnull=True, issued_to="")
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class NoCodesForOffers(formset):  # type: ignore[misc, valid-type]
+            """A promotion being made an automatic offer gets no codes (on save, too)."""
+
+            def clean(self) -> None:
+                super().clean()
+                named = [f for f in self.forms if f.cleaned_data.get("code")]
+                named = [f for f in named if not f.cleaned_data.get("DELETE")]
+                if self.instance.automatic and named:
+                    raise ValidationError(AUTOMATIC_HAS_NO_CODES)
+
+        return NoCodesForOffers
+
+
+class PromotionTypeFilter(admin.SimpleListFilter):
+    """Automatic offers or promotions with codes."""
+
+    title = "type"
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("automatic", "Automatic offers"), ("code", "With codes")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Promotion]) -> QuerySet[Promotion]:
+        if self.value() in ("automatic", "code"):
+            return queryset.filter(automatic=self.value() == "automatic")
+        return queryset
+
 
 # -- promotions ----------------------------------------------------------------------------------
 
@@ -61,6 +93,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     change_form_template = "promotions/admin/promotion_change_form.html"
     list_display = [
         "name",
+        "automatic",
         "kind",
         "value_display",
         "status_display",
@@ -71,7 +104,7 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
         "code_count_display",
         "given_away_display",
     ]
-    list_filter = ["kind", "active", "combinable"]
+    list_filter = [PromotionTypeFilter, "kind", "active", "combinable"]
     search_fields = ["name", "codes__code"]
     search_help_text = "Search by name or by one of its codes."
     filter_horizontal = ["products", "kits", "routines", "steps"]
@@ -80,6 +113,14 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     readonly_fields = ["uses", "remaining_display", "given_away_detail", "codes_link"]
     fieldsets = [
         (None, {"fields": ["name", "active", "kind", "value", "gift_product"]}),
+        (
+            "Automatic offer (applies by itself, without a code)",
+            {
+                "fields": ["automatic", "min_items", "buy_quantity", "get_quantity", "priority"],
+                "description": "An automatic offer has no codes. Buy X get Y: in every group of "
+                "buy + get eligible units, the cheapest “get” units are free.",
+            },
+        ),
         (
             "What it applies to (nothing chosen: the whole cart)",
             {"fields": ["products", "kits", "routines", "steps", "applies_to_bundles"]},
@@ -102,6 +143,10 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Promotion]:
         return figures.promotion_list_with_figures()
+
+    def get_inlines(self, request: HttpRequest, obj: Promotion | None) -> list[Any]:
+        """No code inlines for an automatic offer: it has no codes."""
+        return [] if obj is not None and obj.automatic else list(self.inlines)
 
     @admin.display(description="Value")
     def value_display(self, promotion: Promotion) -> str:
@@ -144,6 +189,14 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
     def codes_link(self, promotion: Promotion) -> SafeString | str:
         if promotion.pk is None:
             return "Save the promotion first."
+        if promotion.automatic:
+            return format_html(
+                'Automatic offer: no codes · <a href="{}?promotion__id__exact={}">Uses</a> · '
+                '<a href="{}">Simulator</a>',
+                reverse("admin:promotions_redemption_changelist"),
+                promotion.pk,
+                reverse("admin:promotions_promotion_simulate_one", args=[promotion.pk]),
+            )
         return format_html(
             '<a href="{}?promotion__id__exact={}">All {} codes</a> · '
             '<a href="{}">Generate codes</a> · <a href="{}">Export CSV</a> · '
@@ -219,6 +272,10 @@ class PromotionAdmin(admin.ModelAdmin[Promotion]):
         promotion = self._promotion_or_404(request, promotion_id)
         if not self.has_change_permission(request, promotion):
             return HttpResponse(status=403)
+        if promotion.automatic:
+            self.message_user(request, AUTOMATIC_HAS_NO_CODES, messages.ERROR)
+            change = reverse("admin:promotions_promotion_change", args=[promotion.pk])
+            return HttpResponseRedirect(change)
         form = GenerateCodesForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

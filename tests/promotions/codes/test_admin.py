@@ -34,6 +34,7 @@ def promotion_form(**overrides: Any) -> dict[str, Any]:
         "kind": "percent",
         "value": "15",
         "applies_to_bundles": "on",
+        "priority": "0",  # the admin renders it filled in (automatic offers' field)
         "codes-TOTAL_FORMS": "1",
         "codes-INITIAL_FORMS": "0",
         "codes-MIN_NUM_FORMS": "0",

@@ -371,7 +371,7 @@ def test_the_compiled_lookup_gives_the_rule_the_model_gives(demo: None) -> None:
     admin's way) reads model instances. Every field of every rule must agree: gift codes,
     limits on the code and on the promotion, minimums, dates, scopes, inactive promotions."""
     from promotions.codes.models import PromoCode
-    from promotions.codes.selectors import _scopes, promo_rule_of
+    from promotions.codes.selectors import promo_rule_of, promotion_scopes
 
     step = StepFactory(slug="renew-x", position=9)
     gift = ProductFactory(slug="gift-x", step=step, price_amount=Decimal("12.50"))
@@ -392,7 +392,7 @@ def test_the_compiled_lookup_gives_the_rule_the_model_gives(demo: None) -> None:
     )
     codes = list(PromoCode.objects.values_list("code", flat=True))
     assert len(codes) > 2
-    scopes = _scopes(codes)
+    scopes = promotion_scopes(codes)
     for found in promo_codes_lookup(codes=codes, email=None, now=now):
         row = PromoCode.objects.select_related("promotion", "promotion__gift_product__step").get(
             code=found.code

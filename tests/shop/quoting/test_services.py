@@ -437,9 +437,9 @@ def test_product_quotes_take_one_query_for_1_or_50_lines(
     with django_assert_num_queries(1):
         quoting.quote_catalog_load(items=parsed(fifty), cached=False)
     # Through the API, from the catalog snapshot: the first quote loads the whole catalog
-    # (after the token: products, kit slugs, kits, routine slugs, routines, tiers); then one
-    # query (the token) per quote.
-    assert count_queries(api_client, {"items": one}) == 1 + 6
+    # (after the token: products, kit slugs, kits, routine slugs, routines, tiers) and the
+    # automatic offers; then one query (the token) per quote.
+    assert count_queries(api_client, {"items": one}) == 1 + 6 + 1
     with django_assert_num_queries(1):
         ok(api_client, {"items": one})
     with django_assert_num_queries(1):
@@ -460,8 +460,9 @@ def test_mixed_quotes_take_the_same_queries_for_1_or_50_lines(
         quoting.quote_catalog_load(
             items=parsed([{"routine": ROUTINE, "selections": THREE}]), cached=False
         )
-    # Through the API: the cold quote loads the whole catalog once, whatever it names.
-    assert count_queries(api_client, {"items": _mixed(3)}) == 1 + 6
+    # Through the API: the cold quote loads the whole catalog (and the offers) once, whatever
+    # it names.
+    assert count_queries(api_client, {"items": _mixed(3)}) == 1 + 6 + 1
     assert count_queries(api_client, {"items": _mixed(50)}) == 1
     with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "seven-piece-collection"}]})
@@ -503,8 +504,8 @@ def test_kit_queries_do_not_grow_with_components(
         loaded = quoting.quote_catalog_load(items=both, cached=False)
     assert len(loaded.kits["big"].components) == 40
     # The snapshot: token, products, kit slugs, kits with parts, routine slugs (no routines:
-    # nothing more), however many components.
-    assert count_queries(api_client, {"items": [{"kit": "small"}]}) == 1 + 4
+    # nothing more), the automatic offers, however many components.
+    assert count_queries(api_client, {"items": [{"kit": "small"}]}) == 1 + 4 + 1
     with django_assert_num_queries(1):
         ok(api_client, {"items": [{"kit": "small"}]})
     with django_assert_num_queries(1):

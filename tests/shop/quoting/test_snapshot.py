@@ -42,8 +42,9 @@ ROUTINE = "three-steps-to-refined-pores"
 THREE = ["citrus-facial-wash", "face-firming-toner", "ceramic-skin-smoother"]
 KIT = "seven-piece-collection"
 # A cold quote: the token, then the whole catalog: products (1), kit slugs (1), kits with their
-# components and gifts (1), routine slugs (1), routines with slots (1), tiers (1).
-COLD = 1 + 6
+# components and gifts (1), routine slugs (1), routines with slots (1), tiers (1), and the
+# automatic offers kept under the same token (1).
+COLD = 1 + 6 + 1
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +132,8 @@ def test_a_price_changed_in_the_admin_is_in_the_next_quote(
             "active": "on",
             "product_ingredients-TOTAL_FORMS": "0",
             "product_ingredients-INITIAL_FORMS": "0",
+            "gallery_images-TOTAL_FORMS": "0",
+            "gallery_images-INITIAL_FORMS": "0",
             "gallery_images-TOTAL_FORMS": "0",
             "gallery_images-INITIAL_FORMS": "0",
         },
@@ -549,7 +552,8 @@ def test_without_a_token_row_quotes_load_until_the_next_catalog_write(
     assert queries(api_client, [{"product": "serum-prep"}]) == COLD
     CatalogVersion.objects.all().delete()
     assert catalog_snapshot() is None
-    assert queries(api_client, [{"product": "serum-prep"}]) == 2  # the token, the product
+    # the token, the product, the automatic offers (not kept without a token)
+    assert queries(api_client, [{"product": "serum-prep"}]) == 3
     assert wash_total(api_client) == "22.00"
     Product.objects.filter(slug="serum-prep").update(stock=0)  # not a catalog write
     assert catalog_snapshot() is None

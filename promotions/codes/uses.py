@@ -1,0 +1,55 @@
+"""What a use of a code and a use of an automatic offer share: the Redemption row that records
+it, and why a promotion's guarded UPDATE took no use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from promotions.codes.models import PromoCode, Promotion, Redemption
+
+
+def _amount(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def redemption_record(
+    *,
+    code: PromoCode | None,
+    promotion: Promotion,
+    order: Any,
+    customer: str,
+    user_id: int | None,
+    discount: int,
+    shipping: int,
+    gift: bool,
+    now: datetime,
+) -> Redemption:
+    """One use by `order`: what it took off and waived (cents), and the gift's regular price
+    when it gave the promotion's gift. `code` is None for an automatic offer."""
+    product = promotion.gift_product
+    return Redemption.objects.create(
+        code=code,
+        promotion=promotion,
+        order_id=order.pk,
+        customer_email=customer,
+        user_id=user_id,
+        discount_amount=_amount(discount),
+        shipping_amount=_amount(shipping),
+        gift_value=product.price_amount if gift and product is not None else Decimal("0"),
+        created_at=now,
+    )
+
+
+def unavailable_reason(promotion_id: int, now: datetime) -> str:
+    """Why the guarded UPDATE of a promotion matched nothing: promo_not_found (gone or
+    inactive), promo_not_started, promo_expired or promo_exhausted."""
+    row = Promotion.objects.filter(pk=promotion_id).values("active", "starts_at", "ends_at").first()
+    if row is None or not row["active"]:
+        return "promo_not_found"
+    if row["starts_at"] is not None and now < row["starts_at"]:
+        return "promo_not_started"
+    if row["ends_at"] is not None and now >= row["ends_at"]:
+        return "promo_expired"
+    return "promo_exhausted"
