@@ -21,9 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
 import subprocess
-import sys
 import threading
 import uuid
 from collections import Counter
@@ -44,25 +42,30 @@ from shop.catalog.models import Product
 from shop.checkout.models import Order
 from tests.promotions.messaging.test_worker import entrants
 from tests.shop.checkout_helpers import checkout_body, make_catalog
-from tests.workers import ROOT, Worker, deliveries, free_port, wait_for, worker_database_url
+from tests.workers import (
+    WORKER_TEST_MARKS,
+    Worker,
+    deliveries,
+    free_port,
+    spawn,
+    stop,
+    wait_for,
+    worker_database_url,
+)
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("celery-workers"),  # one such test at a time: see tests/conftest.py
-]
+pytestmark = WORKER_TEST_MARKS
 
 WEB_WORKERS = 2  # gunicorn worker processes per web process
+# Ports for web A and B ("8691,8692"), for a machine where each user has a range; else free ones.
+PORTS = [int(p) for p in os.environ.get("SCALE_OUT_PORTS", "0,0").split(",")]
 
 
 class Web:
     """One `gunicorn config.wsgi` process (its own workers) on the test database and Redis."""
 
-    def __init__(self, name: str, log_dir: Path) -> None:
+    def __init__(self, name: str, log_dir: Path, port: int) -> None:
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.log = log_dir / f"gunicorn-{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -76,11 +79,8 @@ class Web:
             THROTTLE_USER="100000/min",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         )
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
-                sys.executable,
-                "-m",
                 "gunicorn",
                 "config.wsgi",
                 "--bind",
@@ -90,11 +90,8 @@ class Web:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            env,
+            self.log,
         )
 
         def answers() -> bool:
@@ -128,13 +125,7 @@ class Web:
             conn.close()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop(self.process)
 
 
 @pytest.fixture
@@ -144,8 +135,8 @@ def machines(tmp_path: Path) -> Iterator[tuple[Web, Web, Worker, Worker]]:
     started: list[Web | Worker] = []
     try:
         for process in (
-            Web("a", tmp_path),
-            Web("b", tmp_path),
+            Web("a", tmp_path, PORTS[0]),
+            Web("b", tmp_path, PORTS[1]),
             Worker(tmp_path / "mail-a"),
             Worker(tmp_path / "mail-b"),
         ):

@@ -23,9 +23,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
+# The marks of a test that drives real workers: PostgreSQL and Redis, slow, and one such test
+# at a time (not two such loads at once on a 2-core machine: see tests/conftest.py).
+WORKER_TEST_MARKS = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-workers"),
+]
 OUTBOX_ID = re.compile(rb"^X-Outbox-Id: (\d+)\r?$", re.MULTILINE)
 
 
@@ -66,11 +76,8 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Worker:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
-                sys.executable,
-                "-m",
                 "celery",
                 "-A",
                 "config",
@@ -85,11 +92,8 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
             ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            self.env,
+            self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -104,12 +108,32 @@ class Worker:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.process)
+
+
+def spawn(module_command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`python -m <module_command>` from the project root in a session of its own (so that
+    `stop` ends it with every child), its output into `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", *module_command],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """TERM the process's session (it finishes what it has in hand), KILL it after 20 s."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
 
 
 def deliveries(mail_dir: Path) -> Counter[int]:
