@@ -204,3 +204,14 @@ def test_a_customer_who_had_a_once_per_customer_offer_checks_out_without_it(
     assert second.status_code == 201, second.content
     assert second.json()["discount_total"] == "0.00"
     assert Redemption.objects.filter(promotion=offer).count() == 1
+
+
+def test_the_builder_shows_the_offer_line_and_the_hint(catalog: Catalog, client: Client) -> None:
+    any_three()  # a routine is one item of the cart: short of three
+    PromotionFactory(name="Routine week: $5 off", kind="amount", value=5, automatic=True)
+    Promotion.objects.filter(automatic=True).update(combinable=True)
+    chosen = {"step-cleanse": "wash", "step-tone": "toner", "step-renew": "serum"}
+    page = client.post("/kits/routines/basic/", chosen).content.decode()
+    assert "<dt>Routine week: $5 off</dt>" in page
+    assert "Add 2 more items to get 10% off" in page
+    assert 'data-code="offer_not_reached"' in page
