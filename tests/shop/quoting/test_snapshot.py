@@ -134,8 +134,6 @@ def test_a_price_changed_in_the_admin_is_in_the_next_quote(
             "product_ingredients-INITIAL_FORMS": "0",
             "gallery_images-TOTAL_FORMS": "0",
             "gallery_images-INITIAL_FORMS": "0",
-            "gallery_images-TOTAL_FORMS": "0",
-            "gallery_images-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
