@@ -161,3 +161,10 @@ def test_the_product_page_runs_a_fixed_number_of_queries(
     client.get(WASH)
     with django_assert_num_queries(14):
         assert client.get(WASH).status_code == 200
+
+
+def test_a_product_no_routine_offers_has_no_goes_well_with(demo: None, client: Client) -> None:
+    """Serum Prep (an extra treatment, a gift in the collection) is in no routine's steps."""
+    response = client.get("/products/serum-prep/")
+    assert response.status_code == 200
+    assert 'class="pairing"' not in response.content.decode()
