@@ -11,8 +11,10 @@ with a guarded UPDATE:
 An UPDATE that matches no row means the limit is reached: `PromoUnavailable` is raised and the
 savepoint around the redemption undoes whatever it had taken. The promotion's UPDATE always
 runs (also without a total limit), so it also locks the promotion's row until the reservation
-commits (a few statements later, never across the payment): the per-customer count is read after it, under the lock, where no other
-checkout of the same promotion can add a redemption. Locks are taken in (promotion, code) id
+commits (a few statements later, never across the payment): the per-customer count is read
+after it, under the lock, where no other checkout of the same promotion can add a redemption.
+Automatic offers the breakdown applied are taken the same way, after the codes
+(`promotions.codes.offers.offer_uses_take`). Locks are taken in (promotion, code) id
 order, so two checkouts never wait on each other in a circle. A failed reservation rolls back,
 uses included; a declined payment or an expired reservation calls `promo_codes_forget` (uses
 given back, rows deleted); a cancelled order calls `promo_codes_release`. Counters therefore
