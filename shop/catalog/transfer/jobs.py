@@ -19,7 +19,8 @@ from shop.catalog.transfer.models import ImportJob
 logger = logging.getLogger(__name__)
 
 # Files with more rows than this are checked and imported by a Celery worker, with a progress
-# page; smaller ones in the request (a few seconds at most, bench/bench_import.py).
+# page; smaller ones in the request (500 new rows: about 7 s on the loaded 2-core machine of
+# docs/BENCHMARKS.md, "Catalog import").
 ASYNC_ROWS = 500
 PROGRESS_SECONDS = 6 * 3600
 
