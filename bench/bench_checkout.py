@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.bench_load_http import (
+    ORDER,
     ROOT,
     _database_url,
     _env,
@@ -48,19 +49,7 @@ from bench.bench_load_http import (
 ATTEMPTS = int(os.environ.get("BENCH_CHECKOUT_ATTEMPTS", "240"))
 KIT = "seven-piece-collection"
 CODE_LIMIT = 200
-BODY = json.dumps(
-    {
-        "email": "bench@example.com",
-        "name": "Bench Buyer",
-        "address": {
-            "line1": "1 Loop St",
-            "city": "Localhost",
-            "postal_code": "12345",
-            "country": "US",
-        },
-        "payment": {"method": "test", "token": "tok_ok"},
-    }
-)
+BODY = ORDER
 
 
 class Shop:

@@ -1,9 +1,11 @@
-"""HTTP load mix for `bench/bench_load_http.py`: browse, build a routine kit, fill a cart.
+"""HTTP load mix for `bench/bench_load_http.py`: browse, product pages, build a routine kit,
+fill a cart, check out.
 
 Paths are the contract's (../shared/API.md) plus the storefront pages, which are driven as a
 browser drives them: the builder's live re-pricing POST (builder.js) and the add-to-cart form,
-each with the CSRF token from the page it was on. Every request that is not a 2xx counts as an
-error.
+each with the CSRF token from the page it was on, and the checkout form with the test
+gateway's card (the harness gives every product stock enough for the run). Every request that is
+not a 2xx counts as an error, and so does a checkout that does not end on its confirmation page.
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ SELECTIONS = [
     ["citrus-facial-wash", "skin-clear-toner", "ceramic-skin-smoother", "foundation-primer"],
 ]
 
+
+# The storefront checkout form (shop/checkout/forms.py) with the test gateway's accepted card.
+CHECKOUT_FORM = {
+    "email": "load@example.com",
+    "name": "Load Shopper",
+    "line1": "1 Loop St",
+    "city": "Localhost",
+    "postal_code": "97201",
+    "country": "US",
+    "region": "US-OR",
+    "card_number": "4242 4242 4242 4242",
+    "card_expiry": "12/34",
+    "card_cvc": "123",
+}
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -98,9 +114,8 @@ class Shopper(HttpUser):
         )
         self.client.get(f"/api/carts/{cart}/", name="api: cart get")
 
-    @task(2)
-    def storefront_cart(self) -> None:
-        """A new visitor adds the collection from its page and opens the cart."""
+    def new_visitor_adds_the_collection(self) -> None:
+        """A new visitor (no cookies) adds the collection from its page with the form."""
         self.client.cookies.clear()
         page = self.client.get("/kits/seven-piece-collection/", name="page: kit")
         self.client.post(
@@ -112,4 +127,23 @@ class Shopper(HttpUser):
             },
             name="page: cart add (redirects to the cart)",
         )
+
+    @task(2)
+    def storefront_cart(self) -> None:
+        """A new visitor adds the collection from its page and opens the cart."""
+        self.new_visitor_adds_the_collection()
         self.client.get("/cart/", name="page: cart")
+
+    @task(1)
+    def storefront_checkout(self) -> None:
+        """A new visitor adds the collection, opens the checkout form and places the order."""
+        self.new_visitor_adds_the_collection()
+        form = self.client.get("/checkout/", name="page: checkout form")
+        with self.client.post(
+            "/checkout/",
+            data={"csrfmiddlewaretoken": csrf_token(form.text), **CHECKOUT_FORM},
+            name="page: checkout (redirects to the confirmation)",
+            catch_response=True,
+        ) as placed:
+            if "/checkout/confirmation/" not in placed.url:
+                placed.failure(f"ended on {placed.url} ({placed.status_code}), not a confirmation")
