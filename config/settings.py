@@ -326,27 +326,7 @@ if DEBUG:
         "rest_framework.renderers.BrowsableAPIRenderer",
     ]
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Routine shop API",
-    "DESCRIPTION": "Catalog, routine kits, quotes, carts, checkout, promotions, giveaways.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "LineKindEnum": ["product", "kit", "routine"],
-        "PromotionKindEnum": "promotions.codes.models.Promotion.Kind",
-        # Two `status` fields in the account API: an order's and a reminder's.
-        "OrderStatusEnum": "shop.checkout.models.Order.Status",
-        "ReminderStatusEnum": ["active", "paused", "awaiting_confirmation", "unsubscribed"],
-    },
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.add_problem_responses",
-    ],
-}
+from config.schema_settings import *  # noqa: E402, F403 (drf-spectacular: the OpenAPI schema)
 
 # Security: with DEBUG=0 everything is on; the HTTPS-only parts can be turned off for a server
 # on loopback or behind a proxy that terminates TLS.

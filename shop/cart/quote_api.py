@@ -29,9 +29,14 @@ def _money() -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+# Where an adjustment comes from (API.md): a kit or routine tier, an automatic offer, a code,
+# the shipping waiver.
+ADJUSTMENT_SOURCES = ["bundle", "offer", "promo", "shipping"]
+
+
 class AdjustmentSchema(serializers.Serializer[Any]):
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["bundle", "promo", "shipping"]
+        choices=ADJUSTMENT_SOURCES
     )
     rule = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
@@ -40,7 +45,7 @@ class AdjustmentSchema(serializers.Serializer[Any]):
 
 class RejectionSchema(serializers.Serializer[Any]):
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["bundle", "promo", "shipping"]
+        choices=ADJUSTMENT_SOURCES
     )
     rule = serializers.CharField()
     code = serializers.CharField()
