@@ -343,16 +343,33 @@ def test_writes_quotes_do_not_read_keep_the_token(little: Little) -> None:
     from shop.cart.models import Cart
     from shop.checkout.models import Order
 
+    code = PromoCodeFactory()  # creating its promotion changes the token (the next test)
     with keeps_token():
         order = OrderFactory()
         Order.objects.filter(pk=order.pk).update(name="Someone else")
         cart = Cart.objects.create()
         cart.promo_code = "SAVE"
         cart.save()
-        code = PromoCodeFactory()
-        Promotion.objects.filter(pk=code.promotion_id).update(value=Decimal("15"))
+        Promotion.objects.filter(pk=code.promotion_id).update(uses=F("uses") + 1)
         cart.delete()
         order.delete()
+
+
+def test_promotion_writes_change_the_token(little: Little) -> None:
+    """Automatic offers are priced from the catalog snapshot (promotions/migrations/0005 watches
+    the promotion and its scope tables): a merchant's edit reaches every quote at once, while a
+    checkout counting a use (`uses`, not watched) leaves the snapshot alone."""
+    from promotions.codes.models import Promotion
+
+    promotion = PromoCodeFactory().promotion
+    with changes_token():
+        Promotion.objects.filter(pk=promotion.pk).update(value=Decimal("15"))
+    with changes_token():
+        promotion.products.add(little.product)
+    with changes_token():
+        promotion.steps.add(little.step)
+    with keeps_token():
+        Promotion.objects.filter(pk=promotion.pk).update(uses=F("uses") + 1)
 
 
 def test_writes_the_quiz_reads_change_the_token(little: Little) -> None:
@@ -407,15 +424,20 @@ def _triggers() -> set[str]:
 def test_the_migrations_reverse_and_reapply() -> None:
     installed = _triggers()
     per_table = 1 if connection.vendor == "postgresql" else 3
-    assert len(installed) == (9 + 11) * per_table  # quotes' 9 tables, the quiz's 11 more
+    # quotes' 9 tables, the quiz's 11 more, automatic offers' 5 (a promotion and its scope)
+    assert len(installed) == (9 + 11 + 5) * per_table
     try:
         call_command("migrate", "kits", "0001", verbosity=0)
-        assert len(_triggers()) == 2 * per_table  # shop_product and shop_step remain
+        # shop_product and shop_step remain, and the promotion tables (their migration does
+        # not depend on kits past 0001)
+        assert len(_triggers()) == (2 + 5) * per_table
         step = StepFactory(slug="cleanse", position=1)
         with changes_token():
             product = ProductFactory(step=step)
-        with keeps_token():
-            KitComponentFactory(product=product)  # the kit's triggers are gone
+        with keeps_token():  # the kit's triggers are gone
+            # bulk_create: Kit.save() records its price in a table kits 0004 adds
+            (kit,) = Kit.objects.bulk_create([Kit(name="Kit", slug="kit", price_amount=1)])
+            KitComponentFactory(kit=kit, product=product)
 
         call_command("migrate", "shop", "0002", verbosity=0)
         assert _triggers() == set()
