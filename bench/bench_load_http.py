@@ -192,7 +192,7 @@ def _serve_and_load(
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        cpu = CpuMeter(url.rpartition("/")[2], url, server.pid, redis.pid, locust.pid)
+        cpu = CpuMeter(url, {"gunicorn": server.pid, "redis": redis.pid, "locust": locust.pid})
         started = time.monotonic()
         cpu.start()
         locust.wait()
@@ -262,14 +262,13 @@ def _capacity(url: str, port: int, gunicorn: int, redis: int) -> list[dict[str, 
     ]
     rows = []
     for kind, call in kinds:
-        meter = CpuMeter(url.rpartition("/")[2], url, gunicorn, redis, os.getpid())
+        meter = CpuMeter(url, {"gunicorn": gunicorn, "redis": redis})
         meter.start()
         started = time.monotonic()
         statuses = Counter(call(i)[0] for i in range(CAPACITY_ROUNDS))
         wall = time.monotonic() - started
         meter.stop()
         used = meter.used()
-        used.pop("locust")  # here the client is this process
         assert statuses == {200 if kind == "quote" else 201: CAPACITY_ROUNDS}, statuses
         rows.append(
             {
@@ -307,15 +306,20 @@ def _orders(url: str) -> int:
 
 
 class CpuMeter:
-    """CPU seconds (user + system) of each side of the run, sampled every 0.5 s: gunicorn and
-    its workers, the PostgreSQL backends connected to the run's database (pg_stat_activity),
-    the run's own redis-server, and locust. A backend is counted from the first sample that
+    """CPU seconds (user + system) of each side of a run, sampled every 0.5 s and at the start
+    and the stop: each named process with its children (gunicorn and its workers, the run's
+    own redis-server, locust, a Celery worker) and the PostgreSQL backends connected to the
+    run's database (pg_stat_activity). A backend is counted from the first sample that
     sees it (gunicorn keeps its connections, CONN_MAX_AGE), so PostgreSQL's figure is a slight
     undercount; its shared background processes (WAL writer, checkpointer) are not in it."""
 
-    def __init__(self, database: str, url: str, gunicorn: int, redis: int, locust: int) -> None:
-        self.database, self.url = database, url
-        self.roots = {"gunicorn": gunicorn, "redis": redis, "locust": locust}
+    def __init__(
+        self, url: str, roots: dict[str, int], alone: frozenset[str] = frozenset()
+    ) -> None:
+        """`roots`: a name for each process whose tree to meter, and its pid; those named in
+        `alone` are metered without their children (a process that started another side)."""
+        self.database, self.url = url.rpartition("/")[2].split("?")[0], url
+        self.roots, self.alone = roots, alone
         self.first: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
         self.done = threading.Event()
@@ -341,7 +345,8 @@ class CpuMeter:
         for side, pid in self.roots.items():
             try:
                 root = psutil.Process(pid)
-                found[side] = [pid] + [child.pid for child in root.children(recursive=True)]
+                children = [] if side in self.alone else root.children(recursive=True)
+                found[side] = [pid] + [child.pid for child in children]
             except psutil.Error:
                 found[side] = []
         rows = conn.execute(

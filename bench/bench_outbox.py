@@ -4,7 +4,9 @@ Measures how long enqueueing takes (render + bulk insert + dispatch), emails per
 the first dispatch to the last row marked sent, and duplicates and losses, counted from the
 X-Outbox-Id header of every message the worker wrote (both must be 0). Needs REDIS_URL and
 PostgreSQL (the worker is another process and must see the benchmark's database); without
-them it prints a note and records nothing.
+them it prints a note and records nothing. The CPU seconds of the worker, of this process (it
+renders and inserts the rows) and of the database's backends are metered (CpuMeter) from the
+first dispatch to the last row sent: emails per CPU-second of each, the per-core capacity.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.bench_load_http import CpuMeter
 
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("BENCH_OUTBOX_N", "10000"))
@@ -128,7 +132,13 @@ def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         mail_dir = Path(tmp) / "mail"
         process, _ = _start_worker(mail_dir, Path(tmp) / "worker.log")
+        cpu = CpuMeter(
+            _database_url(),
+            {"worker": process.pid, "enqueuer": os.getpid()},
+            alone=frozenset({"enqueuer"}),  # the worker is its child
+        )
         try:
+            cpu.start()
             started = time.perf_counter()
             emails.thanks_emails_send(giveaway=giveaway, entries=entries)
             enqueued = time.perf_counter()
@@ -137,6 +147,7 @@ def run() -> list[dict[str, Any]]:
             while sent_query.count() < N and time.monotonic() < deadline:
                 time.sleep(0.25)
             finished = time.perf_counter()
+            cpu.stop()
             counts: Counter[int] = Counter()
             for path in mail_dir.glob("*.log"):
                 counts.update(int(m) for m in OUTBOX_ID.findall(path.read_bytes()))
@@ -151,6 +162,7 @@ def run() -> list[dict[str, Any]]:
     elapsed = finished - started
     duplicates = sum(v - 1 for v in counts.values())
     lost = N - len(counts)
+    used = cpu.used()
     print(
         f"   {N} emails: enqueue {enqueued - started:.1f} s, all sent in {elapsed:.1f} s "
         f"({N / elapsed:.0f} emails/s), duplicates {duplicates}, lost {lost}"
@@ -167,5 +179,11 @@ def run() -> list[dict[str, Any]]:
             "sent": sent,
             "duplicates": duplicates,
             "lost": lost,
+            # Each side's CPU, the enqueuer being this process (rendering and inserting): one
+            # core of a side sends N / its seconds emails per second.
+            "cpu_s": {side: round(seconds, 1) for side, seconds in used.items()},
+            "emails_per_cpu_s": {
+                side: round(N / seconds) if seconds > 0 else None for side, seconds in used.items()
+            },
         }
     ]
