@@ -11,8 +11,9 @@ order they were made). Who made it and from where comes from the surrounding con
 Without a context the change is recorded as source "system" with no user.
 
 `Product.objects.update(price_amount=...)` (and `bulk_update`, `bulk_create`, raw SQL) bypasses
-`save()` and so bypasses the history: no shop code may set a price that way. A price the history does not
-hold cannot back a "was" price, and the storefront would show a wrong reference.
+`save()` and so bypasses the history: no shop code may set a price that way. A price the
+history does not hold cannot back a "was" price, and the storefront would show a wrong
+reference.
 
 `lowest_price_30d` is the lowest price in the 30 days before the current price took effect
 (the price in effect at the window's start counts, as does every price set inside it, however
