@@ -118,6 +118,12 @@ class CheckoutForm(forms.Form):
         "We ask you to confirm by email first; stop any time.",
     )
 
+    # The total on the button the shopper pressed, written by the page (not the shopper's
+    # input): checkout refuses to charge more (services.TotalChanged). Missing: not checked.
+    shown_total = forms.DecimalField(
+        required=False, max_digits=12, decimal_places=2, min_value=0, widget=forms.HiddenInput
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """The payment fields follow the configured gateways (SHOP_PAYMENT_METHODS): the first
         one's card fields (the test gateway's card form) or token field, and a choice of
@@ -222,6 +228,7 @@ class CheckoutForm(forms.Form):
             payment_method=data.get("payment_method") or (self.methods or [""])[0],
             payment_token=self.payment_token(),
             replenishment_reminders=data["replenishment_reminders"],
+            shown_total=data.get("shown_total"),
         )
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 # Address rules shared by the API and the checkout form.
@@ -33,6 +34,9 @@ class CheckoutDetails:
     account_email: str = ""
     # The "remind me when this runs out" box: True ticked, False unticked, None not asked.
     replenishment_reminders: bool | None = None
+    # The total the shopper saw on the button they pressed (the storefront sends it): checkout
+    # never charges more than that without showing the new total first. None: not checked.
+    shown_total: Decimal | None = None
 
 
 def signed_in(details: CheckoutDetails, user: Any) -> CheckoutDetails:

@@ -64,7 +64,7 @@ from shop.checkout.replenishment import replenishment_consent
 from shop.checkout.reservation import ReservationExpired, reservation_release
 from shop.checkout.rows import order_gifts_given, order_rows_write
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
-from shop.pricing import Breakdown, price
+from shop.pricing import Breakdown, Money, format_money, price
 from shop.quoting.services import QuoteItem, quote_catalog_load, quote_prepare
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,23 @@ class CheckoutInProgress(DomainError):
 
     def __init__(self) -> None:
         super().__init__("This checkout is still being paid for; try again in a moment.")
+
+
+class TotalChanged(DomainError):
+    """The cart now costs more than the total the shopper pressed the button for: prices
+    changed, or an offer the cart showed is not theirs to have (used up, or once per customer
+    and already used with this email). Nothing is written; the page shows the new total."""
+
+    code = "total_changed"
+    status = 409
+
+    def __init__(self, *, shown: Money, now: Money) -> None:
+        now_text, shown_text = format_money(now), format_money(shown)
+        super().__init__(
+            f"Your total is now {now_text}, not the {shown_text} you saw: a price or an offer "
+            f"changed (an offer you have already used, for instance). Check your order and "
+            f"press the button again to pay {now_text}."
+        )
 
 
 class IdempotencyKeyReused(DomainError):
@@ -198,6 +215,9 @@ def _reserve(
             items=wanted, promos=promos, now=now, catalog=catalog, offers=offers
         )
         breakdown = price(prepared.request)
+        shown = details.shown_total
+        if shown is not None and breakdown.total.amount > shown:
+            raise TotalChanged(shown=Money.of(shown, breakdown.currency), now=breakdown.total)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
         _commit_without_waiting_for_the_disk()
         attempt.inserting_order = True
