@@ -44,7 +44,7 @@ def test_cards_and_pages_show_loaded_pictures(media_demo: None, page: Any, width
     assert len({p["src"] for p in shown}) == cards, "every product has its own picture"
 
     page.locator(".product-card h3 a").first.click()
-    (main,) = _pictures(page, ".product-main img.picture")
+    (main,) = _pictures(page, ".product-main img.product-image")  # the gallery's first
     assert main["ok"] and main["alt"] == page.locator("h1").inner_text()
 
     page.goto(page.base + "/kits/")
