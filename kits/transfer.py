@@ -29,7 +29,7 @@ from kits.models import (
 )
 from shop.catalog.models import Product, Step
 from shop.catalog.transfer import engine, widgets
-from shop.catalog.transfer.base import CatalogResource
+from shop.catalog.transfer.base import IMPORT_LISTS, CatalogResource
 
 PART = re.compile(r"(?P<sku>[^:]+?)\s*(?::\s*(?P<quantity>\d+))?")
 SLOT = re.compile(r"(?P<step>[^:]+?)\s*:\s*(?P<min>\d+)\s*-\s*(?P<max>\d+)\s*(?P<optional>\?)?")
@@ -51,10 +51,6 @@ class ListResource(CatalogResource):
 
     list_columns: tuple[str, ...] = ()
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.lists: dict[int, dict[str, list[Any]]] = {}
-
     def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
         try:
@@ -68,7 +64,7 @@ class ListResource(CatalogResource):
                     lists[column] = self.parse_list(column, widgets.split_list(row[column]))
                 except ValueError as error:
                     errors[column] = ValidationError(str(error))
-        self.lists[id(instance)] = lists
+        setattr(instance, IMPORT_LISTS, lists)
         if errors:
             raise ValidationError(errors)
 
@@ -79,7 +75,7 @@ class ListResource(CatalogResource):
         raise NotImplementedError
 
     def extra_changes(self, instance: Any, row: Any) -> list[str]:
-        lists = self.lists.get(id(instance), {})
+        lists = getattr(instance, IMPORT_LISTS, {})
         if instance.pk is None:
             return [column for column, items in lists.items() if items]
         return [
@@ -89,7 +85,7 @@ class ListResource(CatalogResource):
         ]
 
     def save_extras(self, instance: Any, row: Any) -> None:
-        lists = self.lists.pop(id(instance), {})
+        lists = getattr(instance, IMPORT_LISTS, {})
         for column, items in lists.items():
             if items != self.current_list(instance, column):
                 self.write_list(instance, column, items)

@@ -20,6 +20,12 @@ from shop.catalog.transfer import files
 
 Progress = Callable[[int], None]
 
+# What a row's list columns (ingredients, a kit's components, ...) hold, parsed when the row is
+# read and written after the instance is saved: kept on the row's instance itself, which lives
+# exactly as long as the row's import, as attributes named so they cannot clash with fields.
+IMPORT_LISTS = "_import_lists"
+CHANGED_LISTS = "_import_changed_lists"  # (new, the list columns the row changes)
+
 
 class WholeTableLoader(BaseInstanceLoader):  # type: ignore[misc]
     """Every row of the model by its import key, read in one query: no `IN` list of 100,000

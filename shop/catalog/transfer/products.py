@@ -12,7 +12,7 @@ from import_export.fields import Field
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.stock_history import StockAdjustment, stock_adjust
 from shop.catalog.transfer import widgets
-from shop.catalog.transfer.base import CatalogResource
+from shop.catalog.transfer.base import CHANGED_LISTS, IMPORT_LISTS, CatalogResource
 
 
 class ProductResource(CatalogResource):
@@ -61,8 +61,6 @@ class ProductResource(CatalogResource):
         super().__init__(**kwargs)
         self.ingredient_lookup = widgets.LookupList(Ingredient, noun="ingredient")
         self.concern_lookup = widgets.LookupList(Concern, noun="concern")
-        self.lists: dict[int, dict[str, list[Any]]] = {}
-        self.changed_lists: dict[int, tuple[bool, list[str]]] = {}
 
     def get_queryset(self) -> QuerySet[Product]:
         return Product.objects.select_related("step").prefetch_related(
@@ -96,7 +94,7 @@ class ProductResource(CatalogResource):
                     lists[column] = lookup.clean(row[column])
                 except ValueError as error:
                     errors[column] = ValidationError(str(error))
-        self.lists[id(instance)] = lists
+        setattr(instance, IMPORT_LISTS, lists)
         if errors:
             raise ValidationError(errors)
 
@@ -113,7 +111,7 @@ class ProductResource(CatalogResource):
         return [attribute for attribute in attributes if attribute != "stock"]
 
     def extra_changes(self, instance: Product, row: Any) -> list[str]:
-        lists = self.lists.get(id(instance), {})
+        lists = getattr(instance, IMPORT_LISTS, {})
         changed = []
         if "ingredients" in lists and lists["ingredients"] != _ingredients(instance):
             changed.append("ingredients")
@@ -121,12 +119,12 @@ class ProductResource(CatalogResource):
             set(lists["concerns"]) != (set(instance.concerns.all()) if instance.pk else set())
         ):
             changed.append("concerns")
-        self.changed_lists[id(instance)] = (instance.pk is None, changed)
+        setattr(instance, CHANGED_LISTS, (instance.pk is None, changed))
         return changed
 
     def save_extras(self, instance: Product, row: Any) -> None:
-        lists = self.lists.pop(id(instance), {})
-        new, changed = self.changed_lists.pop(id(instance), (False, []))
+        lists = getattr(instance, IMPORT_LISTS, {})
+        new, changed = getattr(instance, CHANGED_LISTS, (False, []))
         if "concerns" in changed:
             instance.concerns.set(lists["concerns"])
         if "ingredients" in changed:
