@@ -119,7 +119,7 @@ class CheckoutForm(forms.Form):
     )
 
     # The total on the button the shopper pressed, written by the page (not the shopper's
-    # input): checkout refuses to charge more (services.TotalChanged). Missing: not checked.
+    # input): checkout refuses to charge more (errors.TotalChanged). Missing: not checked.
     shown_total = forms.DecimalField(
         required=False, max_digits=12, decimal_places=2, min_value=0, widget=forms.HiddenInput
     )

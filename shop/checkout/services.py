@@ -42,7 +42,6 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.errors import DomainError
 from promotions.codes.offer_selectors import offers_for_customer
 from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
@@ -52,6 +51,12 @@ from shop.cart.services import CartClosed, CartNotFound
 from shop.catalog.offers import catalog_offers
 from shop.checkout.attempts import Attempt, attempt_release
 from shop.checkout.emails import order_confirmation_enqueue
+from shop.checkout.errors import (
+    CartEmpty,
+    CheckoutInProgress,
+    IdempotencyKeyReused,
+    TotalChanged,
+)
 from shop.checkout.inputs import CheckoutDetails
 from shop.checkout.models import (
     Order,
@@ -64,7 +69,7 @@ from shop.checkout.replenishment import replenishment_consent
 from shop.checkout.reservation import ReservationExpired, reservation_release
 from shop.checkout.rows import order_gifts_given, order_rows_write
 from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
-from shop.pricing import Breakdown, Money, format_money, price
+from shop.pricing import Breakdown, Money, price
 from shop.quoting.services import QuoteItem, quote_catalog_load, quote_prepare
 
 logger = logging.getLogger(__name__)
@@ -76,51 +81,6 @@ class PlacedOrder:
 
     order: Order
     created: bool
-
-
-class CartEmpty(DomainError):
-    code = "cart_empty"
-    status = 409
-
-    def __init__(self) -> None:
-        super().__init__("Add something to the cart first.")
-
-
-class CheckoutInProgress(DomainError):
-    """Another request for the same order is still waiting for its payment."""
-
-    code = "checkout_in_progress"
-    status = 409
-
-    def __init__(self) -> None:
-        super().__init__("This checkout is still being paid for; try again in a moment.")
-
-
-class TotalChanged(DomainError):
-    """The cart now costs more than the total the shopper pressed the button for: prices
-    changed, or an offer the cart showed is not theirs to have (used up, or once per customer
-    and already used with this email). Nothing is written; the page shows the new total."""
-
-    code = "total_changed"
-    status = 409
-
-    def __init__(self, *, shown: Money, now: Money) -> None:
-        now_text, shown_text = format_money(now), format_money(shown)
-        super().__init__(
-            f"Your total is now {now_text}, not the {shown_text} you saw: a price or an offer "
-            f"changed (an offer you have already used, for instance). Check your order and "
-            f"press the button again to pay {now_text}."
-        )
-
-
-class IdempotencyKeyReused(DomainError):
-    """The key was used before with a different request."""
-
-    code = "idempotency_key_reused"
-    status = 422
-
-    def __init__(self) -> None:
-        super().__init__("This Idempotency-Key was used for a different request; use a new key.")
 
 
 # -- the service ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from shop.cart.services import CartClosed
 from shop.cart.session import checked_out, forget, session_cart_any, shopper
 from shop.checkout import inputs, orders
 from shop.checkout import services as checkout
+from shop.checkout.errors import CartEmpty
 from shop.checkout.forms import CheckoutForm, client_layouts
 from shop.checkout.models import Order
 
@@ -89,7 +90,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             try:
                 details = inputs.signed_in(form.details(), request.user)
                 placed = checkout.order_place(cart_id=cart.pk, details=details)
-            except (checkout.CartEmpty, CartClosed):
+            except (CartEmpty, CartClosed):
                 return redirect("shop:cart")
             except DomainError as error:
                 field = form.payment_field if error.code in PAYMENT_ERRORS else None
