@@ -36,8 +36,7 @@ from django.db.models import F, Q
 
 from config.errors import DomainError
 from promotions.codes.models import Promotion, Redemption
-from promotions.codes.selectors import customer_redemptions
-from promotions.codes.uses import redemption_record, unavailable_reason
+from promotions.codes.uses import customer_uses, redemption_record, unavailable_reason
 from shop.catalog.version import catalog_token_touch
 from shop.pricing import Breakdown
 
@@ -159,10 +158,8 @@ def offer_uses_take(
         _take(offer, now)
         limit = offer.per_customer_limit
         # Read under the offer's row lock, which _take's UPDATE now holds.
-        if limit is not None:
-            used = Redemption.objects.filter(customer_redemptions(who, user_id))
-            if used.filter(promotion_id=offer.pk).count() >= limit:
-                raise OfferUnavailable(offer.pk, offer.name, "promo_customer_limit")
+        if limit is not None and customer_uses(offer.pk, who, user_id) >= limit:
+            raise OfferUnavailable(offer.pk, offer.name, "promo_customer_limit")
         gave = given[offer.pk]
         redemption_record(
             code=None,

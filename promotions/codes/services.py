@@ -40,8 +40,8 @@ from promotions.codes.generation import promo_code_problem
 from promotions.codes.models import PromoCode, Promotion, Redemption
 from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
 from promotions.codes.offers import offer_rules_of, offer_token_touch, offer_uses_take
-from promotions.codes.selectors import customer_redemptions, promo_code_normalise
-from promotions.codes.uses import redemption_record, unavailable_reason
+from promotions.codes.selectors import promo_code_normalise
+from promotions.codes.uses import customer_uses, redemption_record, unavailable_reason
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
 from shop.pricing import Breakdown
@@ -273,12 +273,6 @@ def _take_use(code: PromoCode, now: datetime) -> None:
         raise PromoUnavailable(code.code, "promo_exhausted")
 
 
-def _customer_uses(promotion_id: int, emails: Sequence[str], user_id: int | None) -> int:
-    """Unreleased redemptions of a promotion by this person (`customer_redemptions`)."""
-    who = customer_redemptions(emails, user_id)
-    return Redemption.objects.filter(who, promotion_id=promotion_id).count()
-
-
 def promo_codes_redeem(
     *, order: OrderLike, breakdown: Breakdown, email: str, account_email: str = ""
 ) -> None:
@@ -331,7 +325,7 @@ def promo_codes_redeem(
             promotion = code.promotion
             limit = promotion.per_customer_limit
             # Read under the promotion's row lock, which _take_use's UPDATE now holds.
-            if limit is not None and _customer_uses(promotion.pk, emails, user_id) >= limit:
+            if limit is not None and customer_uses(promotion.pk, emails, user_id) >= limit:
                 raise PromoUnavailable(code.code, "promo_customer_limit")
             gave = given[code.code]
             redemption_record(

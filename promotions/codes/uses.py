@@ -3,11 +3,13 @@ it, and why a promotion's guarded UPDATE took no use."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from promotions.codes.models import PromoCode, Promotion, Redemption
+from promotions.codes.selectors import customer_redemptions
 
 
 def _amount(cents: int) -> Decimal:
@@ -40,6 +42,13 @@ def redemption_record(
         gift_value=product.price_amount if gift and product is not None else Decimal("0"),
         created_at=now,
     )
+
+
+def customer_uses(promotion_id: int, emails: Sequence[str], user_id: int | None) -> int:
+    """Unreleased redemptions of a promotion (code or offer) by this person
+    (`customer_redemptions`); read under the promotion's row lock by checkout."""
+    who = customer_redemptions(emails, user_id)
+    return Redemption.objects.filter(who, promotion_id=promotion_id).count()
 
 
 def unavailable_reason(promotion_id: int, now: datetime) -> str:
