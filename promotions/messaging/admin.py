@@ -20,7 +20,12 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from config.admin import ReadOnlyAdminMixin
 from promotions.messaging import services
-from promotions.messaging.models import MarketingStamp, OutboxMessage, Suppression
+from promotions.messaging.models import (
+    COMPOSED_WHEN_SENT,
+    MarketingStamp,
+    OutboxMessage,
+    Suppression,
+)
 
 OUTBOX_FIELDS: tuple[str, ...] = (
     "purpose",
@@ -38,7 +43,7 @@ OUTBOX_FIELDS: tuple[str, ...] = (
     "claimed_until",
     "created_at",
     "sent_at",
-    "subject",
+    "subject_display",
     "headers_display",
     "body_text_display",
     "body_html_preview",
@@ -59,7 +64,15 @@ HTML_PART_POLICY = {
 class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
     """Read-only: what was sent, to whom, and what went wrong; staff can only retry."""
 
-    list_display = ["created_at", "purpose", "recipient", "subject", "state", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "purpose",
+        "recipient",
+        "subject_display",
+        "state",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["purpose", "state", "marketing"]
     search_fields = ["recipient", "key", "object_ref", "subject"]
     search_help_text = "Search by recipient, key, object or subject."
@@ -87,7 +100,16 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
             raise Http404("No such message.")
         if not self.has_view_permission(request, message):
             raise PermissionDenied
+        if message.compose_at_send:
+            return HttpResponse(
+                format_html("<p>{}</p>", COMPOSED_WHEN_SENT),
+                content_type="text/html; charset=utf-8",
+            )
         return HttpResponse(message.body_html, content_type="text/html; charset=utf-8")
+
+    @admin.display(description="Subject", ordering="subject")
+    def subject_display(self, message: OutboxMessage) -> str:
+        return message.subject_shown
 
     @admin.display(description="Headers")
     def headers_display(self, message: OutboxMessage) -> SafeString:
@@ -95,10 +117,14 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
 
     @admin.display(description="Text part")
     def body_text_display(self, message: OutboxMessage) -> SafeString:
+        if message.compose_at_send:
+            return _composed_when_sent(message)
         return format_html('<pre class="outbox-text">{}</pre>', message.body_text)
 
     @admin.display(description="HTML part")
     def body_html_preview(self, message: OutboxMessage) -> SafeString:
+        if message.compose_at_send:
+            return _composed_when_sent(message)
         # Shown in a sandboxed frame: no script in a message can run in the admin's origin.
         return format_html(
             '<iframe sandbox="" src="{}" title="HTML part" class="outbox-html"></iframe>',
@@ -109,6 +135,17 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboxMessage]):
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         count = services.outbox_retry_now(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Queued {count} message(s) to be sent now.", messages.SUCCESS)
+
+
+def _composed_when_sent(message: OutboxMessage) -> SafeString:
+    """In place of a body not written yet: the worker composes it from the object when it
+    sends the row, and it shows here from then on."""
+    return format_html(
+        '<p class="outbox-composed">{}: the worker writes it from {} when it sends this '
+        "message, and it shows here from then on.</p>",
+        COMPOSED_WHEN_SENT,
+        message.object_ref or "its object",
+    )
 
 
 @admin.register(Suppression)

@@ -8,9 +8,14 @@ from django.utils import timezone
 
 from promotions.messaging.identity import normalize_email
 
+# What the admin and exports show for a row's subject and bodies until they are composed.
+COMPOSED_WHEN_SENT = "(composed when sent)"
+
 
 class OutboxMessage(models.Model):
-    """One email to one recipient, rendered at enqueue time, sent at most once per (purpose, key).
+    """One email to one recipient, sent at most once per (purpose, key): rendered at enqueue
+    time, or, with `compose_at_send`, written by its purpose's composer when it is sent
+    (`promotions.messaging.composers`) and kept here from then on.
 
     A worker claims the row (pending -> sending with a lease in `claimed_until`), sends it and
     marks it sent; a lease that runs out (a worker killed mid-send) makes the row claimable again.
@@ -35,6 +40,11 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    compose_at_send = models.BooleanField(
+        default=False,
+        help_text="Subject and bodies not written yet: the sending worker composes them from "
+        "the object and stores them here before sending.",
+    )
     headers = models.JSONField(default=dict, blank=True)
     marketing = models.BooleanField(
         default=False, help_text="Marketing email: never sent to a suppressed address."
@@ -83,6 +93,12 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} to {self.recipient} ({self.state})"
+
+    @property
+    def subject_shown(self) -> str:
+        """The subject, or what stands in for it until the worker composes the email: a row to
+        be composed has no subject yet, and a blank would read as an email without one."""
+        return COMPOSED_WHEN_SENT if self.compose_at_send else self.subject
 
 
 class MarketingStamp(models.Model):

@@ -1,6 +1,10 @@
 """Sending outbox rows: claim them with a lease, hold marketing to the cap and quiet hours, send
 over one mail connection, and record each outcome (sent, retried with backoff, failed).
 
+A row to be composed at send (`compose_at_send`) is composed first, by its purpose's composer
+(`composers`), and what it wrote is stored on the row before it goes: a composer that fails is
+a failed send like any other (retried with backoff, or failed for good).
+
 Sending never queues anything: a row put back to wait is found again by the sweep."""
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from promotions.messaging import local_time
+from promotions.messaging.composers import ComposeRefused, email_compose
 from promotions.messaging.identity import normalize_email
 from promotions.messaging.models import MarketingStamp, OutboxMessage, Suppression
 from promotions.messaging.policy import (
@@ -60,6 +65,8 @@ def classify_error(exc: BaseException) -> type[TransientError] | type[PermanentE
         smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | socket.timeout | OSError,
     ):
         return TransientError
+    if isinstance(exc, ComposeRefused):
+        return PermanentError  # the email's object is gone: composing again cannot help
     if isinstance(exc, ValueError | UnicodeError):
         return PermanentError  # a malformed address or header: sending again cannot help
     return TransientError
@@ -184,6 +191,8 @@ def outbox_send_messages(
                 report.deferred += 1
                 continue
             try:
+                if message.compose_at_send:
+                    _compose(message)
                 if not opened:
                     connection.open()
                     opened = True
@@ -287,6 +296,21 @@ def _release_slot(message: OutboxMessage) -> None:
         MarketingStamp.objects.filter(message_id=message.pk).update(
             sent_at=F("previous_sent_at"), message_id=None
         )
+
+
+def _compose(message: OutboxMessage) -> None:
+    """Write a row's subject and bodies with its composer and keep them on the row (what was
+    sent stays in the outbox, and a retry sends the same email). Raises what the composer
+    raised, for the caller to record as a failed attempt."""
+    rendered = email_compose(purpose=message.purpose, object_ref=message.object_ref)
+    OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        compose_at_send=False,
+    )
+    message.subject, message.body_text = rendered.subject, rendered.text
+    message.body_html, message.compose_at_send = rendered.html, False
 
 
 def _close_quietly(connection: Any) -> None:

@@ -5,6 +5,8 @@ confirmations, giveaway mail, reminders).
 
 renders `templates/emails/<template>.subject.txt`, `.txt` and `.html` now, stores one row per
 (purpose, key) and queues a send task after commit (`tasks.outbox_dispatch_on_commit`).
+`email_enqueue_composed` stores the row alone and leaves the rendering to the sending worker
+(`composers`): for emails enqueued inside a transaction that must stay short (checkout).
 Workers claim rows with a lease, send them with Django's mail API and mark them sent
 (`sending`); transient failures retry with exponential backoff and jitter, permanent ones
 stop. The beat sweep (`tasks.outbox_sweep`) re-dispatches what is due and what a dead worker
@@ -23,42 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from promotions.messaging import tasks
 from promotions.messaging.consent import is_suppressed, marketing_headers, unsubscribe_url
 from promotions.messaging.identity import normalize_email
 from promotions.messaging.models import OutboxMessage, Suppression
+from promotions.messaging.rendering import email_render
 
 State = OutboxMessage.State
-
-
-# -- rendering -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    text: str
-    html: str
-
-
-def email_render(*, template: str, context: dict[str, Any]) -> RenderedEmail:
-    """Subject, text and HTML parts from templates/emails/<template>.{subject.txt,txt,html}."""
-    full = {
-        "SHOP_NAME": settings.SHOP_NAME,
-        "SHOP_BASE_URL": settings.SHOP_BASE_URL.rstrip("/"),
-        **context,
-    }
-    subject: str = render_to_string(f"emails/{template}.subject.txt", full)
-    # One line, no header injection: newlines in a name cannot start a new header.
-    subject = " ".join(subject.split())[:300]
-    text = render_to_string(f"emails/{template}.txt", full).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", full)
-    return RenderedEmail(subject=subject, text=text, html=html)
 
 
 # -- enqueueing ------------------------------------------------------------------------------
@@ -116,6 +92,36 @@ def email_enqueue(
         return OutboxMessage.objects.get(purpose=purpose, key=key)
     if due:
         tasks.outbox_dispatch_on_commit([message.pk])
+    return message
+
+
+def email_enqueue_composed(
+    *, purpose: str, key: str, recipient: str, object_ref: str
+) -> OutboxMessage:
+    """Store one transactional email to be composed when sent, by the composer registered
+    for `purpose` from `object_ref` (`composers`), and queue its sending after commit.
+
+    No rendering and no read here: the unique (purpose, key) constraint decides, in a
+    savepoint, whether the row already exists (then it is returned, nothing more is sent).
+    Call it inside the transaction that writes the object, so the email exists exactly when
+    the object does."""
+    now = timezone.now()
+    message = OutboxMessage(
+        purpose=purpose,
+        key=key,
+        recipient=recipient,
+        object_ref=object_ref,
+        compose_at_send=True,
+        next_attempt_at=now,
+        dispatched_at=now,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        return OutboxMessage.objects.get(purpose=purpose, key=key)
+    tasks.outbox_dispatch_on_commit([message.pk])
     return message
 
 
