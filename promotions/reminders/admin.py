@@ -149,7 +149,7 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
                         f"{m.created_at:%Y-%m-%d %H:%M}",
                         m.purpose,
                         reverse("admin:promotions_outboxmessage_change", args=[m.pk]),
-                        m.subject,
+                        m.subject_shown,
                         m.state,
                         f"{m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else "",
                     )

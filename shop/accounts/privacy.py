@@ -165,7 +165,7 @@ def account_export(*, user: Any) -> dict[str, Any]:
         },
         "emails_sent": [
             {
-                "subject": message.subject,
+                "subject": message.subject_shown,
                 "to": message.recipient,
                 "purpose": message.purpose,
                 "state": message.state,

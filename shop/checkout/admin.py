@@ -187,7 +187,7 @@ class OrderAdmin(admin.ModelAdmin[Order]):
             (
                 (
                     reverse("admin:promotions_outboxmessage_change", args=[m.pk]),
-                    m.subject,
+                    m.subject_shown,
                     m.state,
                     m.attempts,
                 )

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core import mail
 from rest_framework.test import APIClient
 
 from kits.models import Kit, Routine
+from promotions.messaging.models import OutboxMessage
+from promotions.messaging.sending import outbox_send_messages
 from shop.catalog.models import Product
+from shop.checkout.models import Order
 from tests.factories import (
     KitComponentFactory,
     KitFactory,
@@ -137,3 +141,25 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def stock(*products: Product) -> list[int]:
     return [Product.objects.get(pk=p.pk).stock for p in products]
+
+
+def confirmation_sent() -> OutboxMessage:
+    """The order confirmation as the worker sends it: composed from the order, stored on its
+    row and sent (tests run without the send that is queued after commit)."""
+    row = OutboxMessage.objects.get(purpose="order_confirmation")
+    outbox_send_messages(message_ids=[row.pk])
+    row.refresh_from_db()
+    assert row.state == OutboxMessage.State.SENT and not row.compose_at_send, row.last_error
+    return row
+
+
+def one_email_per_order() -> None:
+    """Every order has exactly one confirmation, composed and sent once (the send queued after
+    commit runs in-process in these tests), and no confirmation is about a missing order."""
+    numbers = sorted(Order.objects.values_list("number", flat=True))
+    rows = OutboxMessage.objects.filter(purpose="order_confirmation").order_by("key")
+    assert [row.key for row in rows] == sorted(f"order:{number}" for number in numbers)
+    assert {(r.state, r.attempts, r.compose_at_send) for r in rows} <= {("sent", 1, False)}
+    assert all(r.subject == f"Your order {r.key[6:]} is confirmed" for r in rows)
+    ids = sorted(m.extra_headers["X-Outbox-Id"] for m in mail.outbox)
+    assert ids == sorted(str(row.pk) for row in rows)

@@ -10,12 +10,18 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from promotions.messaging.models import OutboxMessage
 from shop.checkout import addresses
 from shop.checkout.forms import luhn_valid
 from shop.checkout.models import Order
 from tests.shop.checkout.test_storefront import FORM, add, field_errors, text
-from tests.shop.checkout_helpers import Catalog, check_out, checkout_body, new_cart, problem
+from tests.shop.checkout_helpers import (
+    Catalog,
+    check_out,
+    checkout_body,
+    confirmation_sent,
+    new_cart,
+    problem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +162,7 @@ def test_country_and_region_names_show_on_the_order_pages_email_and_admin(
     )
     page = text(client.get(f"/orders/{order.number}/?token={order.access_token}").content.decode())
     assert "Portland, Oregon 97201 United States of America" in page
-    email = OutboxMessage.objects.get()
+    email = confirmation_sent()
     assert "Portland, Oregon 97201\nUnited States of America" in email.body_text
     assert "United States of America" in email.body_html
     admin = text(admin_client.get(f"/admin/shop/order/{order.pk}/change/").content.decode())

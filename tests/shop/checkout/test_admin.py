@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from shop.checkout.models import Order, OrderLineComponent, Refund
-from tests.shop.checkout_helpers import Catalog, check_out, new_cart, stock
+from tests.shop.checkout_helpers import Catalog, check_out, confirmation_sent, new_cart, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,11 @@ def test_an_order_page_is_read_only_with_lines_and_emails(
     page = text(response.content)
     assert "Duo price: −10.00" in page
     assert "Eye Gift: gift, 2 given" in page
-    assert f"Your order {order.number} is confirmed : pending (0 attempt(s))" in page
+    # The confirmation is composed by the worker that sends it: until then the page says so.
+    assert "(composed when sent) : pending (0 attempt(s))" in page
+    confirmation_sent()
+    page = text(staff_client.get(f"/admin/shop/order/{order.pk}/change/").content)
+    assert f"Your order {order.number} is confirmed : sent (1 attempt(s))" in page
     assert "captured" in page
     assert 'name="_save"' not in html and 'name="email"' not in html
     for action in ("cancel", "refund", "refund-component"):

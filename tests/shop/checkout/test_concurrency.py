@@ -23,7 +23,7 @@ from shop.cart.models import Cart
 from shop.checkout import services as checkout
 from shop.checkout.models import Order
 from tests.factories import KitComponentFactory, KitFactory
-from tests.shop.checkout_helpers import make_catalog, new_cart, stock
+from tests.shop.checkout_helpers import make_catalog, new_cart, one_email_per_order, stock
 from tests.shop.race import buy, last_units_race, outcomes, race
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_for_the_last_ten_units_make_ten_orders() -> None:
     last_units_race()
+    one_email_per_order()
 
 
 @pytest.mark.postgres
@@ -72,6 +73,7 @@ def test_kits_sharing_products_bought_in_opposite_orders_never_deadlock() -> Non
     assert outcomes(results) == {"201": 3, "409 out_of_stock": 9}
     assert stock(catalog.wash, catalog.toner, catalog.serum) == [34, 1, 34]
     assert Order.objects.count() == 33
+    one_email_per_order()
 
 
 @pytest.mark.postgres
@@ -85,6 +87,7 @@ def test_the_same_idempotency_key_ten_times_at_once_makes_one_order() -> None:
     assert len({body["number"] for _, body in results}) == 1
     assert Order.objects.count() == 1
     assert stock(catalog.wash, catalog.serum) == [49, 49]
+    one_email_per_order()
 
 
 @pytest.mark.postgres
@@ -95,6 +98,7 @@ def test_the_same_key_on_different_carts_at_once_makes_one_order() -> None:
     results = race(6, lambda i: buy(carts[i], "one-key"))
     assert outcomes(results) == {"201": 1, "422 idempotency_key_reused": 5}
     assert Order.objects.count() == 1 and Cart.objects.filter(status="open").count() == 5
+    one_email_per_order()
 
 
 @pytest.mark.postgres
@@ -110,6 +114,7 @@ def test_a_double_submitted_storefront_checkout_makes_one_order() -> None:
     assert sum(r.created for r in results) == 1
     assert len({r.order.number for r in results}) == 1
     assert Order.objects.count() == 1 and stock(catalog.wash) == [49]
+    one_email_per_order()
 
 
 @pytest.mark.slow

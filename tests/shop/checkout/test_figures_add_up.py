@@ -19,10 +19,10 @@ from rest_framework.test import APIClient
 
 from kits.demo import ROUTINE_SLUG, SEVEN_PIECE_SLUG
 from kits.models import Routine
-from promotions.messaging.models import OutboxMessage
 from shop.catalog.models import Product
 from shop.checkout.models import Order
 from tests.shop.checkout.test_storefront import FORM, add, text
+from tests.shop.checkout_helpers import confirmation_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def buy(client: Client, b: dict[str, Any], *, giveaway: bool) -> None:
     check_page(client.get(placed["Location"]).content.decode(), b, "confirmation")
     page = client.get(f"/orders/{order.number}/?token={order.access_token}")
     check_page(page.content.decode(), b, "order page")
-    mail = OutboxMessage.objects.get(purpose="order_confirmation")
+    mail = confirmation_sent()
     html = re.search(
         r"<tr><td[^>]*>Regular price.*?</table>\s*(<p[^>]*>You saved.*?</p>)", mail.body_html, re.S
     )
