@@ -25,6 +25,7 @@ from config.client import client_ip
 from promotions.codes import figures, generation, guard, services, tasks
 from promotions.codes.models import CodeBatch, PromoCode, Promotion
 from promotions.codes.offer_fields import UNITS_MAX
+from shop.catalog.offers import TOKEN_UNREAD
 
 # -- the throttled lookup ----------------------------------------------------------------------
 
@@ -37,10 +38,12 @@ def promo_rules_checked(
     cart: str | None = None,
     reveal: bool = False,
     now: datetime | None = None,
+    token: str | None = TOKEN_UNREAD,
 ) -> guard.AttemptResult:
     """`guard.promo_code_attempt` for an API request (client = its address; `cart` the cart id
     for the per-cart counter); raises guard.TooManyAttempts. See `promotions.codes.guard` for
-    which codes `reveal=False` answers as unknown."""
+    which codes `reveal=False` answers as unknown. `token`: the catalog token the caller has
+    just read (the quote, for its snapshot), so that a code held in memory costs no query."""
     return guard.promo_code_attempt(
         codes=codes,
         email=email,
@@ -48,6 +51,7 @@ def promo_rules_checked(
         client=guard.client_key(client_ip(request)),
         cart=cart,
         reveal=reveal,
+        token=token,
     )
 
 

@@ -46,6 +46,7 @@ from django.core.cache import cache
 from config.counters import counter_give_back, counter_hit
 from config.errors import DomainError
 from promotions.codes.selectors import CodeLookup, promo_codes_lookup
+from shop.catalog.offers import TOKEN_UNREAD
 from shop.pricing import PromoRule, UnknownCode
 
 
@@ -198,6 +199,7 @@ def promo_code_attempt(
     cart: str | None = None,
     reveal: bool = False,
     user_id: int | None = None,
+    token: str | None = TOKEN_UNREAD,
 ) -> AttemptResult:
     """Look typed codes up under the throttle; raises TooManyAttempts.
 
@@ -206,6 +208,7 @@ def promo_code_attempt(
     that does not exist. With `reveal=True` (the quote API) the real rules are returned.
     `client=None` (a call from inside the shop, not from a request) is not throttled. `email`
     and `user_id` (a signed-in shopper) count this shopper's uses of a per-customer code.
+    `token`: the catalog token the caller has just read, if it has (see `promo_codes_lookup`).
     """
     attempt = (
         Attempt(())
@@ -213,7 +216,7 @@ def promo_code_attempt(
         else promo_attempt_begin(client=client, cart=cart, surface="quote" if reveal else "cart")
     )
     try:
-        found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id)
+        found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id, token=token)
     except BaseException:
         promo_attempt_end(attempt, failed=False)
         raise

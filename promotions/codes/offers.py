@@ -31,13 +31,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F, Q
 
 from config.errors import DomainError
 from promotions.codes.models import Promotion, Redemption
-from promotions.codes.uses import customer_uses, redemption_record, unavailable_reason
-from shop.catalog.version import catalog_token_touch
+from promotions.codes.uses import (
+    customer_uses,
+    redemption_record,
+    unavailable_reason,
+    uses_at_limit,
+    uses_near_limit,
+    uses_token_touch,
+    uses_token_touch_later,
+)
 from shop.pricing import Breakdown
 
 OFFER_SOURCE = "offer"  # shop.pricing's `source` of an offer's entries
@@ -105,13 +111,13 @@ def offer_rules_of(breakdown: Breakdown) -> set[str]:
 
 def offer_token_touch() -> None:
     """Make every cached price drop its offers and load them again (see the docstring)."""
-    catalog_token_touch()
+    uses_token_touch()
 
 
 def _take(offer: Promotion, now: datetime) -> None:
     """Count one use of `offer`, or raise OfferUnavailable."""
     limit = offer.usage_limit
-    touched = limit is not None and limit - offer.uses <= 1
+    touched = uses_near_limit((limit, offer.uses))
     if touched:
         offer_token_touch()
     taken = (
@@ -125,11 +131,11 @@ def _take(offer: Promotion, now: datetime) -> None:
         raise OfferUnavailable(offer.pk, offer.name, unavailable_reason(offer.pk, now))
     if limit is not None and not touched:
         uses = Promotion.objects.filter(pk=offer.pk).values_list("uses", flat=True).first()
-        if uses is not None and uses >= limit:
+        if uses is not None and uses_at_limit((limit, uses)):
             # Another checkout took a use in between. Touching now would lock the token row
             # after the offer's row, the opposite order of every other writer: a deadlock. So
             # once this commits, when no lock is held.
-            transaction.on_commit(offer_token_touch)
+            uses_token_touch_later()
 
 
 def offer_uses_take(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +15,10 @@ from django.db import connection
 from django.db.models import Count, Field, Q
 from django.db.models.options import Options
 
+from promotions.codes.code_cache import TokenMap
 from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
 from promotions.messaging.identity import email_keys
+from shop.catalog.offers import TOKEN_UNREAD
 from shop.pricing import Item, Money, PromoRule, UnknownCode
 
 _WHITESPACE = re.compile(r"\s+")
@@ -284,14 +286,52 @@ def _rule(
     )
 
 
+def _lookups_load(codes: Sequence[str]) -> dict[str, tuple[int | None, CodeLookup]]:
+    """Every code of `codes` as (its promotion's id, what it is), without this shopper's uses:
+    two queries (the codes with their promotions and gifts, the scopes), the same for codes
+    that exist and codes that do not. Only called with codes that can be stored."""
+    rows = PromoCode.objects.filter(code__in=codes).order_by().values_list(*_CODE_FIELDS)
+    by_code = {row[0]: row for row in rows}
+    scopes = promotion_scopes(codes)
+    currency = str(settings.SHOP_CURRENCY)
+    found: dict[str, tuple[int | None, CodeLookup]] = {}
+    for code in codes:
+        row = by_code.get(code)
+        if row is None:
+            found[code] = (None, CodeLookup(code, UnknownCode(code), False))
+            continue
+        rule = _rule(row, scope=scopes.get(row[4], {}), customer_uses=0, currency=currency)
+        found[code] = (row[4], CodeLookup(code, rule, row[1]))
+    return found
+
+
+# What typed codes are, per process under the catalog token (see `code_cache`).
+_held: TokenMap[tuple[int | None, CodeLookup]] = TokenMap()
+
+
+def code_lookups_forget() -> None:
+    """Drop the codes this process holds (tests; nothing else needs it)."""
+    _held.forget()
+
+
 def promo_codes_lookup(
-    *, codes: Sequence[str], email: str | None, now: datetime, user_id: int | None = None
+    *,
+    codes: Sequence[str],
+    email: str | None,
+    now: datetime,
+    user_id: int | None = None,
+    token: str | None = TOKEN_UNREAD,
+    cached: bool = True,
 ) -> tuple[CodeLookup, ...]:
     """Every typed code (normalised, blanks dropped, each once, in order) with its rule.
 
-    A fixed number of queries whatever the number of codes, and the same queries for codes
-    that exist and codes that do not: three with an email or an account (`user_id`, whose uses
-    count toward per-customer limits as at checkout), two without, none without codes.
+    The same queries for codes that exist and codes that do not, whatever their number: what
+    a code is comes from memory under the catalog token (`code_cache`): no query when the
+    caller passes the `token` it has just read (a quote, for its catalog snapshot), one (the
+    token) otherwise, two more for codes not held yet. With an email or an account
+    (`user_id`, whose uses count toward per-customer limits as at checkout) one more counts
+    this shopper's uses. None without codes. `cached=False` reads everything (staff screens:
+    the cache does not keep `uses` current below a limit).
     `now` is accepted for the callers' symmetry; validity is judged by the pricing service.
     """
     wanted = promo_codes_normalise(codes)
@@ -300,33 +340,34 @@ def promo_codes_lookup(
     # A code too long or with control characters (a NUL, which PostgreSQL refuses in text)
     # cannot be stored, so it is not sent; "" (never a code) keeps the queries the same.
     searched = [c for c in wanted if len(c) <= CODE_MAX_LENGTH and c.isprintable()] or [""]
-    code_rows = PromoCode.objects.filter(code__in=searched).order_by().values_list(*_CODE_FIELDS)
-    rows = {row[0]: row for row in code_rows}
-    scopes = promotion_scopes(searched)
+    if cached:
+        held = _held.get(searched, load=_lookups_load, token=token)
+    else:
+        held = _lookups_load(searched)
     uses = _customer_uses(searched, email, user_id)
-    currency = str(settings.SHOP_CURRENCY)
     found: list[CodeLookup] = []
     for code in wanted:
-        row = rows.get(code)
-        if row is None:
-            found.append(CodeLookup(code, UnknownCode(code), False))
-            continue
-        rule = _rule(
-            row,
-            scope=scopes.get(row[4], {}),
-            customer_uses=uses.get(row[4], 0),
-            currency=currency,
-        )
-        found.append(CodeLookup(code, rule, row[1]))
+        promotion, item = held.get(code, (None, CodeLookup(code, UnknownCode(code), False)))
+        used = uses.get(promotion, 0) if promotion is not None else 0
+        if used and isinstance(item.rule, PromoRule):
+            item = replace(item, rule=replace(item.rule, customer_uses=used))
+        found.append(item)
     return tuple(found)
 
 
 def promo_rules_for(
-    *, codes: Sequence[str], email: str | None, now: datetime, user_id: int | None = None
+    *,
+    codes: Sequence[str],
+    email: str | None,
+    now: datetime,
+    user_id: int | None = None,
+    token: str | None = TOKEN_UNREAD,
 ) -> tuple[PromoRule | UnknownCode, ...]:
     """The pricing rules for the codes a shopper typed, in the order typed (see
-    `promo_codes_lookup`); a code that matches nothing is an UnknownCode."""
-    found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id)
+    `promo_codes_lookup`, also for `token`); a code that matches nothing is an UnknownCode.
+
+    Checkout prices with these too: its guarded UPDATEs, not the rules, decide on uses."""
+    found = promo_codes_lookup(codes=codes, email=email, now=now, user_id=user_id, token=token)
     return tuple(item.rule for item in found)
 
 

@@ -17,8 +17,11 @@ Automatic offers the breakdown applied are taken the same way, after the codes
 (`promotions.codes.offers.offer_uses_take`). Locks are taken in (promotion, code) id
 order, so two checkouts never wait on each other in a circle. A failed reservation rolls back,
 uses included; a declined payment or an expired reservation calls `promo_codes_forget` (uses
-given back, rows deleted); a cancelled order calls `promo_codes_release`. Counters therefore
-always equal the number of unreleased Redemption rows.
+given back, rows deleted); a cancelled order calls `promo_codes_release` (both in `releases`,
+named here too). Counters therefore always equal the number of unreleased Redemption rows.
+
+Codes are kept in memory under the catalog token (`promotions.codes.code_cache`): a use that
+brings a code or its promotion to a limit touches the token (`promotions.codes.uses`).
 """
 
 from __future__ import annotations
@@ -39,9 +42,20 @@ from kits.models import Kit, Routine
 from promotions.codes.generation import promo_code_problem
 from promotions.codes.models import PromoCode, Promotion, Redemption
 from promotions.codes.offer_fields import AUTOMATIC_HAS_NO_CODES
-from promotions.codes.offers import offer_rules_of, offer_token_touch, offer_uses_take
+from promotions.codes.offers import offer_rules_of, offer_uses_take
+from promotions.codes.releases import promo_codes_forget as promo_codes_forget
+from promotions.codes.releases import promo_codes_release as promo_codes_release
 from promotions.codes.selectors import promo_code_normalise
-from promotions.codes.uses import customer_uses, redemption_record, unavailable_reason
+from promotions.codes.uses import (
+    Count,
+    customer_uses,
+    redemption_record,
+    unavailable_reason,
+    uses_at_limit,
+    uses_near_limit,
+    uses_token_touch,
+    uses_token_touch_later,
+)
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
 from shop.pricing import Breakdown
@@ -253,8 +267,17 @@ def _given_by_code(breakdown: Breakdown, offers: set[str]) -> dict[str, _Given]:
     return given
 
 
-def _take_use(code: PromoCode, now: datetime) -> None:
-    """Count one use against the promotion and the code, or raise PromoUnavailable."""
+def _counts(code: PromoCode) -> tuple[Count, Count]:
+    """The code's limits with their uses as read: the promotion's and the code's own."""
+    return (code.promotion.usage_limit, code.promotion.uses), (code.max_uses, code.uses)
+
+
+def _take_use(code: PromoCode, now: datetime, *, touched: bool) -> None:
+    """Count one use against the promotion and the code, or raise PromoUnavailable.
+
+    `touched`: the token was touched before any use was taken (a code one use from a limit,
+    `promotions.codes.uses`); otherwise a use that reached a limit all the same (another
+    checkout took one in between) touches it once this commits."""
     taken = (
         Promotion.objects.filter(pk=code.promotion_id, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
@@ -271,6 +294,14 @@ def _take_use(code: PromoCode, now: datetime) -> None:
     )
     if not taken:
         raise PromoUnavailable(code.code, "promo_exhausted")
+    if touched or (code.promotion.usage_limit is None and code.max_uses is None):
+        return
+    # Read under the row locks the UPDATEs hold: exactly the counts this use left.
+    row = PromoCode.objects.filter(pk=code.pk).values_list("uses", "promotion__uses").first()
+    if row is not None and uses_at_limit(
+        (code.promotion.usage_limit, row[1]), (code.max_uses, row[0])
+    ):
+        uses_token_touch_later()
 
 
 def promo_codes_redeem(
@@ -318,10 +349,17 @@ def promo_codes_redeem(
             if codes
             else ()
         )
-        for code in sorted(codes.values(), key=lambda c: (c.promotion_id, c.pk)):
-            if code.code in done:
-                continue
-            _take_use(code, now)
+        taking = sorted(
+            (code for code in codes.values() if code.code not in done),
+            key=lambda c: (c.promotion_id, c.pk),
+        )
+        # A use that brings a code to a limit takes it out of every cached price: the token
+        # row first, before any promotion's row is locked (see promotions.codes.uses).
+        touched = any(uses_near_limit(*_counts(code)) for code in taking)
+        if touched:
+            uses_token_touch()
+        for code in taking:
+            _take_use(code, now, touched=touched)
             promotion = code.promotion
             limit = promotion.per_customer_limit
             # Read under the promotion's row lock, which _take_use's UPDATE now holds.
@@ -341,33 +379,3 @@ def promo_codes_redeem(
             )
         # Automatic offers: counted and limited the same way, after the codes (offers.py).
         offer_uses_take(order=order, breakdown=breakdown, customer=customer, now=now, who=emails)
-
-
-def promo_codes_release(*, order: OrderLike) -> None:
-    """Give back every use `order` took (a cancelled order). Safe to call twice: only a
-    redemption this call marks released gives its use back."""
-    now = timezone.now()
-    with transaction.atomic():
-        redemptions = list(
-            Redemption.objects.filter(order_id=order.pk, released_at__isnull=True)
-            .order_by("promotion_id", "code_id")
-            .values_list("pk", "promotion_id", "code_id")
-        )
-        if any(code_id is None for _, _, code_id in redemptions):
-            offer_token_touch()  # an offer's use comes back: cached prices see it (offers.py)
-        for pk, promotion_id, code_id in redemptions:
-            released = Redemption.objects.filter(pk=pk, released_at__isnull=True).update(
-                released_at=now
-            )
-            if released:
-                Promotion.objects.filter(pk=promotion_id, uses__gt=0).update(uses=F("uses") - 1)
-                PromoCode.objects.filter(pk=code_id, uses__gt=0).update(uses=F("uses") - 1)
-
-
-def promo_codes_forget(*, order: OrderLike) -> None:
-    """A checkout that never became an order (its payment was declined, its reservation
-    expired): give back every use it took, as `promo_codes_release` does, then delete its
-    redemption rows, so that nothing of it remains."""
-    with transaction.atomic():
-        promo_codes_release(order=order)
-        Redemption.objects.filter(order_id=order.pk).delete()

@@ -117,7 +117,8 @@ def promo_simulate(
     rules: tuple[PromoRule | UnknownCode, ...] = ()
     answer = ""
     if typed:
-        (found,) = promo_codes_lookup(codes=[typed], email=email, now=at)
+        # Read, not cached: a staff screen judges "used up" on the current count.
+        (found,) = promo_codes_lookup(codes=[typed], email=email, now=at, cached=False)
         rule = found.rule
         if isinstance(rule, PromoRule) and treat_as_active and not rule.active:
             rule = replace(rule, active=True)

@@ -1,5 +1,14 @@
 """What a use of a code and a use of an automatic offer share: the Redemption row that records
-it, and why a promotion's guarded UPDATE took no use."""
+it, why a promotion's guarded UPDATE took no use, and when a use must change the catalog token.
+
+Codes and offers are kept in memory under the catalog token (`promotions.codes.code_cache`,
+`shop.catalog.offers`), which counting a use leaves alone: only a use that reaches a limit, or
+gives one back at it, changes what a quote may give, so only those touch the token. Before the
+guarded UPDATEs when the count read beforehand is one use from the limit (the token row first,
+as every catalog writer takes it, so two writers never lock in opposite orders); in the rare
+race where another checkout took a use in between, once the transaction commits
+(`uses_token_touch_later`: touching then, with the promotion's row locked, could deadlock).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +17,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from promotions.codes.models import PromoCode, Promotion, Redemption
 from promotions.codes.selectors import customer_redemptions
+from shop.catalog.version import catalog_token_touch
+
+# A limit and the uses counted against it: (usage_limit, uses) or (max_uses, uses).
+Count = tuple[int | None, int]
 
 
 def _amount(cents: int) -> Decimal:
@@ -62,3 +77,24 @@ def unavailable_reason(promotion_id: int, now: datetime) -> str:
     if row["ends_at"] is not None and now >= row["ends_at"]:
         return "promo_expired"
     return "promo_exhausted"
+
+
+def uses_near_limit(*counts: Count) -> bool:
+    """Whether one more use brings any of `counts` to its limit (or past it: a limit lowered
+    under the count)."""
+    return any(limit is not None and limit - uses <= 1 for limit, uses in counts)
+
+
+def uses_at_limit(*counts: Count) -> bool:
+    """Whether any of `counts` has no use left."""
+    return any(limit is not None and uses >= limit for limit, uses in counts)
+
+
+def uses_token_touch() -> None:
+    """Make every cached price drop its codes and offers and read them again (see above)."""
+    catalog_token_touch()
+
+
+def uses_token_touch_later() -> None:
+    """Touch the token once the current transaction commits (at once outside one)."""
+    transaction.on_commit(uses_token_touch)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from config.api import TextField
 from promotions.codes import api as promo_api
+from shop.catalog.offers import TOKEN_UNREAD
 from shop.pricing import MAX_QUANTITY, PromoRule, UnknownCode
 from shop.quoting import services as quoting
 
@@ -127,11 +128,19 @@ class QuoteApi(APIView):
         promo_code = (data.get("promo_code") or "").strip()
         email = data.get("email") or None
         promos: tuple[PromoRule | UnknownCode, ...] = ()
+        catalog = None
         if promo_code:
+            # The catalog token is read once, for the snapshot and for the code, which is kept
+            # in memory under it (promotions.codes.code_cache). None: no snapshot is kept.
+            catalog = quoting.quote_catalog_snapshot()
             # Looked up under the promo-attempt throttle shared with the cart (429
             # too_many_attempts); the quote keeps every real rejection code.
             promos = promo_api.promo_rules_checked(
-                request, codes=[promo_code], email=email, reveal=True
+                request,
+                codes=[promo_code],
+                email=email,
+                reveal=True,
+                token=TOKEN_UNREAD if catalog is None else catalog.token,
             ).rules
-        breakdown = quoting.quote_build(items=data.get("items"), promos=promos)
+        breakdown = quoting.quote_build(items=data.get("items"), promos=promos, catalog=catalog)
         return Response(breakdown.to_dict())

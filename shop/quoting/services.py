@@ -202,6 +202,16 @@ def quote_items_parse(*, items: object) -> list[QuoteItem]:
 # -- loading ---------------------------------------------------------------------------------
 
 
+def quote_catalog_snapshot() -> QuoteCatalog | None:
+    """The whole catalog from the snapshot (one query, the token, while it has not changed),
+    or None where no snapshot is kept. A quote with a code reads it first and looks the code
+    up under its token (`promotions.codes`), so the token is read once for both."""
+    token, snapshot = catalog_snapshot_at()
+    if token is None or snapshot is None:
+        return None
+    return QuoteCatalog(snapshot.products, snapshot.kits, snapshot.routines, token)
+
+
 def quote_catalog_load(*, items: Sequence[QuoteItem], cached: bool = False) -> QuoteCatalog:
     """Everything the items name, loaded in a fixed number of queries (at most four).
 

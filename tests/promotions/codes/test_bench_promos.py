@@ -30,4 +30,5 @@ def test_the_promo_benchmark_counts_over_redemptions_and_generation(
     generation = next(row for row in rows if row["name"].startswith("generate"))
     assert (generation["generated"], generation["unique"]) == (300, True)
     lookups = [row for row in rows if row["name"].startswith("promo_rules_for")]
-    assert [row["queries"] for row in lookups] == [3, 3]
+    # Held in memory under the catalog token: the token and the shopper's uses, known or not.
+    assert [row["queries"] for row in lookups] == [2, 2]
