@@ -238,7 +238,11 @@ class CartCheckoutApi(AnonymousApi):
             request_hash=fingerprint,
         )
         order = placed.order
-        data = orders.order_data(order=order, lines=orders.order_lines(order=order), token=True)
+        if placed.rows is not None:  # a new order: answered from the rows it has just written
+            lines, components = placed.rows.lines, placed.rows.components
+        else:
+            lines, components = orders.order_lines(order=order), None
+        data = orders.order_data(order=order, lines=lines, components=components, token=True)
         return Response(data, status=status.HTTP_201_CREATED if placed.created else 200)
 
 

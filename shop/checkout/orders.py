@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -276,8 +277,19 @@ def order_refund_component(
     return refund
 
 
-def order_data(*, order: Order, lines: list[OrderLine], token: bool = False) -> dict[str, Any]:
-    """The API's Order: the contract's fields plus currency, amounts, address and payment."""
+def order_data(
+    *,
+    order: Order,
+    lines: Sequence[OrderLine],
+    components: Mapping[int, Sequence[OrderLineComponent]] | None = None,
+    token: bool = False,
+) -> dict[str, Any]:
+    """The API's Order: the contract's fields plus currency, amounts, address and payment.
+
+    `components`: each line's components by line id, when the caller has them (checkout, as it
+    has just written them); otherwise they are read from `lines` (see `order_lines`)."""
+    if components is None:
+        components = {line.pk: list(line.components.all()) for line in lines}
     payment: Payment | None = getattr(order, "payment", None)
     data: dict[str, Any] = {
         "number": order.number,
@@ -315,7 +327,7 @@ def order_data(*, order: Order, lines: list[OrderLine], token: bool = False) -> 
                         "gift": component.gift,
                         "refunded_units": component.refunded_units,
                     }
-                    for component in line.components.all()
+                    for component in components[line.pk]
                 ],
             }
             for line in lines

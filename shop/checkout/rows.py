@@ -1,14 +1,30 @@
 """The rows of an order exactly as the pricing service's Breakdown charged it: lines, their
-component allocations and adjustments, written by checkout's reservation in three inserts."""
+component allocations and adjustments, written by checkout's reservation in three inserts.
+
+What was written is handed back (`OrderRows`), so checkout's answer is built from the rows it
+has just inserted rather than read back (three queries, about 6 ms of CPU a checkout)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from shop.cart.models import CartItem
 from shop.checkout.models import Order, OrderAdjustment, OrderLine, OrderLineComponent
 from shop.checkout.stock import StockNeed
 from shop.pricing import Breakdown
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRows:
+    """An order's lines in order, and each line's components by line id, as written."""
+
+    lines: list[OrderLine]
+    components: dict[int, list[OrderLineComponent]] = field(default_factory=dict)
+
+    @property
+    def gifts(self) -> list[OrderLineComponent]:
+        return [c for line in self.lines for c in self.components[line.pk] if c.gift]
 
 
 def order_rows_write(
@@ -17,11 +33,11 @@ def order_rows_write(
     breakdown: Breakdown,
     needs: Mapping[int, StockNeed],
     items: Mapping[str, CartItem],
-) -> list[OrderLineComponent]:
+) -> OrderRows:
     """Lines, components and adjustments exactly as the breakdown charged them (3 inserts).
 
-    Written before stock is taken, with every gift counted as given; returns the gift
-    components for `order_gifts_given` to correct once the stock is known."""
+    Written before stock is taken, with every gift counted as given: `order_gifts_given`
+    corrects the gift components (`OrderRows.gifts`) once the stock is known."""
     by_slug = {need.product.slug: need.product for need in needs.values()}
     lines: list[OrderLine] = []
     for position, priced in enumerate(breakdown.lines):
@@ -46,13 +62,15 @@ def order_rows_write(
     OrderLine.objects.bulk_create(lines)
     components: list[OrderLineComponent] = []
     adjustments: list[OrderAdjustment] = []
+    by_line: dict[int, list[OrderLineComponent]] = {}
     for line, priced in zip(lines, breakdown.lines, strict=True):
+        mine = by_line.setdefault(line.pk, [])
         for share in priced.components:
             product = by_slug.get(share.product)
             if product is None:  # a promo gift whose product was deleted (see stock_needs)
                 continue
             gift = share.gift or priced.gift
-            components.append(
+            mine.append(
                 OrderLineComponent(
                     line=line,
                     product_id=product.id,
@@ -65,6 +83,7 @@ def order_rows_write(
                     reserved=share.quantity,
                 )
             )
+        components.extend(mine)
         adjustments.extend(
             OrderAdjustment(
                 order=order,
@@ -90,7 +109,7 @@ def order_rows_write(
     OrderLineComponent.objects.bulk_create(components)
     if adjustments:
         OrderAdjustment.objects.bulk_create(adjustments)
-    return [component for component in components if component.gift]
+    return OrderRows(lines, by_line)
 
 
 def order_gifts_given(gifts: Sequence[OrderLineComponent], given: Mapping[int, int]) -> None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -67,8 +67,8 @@ from shop.checkout.orders import order_payment_capture
 from shop.checkout.payments import PaymentGateway, gateway_for
 from shop.checkout.replenishment import replenishment_consent
 from shop.checkout.reservation import ReservationExpired, reservation_release
-from shop.checkout.rows import order_gifts_given, order_rows_write
-from shop.checkout.stock import StockNeed, stock_needs, stock_reserve
+from shop.checkout.rows import OrderRows, order_gifts_given, order_rows_write
+from shop.checkout.stock import stock_needs, stock_reserve
 from shop.pricing import Breakdown, Money, price
 from shop.quoting.services import QuoteItem, quote_catalog_load, quote_prepare
 
@@ -81,6 +81,8 @@ class PlacedOrder:
 
     order: Order
     created: bool
+    # The lines and components just written (a new order), for the answer; None on a replay.
+    rows: OrderRows | None = None
 
 
 # -- the service ------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def _reserve(
     key: str | None,
     request_hash: str,
     attempt: Attempt,
-) -> PlacedOrder | tuple[Order, Breakdown, dict[int, StockNeed]] | None:
+) -> PlacedOrder | tuple[Order, OrderRows, Breakdown] | None:
     """The first transaction: the pending order, its stock and its promotion uses; or the
     answer for a cart already checked out (None: try again, see _closed_cart_answer)."""
     with transaction.atomic():
@@ -205,7 +207,7 @@ def _reserve(
             breakdown=breakdown.to_dict(),
         )
         attempt.inserting_order = False
-        gifts = order_rows_write(
+        rows = order_rows_write(
             order=order,
             breakdown=breakdown,
             needs=needs,
@@ -218,7 +220,7 @@ def _reserve(
         # its promotions' rows) are locked, so every other order of them waits. Nothing but
         # the two guarded takes follows: no provider call, no email.
         given = stock_reserve(needs=needs)
-        order_gifts_given(gifts, given)
+        order_gifts_given(rows.gifts, given)
         promo_codes_redeem(
             order=order,
             breakdown=breakdown,
@@ -226,7 +228,7 @@ def _reserve(
             account_email=details.account_email,
         )
     attempt.reserved_order_id = order.pk
-    return order, breakdown, needs
+    return order, rows, breakdown
 
 
 def _commit_without_waiting_for_the_disk() -> None:
@@ -242,8 +244,8 @@ def _commit_without_waiting_for_the_disk() -> None:
 def _confirm(
     *,
     order: Order,
+    rows: OrderRows,
     breakdown: Breakdown,
-    needs: Mapping[int, StockNeed],
     details: CheckoutDetails,
     gateway: PaymentGateway,
     attempt: Attempt,
@@ -272,14 +274,10 @@ def _confirm(
             currency=attempt.authorization.currency,
             authorization_ref=attempt.authorization.reference,
         )
-        order_confirmation_enqueue(
-            order=order,
-            breakdown=breakdown,
-            product_names={need.product.slug: need.product.name for need in needs.values()},
-        )
+        order_confirmation_enqueue(order=order)
         replenishment_consent(order=order, wanted=details.replenishment_reminders)
         attempt.committing = True
-    return PlacedOrder(order, created=True)
+    return PlacedOrder(order, created=True, rows=rows)
 
 
 def _place(
@@ -296,11 +294,11 @@ def _place(
     )
     if reserved is None or isinstance(reserved, PlacedOrder):
         return reserved
-    order, breakdown, needs = reserved
+    order, rows, breakdown = reserved
     return _confirm(
         order=order,
+        rows=rows,
         breakdown=breakdown,
-        needs=needs,
         details=details,
         gateway=gateway,
         attempt=attempt,
@@ -340,11 +338,11 @@ def order_place(
     promotions.services.PromoUnavailable, payments.PaymentDeclined, payments.GatewayError,
     payments.UnknownPaymentMethod, IdempotencyKeyReused.
     """
+    # A repeated request is answered by `_reserve`, not looked for up front: its cart is closed
+    # (`_closed_cart_answer` replays it), and a key reused on another, open cart fails the
+    # order's unique key at the insert (then replayed or refused the same way). A new checkout,
+    # the usual case, so pays no statement for it.
     key = idempotency_key or None
-    if key:
-        replay = _replay(key=key, request_hash=request_hash)
-        if replay is not None:
-            return replay
     for _ in range(3):
         attempt = Attempt()
         try:

@@ -3,10 +3,11 @@
 Every product an order involves (kit and routine components, plain products, gifts) is counted
 together per product. `stock_reserve` locks the rows with one `SELECT ... ORDER BY id FOR
 UPDATE`, so concurrent orders always lock shared products in the same order and cannot
-deadlock, then takes the units with one conditional `UPDATE ... SET stock = stock - n WHERE
-stock >= n`. The condition is the guard that holds even where rows are not locked: on SQLite
-FOR UPDATE does nothing, and the IMMEDIATE transaction (settings) serialises writers instead.
-Two statements whatever the number of products.
+deadlock, then takes the units with a conditional `UPDATE ... SET stock = stock - n WHERE
+stock >= n` for each distinct n (one for most orders, which take one unit of each product). The
+condition is the guard that holds even where rows are not locked: on SQLite FOR UPDATE does
+nothing, and the IMMEDIATE transaction (settings) serialises writers instead. Two statements
+for most orders: the lock and one UPDATE.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F
 
 from config.errors import DomainError
 from shop.catalog.models import Product
@@ -96,24 +97,22 @@ def stock_reserve(*, needs: Mapping[int, StockNeed]) -> dict[int, int]:
         given[pk] = min(need.gifts, have - need.required)
         if need.required + given[pk]:
             take[pk] = need.required + given[pk]
-    if take:
-        amount = Case(
-            *(When(pk=pk, then=Value(n)) for pk, n in take.items()), output_field=IntegerField()
-        )
-        updated = Product.objects.filter(pk__in=list(take), stock__gte=amount).update(
+    updated = 0
+    for amount, pks in _by_amount(take).items():
+        updated += Product.objects.filter(pk__in=pks, stock__gte=amount).update(
             stock=F("stock") - amount
         )
-        if updated != len(take):
-            # Only reachable if the rows were not locked (a database without FOR UPDATE and
-            # without a serialising transaction): the guard still refuses to oversell.
-            current = dict(Product.objects.filter(pk__in=list(take)).values_list("pk", "stock"))
-            for pk in sorted(take):
-                if current.get(pk, 0) < take[pk]:
-                    need = needs[pk]
-                    raise OutOfStock(
-                        product=need.product, available=current.get(pk, 0), wanted=take[pk]
-                    )
-            raise OutOfStock(product=needs[ids[0]].product, available=0, wanted=take[ids[0]])
+    if updated != len(take):
+        # Only reachable if the rows were not locked (a database without FOR UPDATE and
+        # without a serialising transaction): the guard still refuses to oversell.
+        current = dict(Product.objects.filter(pk__in=list(take)).values_list("pk", "stock"))
+        for pk in sorted(take):
+            if current.get(pk, 0) < take[pk]:
+                need = needs[pk]
+                raise OutOfStock(
+                    product=need.product, available=current.get(pk, 0), wanted=take[pk]
+                )
+        raise OutOfStock(product=needs[ids[0]].product, available=0, wanted=take[ids[0]])
     return given
 
 
@@ -123,5 +122,15 @@ def stock_return(*, units: Mapping[int, int]) -> None:
     if not ids:
         return
     list(Product.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-    amount = Case(*(When(pk=pk, then=Value(units[pk])) for pk in ids), output_field=IntegerField())
-    Product.objects.filter(pk__in=ids).update(stock=F("stock") + amount)
+    for amount, pks in _by_amount({pk: units[pk] for pk in ids}).items():
+        Product.objects.filter(pk__in=pks).update(stock=F("stock") + amount)
+
+
+def _by_amount(units: Mapping[int, int]) -> dict[int, list[int]]:
+    """Product ids grouped by the units to move: an order usually moves one unit of each of its
+    products, so this is one plain UPDATE; a `CASE` per product cost more to compile (about 6
+    ms of CPU for the seven-piece collection) than a few UPDATEs cost to run."""
+    groups: dict[int, list[int]] = {}
+    for pk, n in units.items():
+        groups.setdefault(n, []).append(pk)
+    return groups
