@@ -35,8 +35,9 @@ from typing import Any
 from bench.timing import count_queries, measure, record
 from promotions.codes.selectors import promo_rules_for
 from shop.catalog.models import Product, Step
+from shop.catalog.offers import TOKEN_UNREAD
 from shop.pricing import Breakdown, OfferRule, PromoRule, price
-from shop.quoting.services import quote_items_parse, quote_prepare
+from shop.quoting.services import quote_catalog_snapshot, quote_items_parse, quote_prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 OSCAR_ENV = ROOT / "var" / "bench-oscar" / ".venv"
@@ -140,11 +141,12 @@ def _products() -> list[str]:
     return slugs
 
 
-def _code_rules(now: datetime) -> tuple[Any, ...]:
-    """PORES15 as the quote looks it up, combinable and without its minimum (see above)."""
+def _code_rules(now: datetime, token: str | None = TOKEN_UNREAD) -> tuple[Any, ...]:
+    """PORES15 as the quote looks it up (under the token it read for its catalog snapshot),
+    combinable and without its minimum (see above)."""
     return tuple(
         replace(rule, combinable=True, min_subtotal=None) if isinstance(rule, PromoRule) else rule
-        for rule in promo_rules_for(codes=[CODE], email=None, now=now)
+        for rule in promo_rules_for(codes=[CODE], email=None, now=now, token=token)
     )
 
 
@@ -154,11 +156,15 @@ def _quote(
     """The quote service's path for `items`, with the offer, the code or both; with KNOWN the
     code's rule is the one looked up before timing (as Oscar's basket holds its voucher)."""
     promos: tuple[Any, ...] = ()
+    catalog = None
     if setup == KNOWN:
         promos = known
     elif setup != "offer":
-        promos = _code_rules(now)
-    prepared = quote_prepare(items=quote_items_parse(items=items), promos=promos, cached=True)
+        # As POST /api/quote/ with a code: the token is read once, for the snapshot and the code.
+        catalog = quote_catalog_snapshot()
+        promos = _code_rules(now, TOKEN_UNREAD if catalog is None else catalog.token)
+    parsed = quote_items_parse(items=items)
+    prepared = quote_prepare(items=parsed, promos=promos, cached=True, catalog=catalog)
     return price(replace(prepared.request, offers=(OFFER,) if setup != "code" else ()))
 
 
