@@ -20,8 +20,10 @@ at once, the use that reaches the limit touches the token (`offer_token_touch`),
 UPDATE when the offer is one use from its limit (the token row first, as every catalog writer
 takes it), or, in the rare race where another checkout took a use in between, right after the
 commit (touching then, with the offer's row locked, would take the two locks in the opposite
-order and could deadlock). Releasing a use of an offer (`promo_codes_release`) touches it too,
-before it locks any promotion row.
+order and could deadlock). When the order takes code uses too, `promo_codes_redeem` decides
+for the offers as well, before it locks the codes' promotions. Giving a use back at the limit
+(`promotions.codes.releases`) touches it too. The rules are `promotions.codes.uses`', shared
+with codes, which are cached under the same token.
 """
 
 from __future__ import annotations

@@ -354,8 +354,13 @@ def promo_codes_redeem(
             key=lambda c: (c.promotion_id, c.pk),
         )
         # A use that brings a code to a limit takes it out of every cached price: the token
-        # row first, before any promotion's row is locked (see promotions.codes.uses).
-        touched = any(uses_near_limit(*_counts(code)) for code in taking)
+        # row first, before any promotion's row is locked (see promotions.codes.uses). Offers
+        # are taken after the codes, so theirs is decided here too when there are both.
+        counts = [count for code in taking for count in _counts(code)]
+        if taking and offers:
+            limits = Promotion.objects.filter(pk__in=[int(pk) for pk in offers if pk.isdigit()])
+            counts += limits.values_list("usage_limit", "uses")
+        touched = uses_near_limit(*counts)
         if touched:
             uses_token_touch()
         for code in taking:

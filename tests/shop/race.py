@@ -7,12 +7,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from promotions.codes.offers import OfferUnavailable
+from promotions.codes.services import PromoUnavailable, promo_codes_redeem
 from shop.cart.models import Cart
 from shop.catalog.models import Product
 from shop.checkout.models import Order, OrderLineComponent
+from shop.pricing import Breakdown
 from tests.shop.checkout_helpers import checkout_body, make_catalog, new_cart, stock
 
 
@@ -49,6 +52,18 @@ def buy(cart_id: str, key: str, token: str = "tok_ok") -> tuple[int, dict[str, A
         HTTP_IDEMPOTENCY_KEY=key,
     )
     return response.status_code, response.json()
+
+
+def redeemed(*, order: Any, breakdown: Breakdown, email: str) -> str:
+    """Redeem `breakdown`'s codes and offers for `order` in a transaction of its own, held a
+    moment after (pg_sleep) so that racers overlap: "given", or the refusal's reason."""
+    try:
+        with transaction.atomic():
+            promo_codes_redeem(order=order, breakdown=breakdown, email=email)
+            connection.cursor().execute("SELECT pg_sleep(0.01)")
+    except (PromoUnavailable, OfferUnavailable) as error:
+        return error.reason
+    return "given"
 
 
 def outcomes(results: list[Any]) -> Counter[str]:
