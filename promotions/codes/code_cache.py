@@ -29,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from shop.catalog.offers import TOKEN_UNREAD
 from shop.catalog.version import catalog_token
 
-SIZE = 4096  # codes per process and database: a few megabytes at the most
+SIZE = 4096  # codes per process and database; each holds its rule, its scope's slugs included
 
 T = TypeVar("T")
 
