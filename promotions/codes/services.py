@@ -305,7 +305,12 @@ def _take_use(code: PromoCode, now: datetime, *, touched: bool) -> None:
 
 
 def promo_codes_redeem(
-    *, order: OrderLike, breakdown: Breakdown, email: str, account_email: str = ""
+    *,
+    order: OrderLike,
+    breakdown: Breakdown,
+    email: str,
+    account_email: str = "",
+    new_order: bool = False,
 ) -> None:
     """Redeem every code that applied in `breakdown` for `order`; raises PromoUnavailable.
 
@@ -320,6 +325,9 @@ def promo_codes_redeem(
     Per-customer limits count one person by the order's email, the account's own address
     (`account_email`) and the account (`order.user_id`): neither another address nor
     signing out gets around them.
+
+    `new_order`: the order was written in this same transaction (checkout), so none of its
+    uses can be taken yet and they are not looked for.
     """
     for rejection in breakdown.rejected:
         if rejection.source == "promo":
@@ -346,7 +354,7 @@ def promo_codes_redeem(
             Redemption.objects.filter(order_id=order.pk, released_at__isnull=True).values_list(
                 "code__code", flat=True
             )
-            if codes
+            if codes and not new_order
             else ()
         )
         taking = sorted(

@@ -164,12 +164,17 @@ def _reserve(
         if not items:
             raise CartEmpty()
         now = timezone.now()
-        codes = [cart.promo_code] if cart.promo_code else []
-        promos = promo_rules_for(codes=codes, email=details.email, now=now) if codes else ()
         # Prices, names and activity come from the catalog snapshot (exactly as current as
-        # loading, shop/quoting/snapshot.py); stock is decided by stock_reserve's UPDATE.
+        # loading, shop/quoting/snapshot.py); stock is decided by stock_reserve's UPDATE. The
+        # code's rule comes from memory under the same token; its guarded UPDATEs decide uses.
         wanted = _quote_items(items)
         catalog = quote_catalog_load(items=wanted, cached=True)
+        codes = [cart.promo_code] if cart.promo_code else []
+        promos = (
+            promo_rules_for(codes=codes, email=details.email, now=now, token=catalog.token)
+            if codes
+            else ()
+        )
         # The automatic offers this shopper may still have (one query if one limits per customer)
         who, current = [details.email, details.account_email], catalog_offers(token=catalog.token)
         offers = offers_for_customer(current, emails=who, user_id=details.user_id)
@@ -226,6 +231,7 @@ def _reserve(
             breakdown=breakdown,
             email=details.email,
             account_email=details.account_email,
+            new_order=True,
         )
     attempt.reserved_order_id = order.pk
     return order, rows, breakdown

@@ -190,7 +190,7 @@ def test_an_exhausted_promo_code_is_409_and_writes_nothing(
 ) -> None:
     calls: list[str] = []
 
-    def exhausted(*, order: Order, breakdown: Breakdown, email: str, account_email: str) -> None:
+    def exhausted(*, order: Order, breakdown: Breakdown, email: str, **_: object) -> None:
         calls.append(order.number)
         raise PromoUnavailable("PORES15", "promo_exhausted")
 
@@ -209,7 +209,7 @@ def test_the_promo_hook_is_called_after_stock_and_before_payment(
 ) -> None:
     seen: list[tuple[int, int, str]] = []
 
-    def redeem(*, order: Order, breakdown: Breakdown, email: str, account_email: str) -> None:
+    def redeem(*, order: Order, breakdown: Breakdown, email: str, **_: object) -> None:
         seen.append((Product.objects.get(slug="wash").stock, len(TestGateway.ledger), email))
 
     monkeypatch.setattr(checkout, "promo_codes_redeem", redeem)
