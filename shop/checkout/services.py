@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from config.errors import DomainError
 from promotions.codes.offer_selectors import offers_for_customer
 from promotions.codes.selectors import promo_rules_for
 from promotions.codes.services import promo_codes_redeem
@@ -364,6 +365,13 @@ def order_place(
             if saved is not None:  # the COMMIT failed to answer, but it went through
                 placed = PlacedOrder(saved, created=True)
             elif not (isinstance(error, IntegrityError) and attempt.inserting_order):
+                if key and isinstance(error, DomainError):
+                    # Refused before an order was written (an empty cart, an item gone, a
+                    # declined card): a key an earlier request used is refused as that, 422,
+                    # as it was when keys were looked up first.
+                    replay = _replay(key=key, request_hash=request_hash)
+                    if replay is not None:
+                        return replay
                 raise
             else:
                 # A concurrent checkout with the same key or of the same cart committed first

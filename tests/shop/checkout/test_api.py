@@ -272,6 +272,9 @@ def test_the_same_key_with_another_body_is_422(catalog: Catalog, api_client: API
     problem(check_out(api_client, other_cart, key="abc"), 422, "idempotency_key_reused")
     assert Order.objects.count() == 1
     assert Cart.objects.get(pk=other_cart).status == "open"
+    # The key's reuse is what is refused, even where this cart would be refused for itself.
+    empty_cart = api_client.post("/api/carts/", {}, format="json").json()["id"]
+    problem(check_out(api_client, empty_cart, key="abc"), 422, "idempotency_key_reused")
 
 
 def test_a_key_whose_checkout_failed_can_be_used_again(
