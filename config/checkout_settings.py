@@ -10,6 +10,10 @@ CHECKOUT_RESERVATION_SECONDS = int(os.environ.get("CHECKOUT_RESERVATION_SECONDS"
 # A repeat of a checkout whose order is still pending waits this long for it, then answers 409
 # checkout_in_progress.
 CHECKOUT_WAIT_SECONDS = float(os.environ.get("CHECKOUT_WAIT_SECONDS", "30"))
+# The reservation waits at most this long (ms, PostgreSQL) for a row another transaction holds
+# (a catalog import or an admin edit of the same products), then answers 503 checkout_busy
+# instead of hanging past the web server's timeout. Checkouts wait for each other far less.
+CHECKOUT_LOCK_TIMEOUT_MS = int(os.environ.get("CHECKOUT_LOCK_TIMEOUT_MS", "5000"))
 CHECKOUT_BEAT_SCHEDULE = {
     "checkout-reservations-expire": {
         "task": "shop.checkout.tasks.reservations_expire",

@@ -50,3 +50,18 @@ class IdempotencyKeyReused(DomainError):
 
     def __init__(self) -> None:
         super().__init__("This Idempotency-Key was used for a different request; use a new key.")
+
+
+class CheckoutBusy(DomainError):
+    """A row the reservation needs (a product, the cart, a promotion) stayed locked by another
+    transaction longer than CHECKOUT_LOCK_TIMEOUT_MS: a catalog import or an admin edit of the
+    same products. Nothing was written or charged."""
+
+    code = "checkout_busy"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Some of these products are being updated right now, so we could not place your "
+            "order. Nothing was charged; try again in a moment."
+        )

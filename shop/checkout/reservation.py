@@ -16,6 +16,10 @@ because the database was away) leaves a `pending` order behind; `reservations_ex
 every minute) releases those older than CHECKOUT_RESERVATION_SECONDS, which is longer than any
 payment provider call may take. A confirmation arriving after that finds no pending order and
 voids its authorization (`ReservationExpired`).
+
+The reservation's transaction waits for rows held by anything else (a catalog import, an admin
+edit) at most CHECKOUT_LOCK_TIMEOUT_MS (`reservation_settings`), then fails with nothing
+written: checkout answers 503 `checkout_busy` (`lock_timed_out` tells that failure apart).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -32,6 +36,8 @@ from promotions.codes.services import promo_codes_forget
 from shop.cart.models import Cart
 from shop.checkout.models import Order, OrderLineComponent
 from shop.checkout.stock import stock_return
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 
 
 class ReservationExpired(DomainError):
@@ -45,6 +51,35 @@ class ReservationExpired(DomainError):
             "Your checkout took too long and its items were released; nothing was charged. "
             "Check out again."
         )
+
+
+def reservation_settings() -> None:
+    """Two settings for the reservation's transaction only (PostgreSQL; one statement):
+
+    - `lock_timeout`: a row held by another transaction (a catalog import or an admin edit of
+      the same products) is waited for at most CHECKOUT_LOCK_TIMEOUT_MS, then the reservation
+      fails and the shopper gets 503 `checkout_busy` instead of a request that hangs past the
+      web server's timeout. Checkouts hold each other's rows for a few statements only.
+    - `synchronous_commit` off: the COMMIT does not wait for its WAL flush, which would keep
+      the hot rows locked for the flush. Safe: nothing is charged on a reservation alone, and
+      the confirmation's COMMIT, which waits, flushes the WAL up to it; if the server crashes
+      before that, reservation and confirmation are lost together and the authorization is
+      voided."""
+    if connection.vendor == "postgresql":
+        timeout = f"{int(getattr(settings, 'CHECKOUT_LOCK_TIMEOUT_MS', 5000))}ms"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true), "
+                "set_config('synchronous_commit', 'off', true)",
+                [timeout],
+            )
+
+
+def lock_timed_out(error: BaseException) -> bool:
+    """A statement gave up waiting for a row lock (PostgreSQL's lock_not_available)."""
+    return isinstance(error, OperationalError) and (
+        getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+    )
 
 
 def reservation_seconds() -> int:

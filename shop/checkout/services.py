@@ -13,7 +13,7 @@ lock held across it (shop/checkout/reservation.py):
      conditional `UPDATE ... SET stock = stock - n WHERE stock >= n`; gifts are taken while
      they last) and the promotion uses with `promo_codes_redeem` (guarded UPDATEs). These come
      last: the hot rows stay locked from them to the COMMIT, a few statements, and that COMMIT
-     does not wait for the disk (see `_commit_without_waiting_for_the_disk`).
+     does not wait for the disk (see `reservation.reservation_settings`).
    On SQLite the transaction is BEGIN IMMEDIATE (settings), so checkouts are serialised by
    the database's write lock.
 2. The payment: `authorize`, outside any transaction.
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -54,6 +54,7 @@ from shop.checkout.attempts import Attempt, attempt_release
 from shop.checkout.emails import order_confirmation_enqueue
 from shop.checkout.errors import (
     CartEmpty,
+    CheckoutBusy,
     CheckoutInProgress,
     IdempotencyKeyReused,
     TotalChanged,
@@ -67,7 +68,12 @@ from shop.checkout.models import (
 from shop.checkout.orders import order_payment_capture
 from shop.checkout.payments import PaymentGateway, gateway_for
 from shop.checkout.replenishment import replenishment_consent
-from shop.checkout.reservation import ReservationExpired, reservation_release
+from shop.checkout.reservation import (
+    ReservationExpired,
+    lock_timed_out,
+    reservation_release,
+    reservation_settings,
+)
 from shop.checkout.rows import OrderRows, order_gifts_given, order_rows_write
 from shop.checkout.stock import stock_needs, stock_reserve
 from shop.pricing import Breakdown, Money, price
@@ -156,6 +162,7 @@ def _reserve(
     """The first transaction: the pending order, its stock and its promotion uses; or the
     answer for a cart already checked out (None: try again, see _closed_cart_answer)."""
     with transaction.atomic():
+        reservation_settings()
         cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
         if cart is None:
             raise CartNotFound()
@@ -187,7 +194,6 @@ def _reserve(
         if shown is not None and breakdown.total.amount > shown:
             raise TotalChanged(shown=Money.of(shown, breakdown.currency), now=breakdown.total)
         needs = stock_needs(breakdown=breakdown, catalog=prepared.catalog)
-        _commit_without_waiting_for_the_disk()
         attempt.inserting_order = True
         order = Order.objects.create(
             number=order_number_new(),
@@ -236,16 +242,6 @@ def _reserve(
         )
     attempt.reserved_order_id = order.pk
     return order, rows, breakdown
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    """The reservation's COMMIT does not wait for its WAL flush (PostgreSQL), which would keep
-    the hot rows locked for the flush. Safe: nothing is charged on a reservation alone, and the
-    confirmation's COMMIT, which waits, flushes the WAL up to it; if the server crashes before
-    that, reservation and confirmation are lost together and the authorization is voided."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _confirm(
@@ -364,6 +360,8 @@ def order_place(
             saved = _undo(attempt)
             if saved is not None:  # the COMMIT failed to answer, but it went through
                 placed = PlacedOrder(saved, created=True)
+            elif lock_timed_out(error):
+                raise CheckoutBusy() from error
             elif not (isinstance(error, IntegrityError) and attempt.inserting_order):
                 if key and isinstance(error, DomainError):
                     # Refused before an order was written (an empty cart, an item gone, a
