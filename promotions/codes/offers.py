@@ -16,7 +16,7 @@ sets never share a row and two checkouts never wait on each other in a circle.
 
 The offers every price is computed with are cached under the catalog token
 (`shop.catalog.offers`), which a use does not change. So that a used-up offer leaves the cache
-at once, the use that reaches the limit touches the token (`offer_token_touch`), before the
+at once, the use that reaches the limit touches the token (`uses_token_touch`), before the
 UPDATE when the offer is one use from its limit (the token row first, as every catalog writer
 takes it), or, in the rare race where another checkout took a use in between, right after the
 commit (touching then, with the offer's row locked, would take the two locks in the opposite
@@ -111,17 +111,12 @@ def offer_rules_of(breakdown: Breakdown) -> set[str]:
     return {a.rule for a in breakdown.applied if a.source == OFFER_SOURCE}
 
 
-def offer_token_touch() -> None:
-    """Make every cached price drop its offers and load them again (see the docstring)."""
-    uses_token_touch()
-
-
 def _take(offer: Promotion, now: datetime) -> None:
     """Count one use of `offer`, or raise OfferUnavailable."""
     limit = offer.usage_limit
     touched = uses_near_limit((limit, offer.uses))
     if touched:
-        offer_token_touch()
+        uses_token_touch()
     taken = (
         Promotion.objects.filter(pk=offer.pk, automatic=True, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
