@@ -1,21 +1,29 @@
 """Stock: what an order takes from the shelf, taken without ever going below zero.
 
 Every product an order involves (kit and routine components, plain products, gifts) is counted
-together per product. `stock_reserve` locks the rows with one `SELECT ... ORDER BY id FOR
-UPDATE`, so concurrent orders always lock shared products in the same order and cannot
-deadlock, then takes the units with a conditional `UPDATE ... SET stock = stock - n WHERE
-stock >= n` for each distinct n (one for most orders, which take one unit of each product). The
-condition is the guard that holds even where rows are not locked: on SQLite FOR UPDATE does
-nothing, and the IMMEDIATE transaction (settings) serialises writers instead. Two statements
-for most orders: the lock and one UPDATE.
+together per product. Concurrent orders always lock shared products in id order, so they cannot
+deadlock, and take units with a conditional `UPDATE ... SET stock = stock - n WHERE stock >= n`;
+that condition is the guard that holds even where rows are not locked (on SQLite FOR UPDATE
+does nothing, and the IMMEDIATE transaction, settings, serialises writers instead).
+
+- The usual order takes the same number of units of every product and gives no gift: one
+  statement locks and takes, `UPDATE ... WHERE id IN (SELECT id ... ORDER BY id FOR UPDATE)
+  AND stock >= n` (the sub-select locks in id order before any row is changed). In a flash sale
+  every order takes the same rows, so each statement less between this one and the COMMIT is a
+  round trip less that every other buyer waits for. Only when it takes fewer rows than asked is
+  the shelf read, to name the product that is short.
+- Otherwise the rows are locked first with one `SELECT ... ORDER BY id FOR UPDATE` (a gift takes
+  what is left after the paid units, so the stock must be known), then one UPDATE per distinct n.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import F, Field
 
 from config.errors import DomainError
 from shop.catalog.models import Product
@@ -81,6 +89,10 @@ def stock_reserve(*, needs: Mapping[int, StockNeed]) -> dict[int, int]:
     ids = sorted(needs)
     if not ids:
         return {}
+    amounts = {need.required for need in needs.values()}
+    if len(amounts) == 1 and not any(need.gifts for need in needs.values()):
+        _take_alike(ids, amounts.pop(), needs)
+        return {pk: 0 for pk in ids}
     locked = dict(
         Product.objects.select_for_update()
         .filter(pk__in=ids)
@@ -105,15 +117,51 @@ def stock_reserve(*, needs: Mapping[int, StockNeed]) -> dict[int, int]:
     if updated != len(take):
         # Only reachable if the rows were not locked (a database without FOR UPDATE and
         # without a serialising transaction): the guard still refuses to oversell.
-        current = dict(Product.objects.filter(pk__in=list(take)).values_list("pk", "stock"))
-        for pk in sorted(take):
-            if current.get(pk, 0) < take[pk]:
-                need = needs[pk]
-                raise OutOfStock(
-                    product=need.product, available=current.get(pk, 0), wanted=take[pk]
-                )
-        raise OutOfStock(product=needs[ids[0]].product, available=0, wanted=take[ids[0]])
+        _short(take, needs)
     return given
+
+
+def _take_alike(ids: list[int], amount: int, needs: Mapping[int, StockNeed]) -> None:
+    """`amount` units of each of `ids` (sorted), locked in id order and taken in one statement;
+    raises OutOfStock for the first product that had fewer (its row, not updated, still holds
+    what was there). Written from the model's metadata: the ORM's UPDATE cannot say which rows
+    it changed, and this one statement is the hot section of every flash-sale order."""
+    with connection.cursor() as cursor:
+        cursor.execute(_take_alike_sql(connection.vendor, len(ids)), [amount, *ids, amount])
+        taken = {row[0] for row in cursor.fetchall()}
+    if len(taken) != len(ids):
+        _short({pk: amount for pk in ids if pk not in taken}, needs)
+
+
+@functools.lru_cache(maxsize=64)
+def _take_alike_sql(vendor: str, count: int) -> str:
+    """The statement for `count` products on the database `vendor` (the SQL differs)."""
+    table = connection.ops.quote_name(Product._meta.db_table)
+    pk, stock = (_column(name) for name in ("id", "stock"))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    ids = ", ".join(["%s"] * count)
+    return (
+        f"UPDATE {table} SET {stock} = {stock} - %s "  # noqa: S608 (names from the model)
+        f"WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {pk} IN ({ids}) ORDER BY {pk}{lock}) "
+        f"AND {stock} >= %s RETURNING {pk}"
+    )
+
+
+def _column(name: str) -> str:
+    field = Product._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column)
+
+
+def _short(take: Mapping[int, int], needs: Mapping[int, StockNeed]) -> None:
+    """Raise OutOfStock for the first product (by id) with fewer than `take` units left."""
+    current = dict(Product.objects.filter(pk__in=list(take)).values_list("pk", "stock"))
+    for pk in sorted(take):
+        if current.get(pk, 0) < take[pk]:
+            need = needs[pk]
+            raise OutOfStock(product=need.product, available=current.get(pk, 0), wanted=take[pk])
+    first = min(take)
+    raise OutOfStock(product=needs[first].product, available=0, wanted=take[first])
 
 
 def stock_return(*, units: Mapping[int, int]) -> None:
