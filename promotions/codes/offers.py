@@ -41,10 +41,9 @@ from promotions.codes.uses import (
     customer_uses,
     redemption_record,
     unavailable_reason,
-    uses_at_limit,
     uses_near_limit,
     uses_token_touch,
-    uses_token_touch_later,
+    uses_touch_if_used_up,
 )
 from shop.pricing import Breakdown
 
@@ -126,13 +125,8 @@ def _take(offer: Promotion, now: datetime) -> None:
     )
     if not taken:
         raise OfferUnavailable(offer.pk, offer.name, unavailable_reason(offer.pk, now))
-    if limit is not None and not touched:
-        uses = Promotion.objects.filter(pk=offer.pk).values_list("uses", flat=True).first()
-        if uses is not None and uses_at_limit((limit, uses)):
-            # Another checkout took a use in between. Touching now would lock the token row
-            # after the offer's row, the opposite order of every other writer: a deadlock. So
-            # once this commits, when no lock is held.
-            uses_token_touch_later()
+    if limit is not None and not touched:  # another checkout may take a use in between
+        uses_touch_if_used_up(promotion_id=offer.pk)
 
 
 def offer_uses_take(

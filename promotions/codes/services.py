@@ -9,7 +9,8 @@ with a guarded UPDATE:
     UPDATE promo code SET uses = uses + 1 WHERE id = ? AND uses < max_uses
 
 An UPDATE that matches no row means the limit is reached: `PromoUnavailable` is raised and the
-savepoint around the redemption undoes whatever it had taken. The promotion's UPDATE always
+savepoint around the redemption (for checkout's new order, its whole transaction) undoes
+whatever it had taken. The promotion's UPDATE always
 runs (also without a total limit), so it also locks the promotion's row until the reservation
 commits (a few statements later, never across the payment): the per-customer count is read
 after it, under the lock, where no other checkout of the same promotion can add a redemption.
@@ -51,10 +52,9 @@ from promotions.codes.uses import (
     customer_uses,
     redemption_record,
     unavailable_reason,
-    uses_at_limit,
     uses_near_limit,
     uses_token_touch,
-    uses_token_touch_later,
+    uses_touch_if_used_up,
 )
 from promotions.messaging.identity import normalize_email
 from shop.catalog.models import Product, Step
@@ -277,7 +277,7 @@ def _take_use(code: PromoCode, now: datetime, *, touched: bool) -> None:
 
     `touched`: the token was touched before any use was taken (a code one use from a limit,
     `promotions.codes.uses`); otherwise a use that reached a limit all the same (another
-    checkout took one in between) touches it once this commits."""
+    checkout took one in between) touches it once this commits (`uses_touch_if_used_up`)."""
     taken = (
         Promotion.objects.filter(pk=code.promotion_id, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
@@ -294,14 +294,8 @@ def _take_use(code: PromoCode, now: datetime, *, touched: bool) -> None:
     )
     if not taken:
         raise PromoUnavailable(code.code, "promo_exhausted")
-    if touched or (code.promotion.usage_limit is None and code.max_uses is None):
-        return
-    # Read under the row locks the UPDATEs hold: exactly the counts this use left.
-    row = PromoCode.objects.filter(pk=code.pk).values_list("uses", "promotion__uses").first()
-    if row is not None and uses_at_limit(
-        (code.promotion.usage_limit, row[1]), (code.max_uses, row[0])
-    ):
-        uses_token_touch_later()
+    if not touched and (code.promotion.usage_limit is not None or code.max_uses is not None):
+        uses_touch_if_used_up(promotion_id=code.promotion_id, code_id=code.pk)
 
 
 def promo_codes_redeem(
@@ -340,7 +334,8 @@ def promo_codes_redeem(
     emails = sorted({customer, email.strip(), normalize_email(account_email)} - {""})
     user_id = getattr(order, "user_id", None)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint for checkout's new order: a refusal rolls its whole transaction back.
+    with transaction.atomic(savepoint=not new_order):
         codes = {
             code.code: code
             for code in PromoCode.objects.filter(code__in=list(given)).select_related(

@@ -7,7 +7,7 @@ gives one back at it, changes what a quote may give, so only those touch the tok
 guarded UPDATEs when the count read beforehand is one use from the limit (the token row first,
 as every catalog writer takes it, so two writers never lock in opposite orders); in the rare
 race where another checkout took a use in between, once the transaction commits
-(`uses_token_touch_later`: touching then, with the promotion's row locked, could deadlock).
+(`uses_touch_if_used_up`: touching then, with the promotion's row locked, could deadlock).
 """
 
 from __future__ import annotations
@@ -98,3 +98,27 @@ def uses_token_touch() -> None:
 def uses_token_touch_later() -> None:
     """Touch the token once the current transaction commits (at once outside one)."""
     transaction.on_commit(uses_token_touch)
+
+
+def uses_touch_if_used_up(*, promotion_id: int, code_id: int | None = None) -> None:
+    """Once the current transaction commits, touch the token if the promotion (with `code_id`,
+    the code or its promotion) has no use left: a use reached a limit that the count read
+    before the guarded UPDATEs said was further away. Read after the commit rather than under
+    the row locks those UPDATEs hold, so the checkouts queueing for the promotion's row wait for
+    one statement less; the last checkout to commit a use reads the final counts, so a limit
+    reached is always seen."""
+
+    def check() -> None:
+        counts: list[Count] = []
+        if code_id is None:
+            counts += Promotion.objects.filter(pk=promotion_id).values_list("usage_limit", "uses")
+        else:
+            both = ("max_uses", "uses", "promotion__usage_limit", "promotion__uses")
+            for code_max, code_uses, limit, uses in PromoCode.objects.filter(
+                pk=code_id
+            ).values_list(*both):
+                counts += [(code_max, code_uses), (limit, uses)]
+        if uses_at_limit(*counts):
+            uses_token_touch()
+
+    transaction.on_commit(check)

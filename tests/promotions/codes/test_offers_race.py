@@ -116,3 +116,22 @@ def test_uses_come_back_on_cancel_and_counters_equal_rows_under_churn() -> None:
     live = Redemption.objects.filter(promotion=offer, released_at__isnull=True).count()
     assert offer.uses == live == counts["given"] <= 10, counts
     assert set(counts) <= {"given", "given back", "promo_exhausted"}
+
+
+def test_the_last_use_of_an_offer_taken_in_a_race_still_reaches_the_next_quote() -> None:
+    """Without checkout's stock lock in between, many redemptions read the offer's count before
+    any takes a use: the one that takes the last use may have read it far from the limit, and
+    touches the token once it commits (`uses_touch_if_used_up`)."""
+    make_catalog()
+    any_three(usage_limit=5)
+    breakdown = quote_build(items=THREE, promos=())
+    assert "offer" in [a.source for a in breakdown.applied]
+    orders = [OrderFactory() for _ in range(20)]
+
+    def work(index: int) -> str:
+        return redeemed(order=orders[index], breakdown=breakdown, email=f"c{index}@example.com")
+
+    counts = Counter(race(20, work))
+    assert counts == {"given": 5, "promo_exhausted": 15}, counts
+    data = APIClient().post("/api/quote/", {"items": THREE}, format="json").json()
+    assert [a for a in data["applied"] if a["source"] == "offer"] == []
