@@ -210,12 +210,19 @@ REMINDER_SWEEP_BATCH = int(os.environ.get("REMINDER_SWEEP_BATCH", "500"))
 REMINDER_SWEEP_LIMIT = int(os.environ.get("REMINDER_SWEEP_LIMIT", "20000"))
 REPLENISH_LEAD_DAYS = int(os.environ.get("REPLENISH_LEAD_DAYS", "7"))
 REPLENISH_GROUP_DAYS = int(os.environ.get("REPLENISH_GROUP_DAYS", "3"))
+REPLENISH_SWEEP_MINUTES = int(os.environ.get("REPLENISH_SWEEP_MINUTES", "15"))
+REPLENISH_SWEEP_BATCH = int(os.environ.get("REPLENISH_SWEEP_BATCH", "500"))
 REPLENISH_CATCH_UP_DAYS = int(os.environ.get("REPLENISH_CATCH_UP_DAYS", "3"))
-# Paid orders whose replenishment was never scheduled (the task after payment was lost) are
-# caught up by checkout's own beat entry.
+# Paid orders are scheduled for replenishment by checkout's beat entries, not at payment
+# (shop/checkout/replenishment.py): every minute over the last REPLENISH_SWEEP_MINUTES, and
+# every hour over the last REPLENISH_CATCH_UP_DAYS for what a longer outage left.
+CELERY_BEAT_SCHEDULE["replenishment-sweep"] = {
+    "task": "shop.checkout.tasks.replenishment_sweep",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
     "task": "shop.checkout.tasks.replenishment_catch_up",
-    "schedule": 60.0,
+    "schedule": 3600.0,
 }
 from config.checkout_settings import *  # noqa: E402, F403 (reservations: expiry and waits)
 

@@ -121,6 +121,14 @@ class Order(models.Model):
             models.Index(fields=["email"]),
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["customer_email", "created_at"]),
+            # Beat's replenishment sweep: paid orders by payment time, id included, so that
+            # finding the unscheduled ones scans only its window (shop/checkout/replenishment.py).
+            models.Index(
+                fields=["paid_at"],
+                include=["id"],
+                condition=Q(status="paid"),
+                name="order_paid_at_paid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,7 +31,6 @@ from shop.checkout.models import (
 from shop.checkout.payments import GATEWAYS, GatewayError, PaymentGateway
 from shop.checkout.replenishment import replenishment_forget_order
 from shop.checkout.stock import stock_return
-from shop.checkout.tasks import replenishment_schedule_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +123,9 @@ def order_payment_capture(*, order: Order) -> Order:
             "",
         )
     if paid:
+        # Paid: beat's replenishment sweep schedules its reminders within a minute (nothing
+        # is queued here: shop/checkout/replenishment.py).
         order.status, order.paid_at = Order.Status.PAID, now
-        # Paid: each product it holds schedules its replenishment reminder (in a worker).
-        replenishment_schedule_on_commit(order=order)
     return order
 
 

@@ -1,27 +1,24 @@
-"""Celery tasks of checkout: scheduling a paid order's replenishment reminders in a worker,
-beat's catch-up of orders whose task was lost, and beat's release of expired reservations.
+"""Celery tasks of checkout: beat's sweeps that schedule paid orders' replenishment reminders
+(every minute, and an hourly catch-up over days) and release expired reservations.
 
-`replenishment_schedule` keeps the name it had in `promotions.tasks`, so tasks already queued in
-Redis still run."""
+Payment queues nothing (shop/checkout/replenishment.py says why). `replenishment_schedule`, the
+task it queued until then, stays registered under its old name so that tasks still waiting in
+Redis after a deploy run."""
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from django.db import transaction
 
 from shop.checkout import replenishment, reservation
 from shop.checkout.models import Order
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(  # type: ignore[untyped-decorator]
     name="promotions.tasks.replenishment_schedule", acks_late=True, ignore_result=True
 )
 def replenishment_schedule(order_id: int) -> int:
-    """An order was paid: schedule its products' replenishment reminders (once per order)."""
+    """Schedule a paid order's replenishment reminders (once per order). Nothing queues it any
+    more; kept for messages queued before the sweep took over."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != Order.Status.PAID:
         return 0
@@ -29,29 +26,20 @@ def replenishment_schedule(order_id: int) -> int:
 
 
 @shared_task(  # type: ignore[untyped-decorator]
+    name="shop.checkout.tasks.replenishment_sweep", ignore_result=True
+)
+def replenishment_sweep() -> int:
+    """Beat, every minute: schedule the orders paid in the last minutes (checkout's, the
+    admin's captures) that are not scheduled yet."""
+    return replenishment.replenishment_sweep()
+
+
+@shared_task(  # type: ignore[untyped-decorator]
     name="shop.checkout.tasks.replenishment_catch_up", ignore_result=True
 )
 def replenishment_catch_up() -> int:
-    """Beat, every minute: schedule recently paid orders that were never scheduled."""
+    """Beat, every hour: the same over the last REPLENISH_CATCH_UP_DAYS."""
     return replenishment.replenishment_catch_up()
-
-
-def replenishment_schedule_on_commit(*, order: Order) -> None:
-    """Checkout's hook for "this order is now paid": once the transaction commits, a worker
-    runs `replenishment_schedule` (so checkout pays only for queueing one task and a failure
-    there can never undo a payment). A task lost with the broker is caught up by beat
-    (`replenishment_catch_up`)."""
-    order_id = order.pk
-
-    def enqueue() -> None:
-        try:
-            replenishment_schedule.delay(order_id)
-        except Exception:
-            logger.exception(
-                "Could not schedule replenishment for order %s; the sweep will", order_id
-            )
-
-    transaction.on_commit(enqueue)
 
 
 @shared_task(  # type: ignore[untyped-decorator]

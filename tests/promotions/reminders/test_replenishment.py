@@ -182,7 +182,7 @@ def test_a_tiny_supply_is_reminded_no_earlier_than_the_next_day(catalog: Catalog
     assert items_by_slug()["wash"].remind_on == d(1)
 
 
-def test_checkout_schedules_the_order_after_commit(
+def test_checkout_queues_nothing_and_beats_minute_sweep_schedules_the_order(
     catalog: Catalog, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = APIClient()
@@ -190,25 +190,23 @@ def test_checkout_schedules_the_order_after_commit(
         response = check_out(client, new_cart(client, {"kit": "pair"}))
     assert response.status_code == 201
     order = Order.objects.get(number=response.json()["number"])
+    assert not ReplenishmentOrder.objects.exists()  # nothing at payment
+    assert replenishment.replenishment_sweep() == 1
     assert ReplenishmentOrder.objects.filter(order=order).exists()
     assert set(items_by_slug()) == {"toner", "serum"}
+    assert replenishment.replenishment_sweep() == 0  # once
 
 
-def test_a_failure_to_schedule_never_undoes_a_payment(
-    catalog: Catalog, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+def test_an_order_the_minute_sweep_missed_is_caught_up_by_the_hourly_one(
+    catalog: Catalog,
 ) -> None:
-    def broken(**kwargs: Any) -> int:
-        raise RuntimeError("the reminders database table is gone")
-
-    monkeypatch.setattr(replenishment, "replenishment_schedule_for_order", broken)
     client = APIClient()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = check_out(client, new_cart(client, {"product": "wash"}))
+    response = check_out(client, new_cart(client, {"product": "wash"}))
     assert response.status_code == 201
-    assert Order.objects.get().status == "paid"
-    monkeypatch.undo()
-    # Beat's catch-up finds the paid order unscheduled and schedules it.
-    assert replenishment.replenishment_catch_up(now=timezone.now()) == 1
+    # Beat or the workers were down for two hours: the minute's sweep looks back 15 minutes.
+    Order.objects.update(paid_at=timezone.now() - timedelta(hours=2))
+    assert replenishment.replenishment_sweep() == 0
+    assert replenishment.replenishment_catch_up() == 1
     assert set(items_by_slug()) == {"wash"}
 
 

@@ -1,7 +1,8 @@
 """The checkout's "remind me when this runs out" box is the buyer's consent: ticked, they ask
 for replenishment reminders (confirmed by email first) and the order is scheduled; unticked,
-the order schedules nothing, not even by the catch-up sweep; left out by an API client, as
-before (scheduled, sent only to a confirmed subscription)."""
+the order schedules nothing, not even by beat's sweeps; left out by an API client, as before
+(scheduled, sent only to a confirmed subscription). Paid orders are scheduled by beat's minute
+sweep, which each checkout here runs after the commit."""
 
 from __future__ import annotations
 
@@ -45,11 +46,13 @@ def catalog() -> Catalog:
 
 
 def buy(captured: Any, **changes: Any) -> Order:
-    """Check out through the API and run what follows the commit (payment, scheduling)."""
+    """Check out through the API, run what follows the commit, then beat's minute sweep (which
+    schedules paid orders)."""
     client = APIClient()
     with captured(execute=True):
         response = check_out(client, new_cart(client, ROUTINE_ITEM), checkout_body(**changes))
     assert response.status_code == 201, response.content
+    replenishment.replenishment_sweep()
     return Order.objects.get(number=response.json()["number"])
 
 
@@ -63,13 +66,14 @@ def pending_reminders(email: str = ANA) -> int:
     ).count()
 
 
-def test_unticked_schedules_nothing_not_even_by_the_catch_up(
+def test_unticked_schedules_nothing_not_even_by_the_sweeps(
     catalog: Catalog, django_capture_on_commit_callbacks: Any
 ) -> None:
     order = buy(django_capture_on_commit_callbacks, replenishment_reminders=False)
     assert order.status == "paid"
     assert (scheduled(), pending_reminders()) == (0, 0)
     assert ReplenishmentOrder.objects.get(order=order).products == 0
+    assert replenishment.replenishment_sweep() == 0
     assert replenishment.replenishment_catch_up(now=timezone.now()) == 0
     assert scheduled() == 0
     assert not Subscription.objects.filter(email_normalized=ANA).exists()
@@ -120,6 +124,7 @@ def storefront_checkout(client: Client, captured: Any, **fields: str) -> Order:
     with captured(execute=True):
         response = client.post("/checkout/", checkout_form(**fields))
     assert response.status_code == 302, response.content.decode()[:2000]
+    replenishment.replenishment_sweep()
     return Order.objects.get()
 
 
