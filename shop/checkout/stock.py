@@ -2,18 +2,18 @@
 
 Every product an order involves (kit and routine components, plain products, gifts) is counted
 together per product. Concurrent orders always lock shared products in id order, so they cannot
-deadlock, and take units with a conditional `UPDATE ... SET stock = stock - n WHERE stock >= n`;
-that condition is the guard that holds even where rows are not locked (on SQLite FOR UPDATE
-does nothing, and the IMMEDIATE transaction, settings, serialises writers instead).
+deadlock, and take paid units only where `stock >= n`: that condition is the guard that holds
+even where rows are not locked. Gifts are given while they last, from what the paid units leave.
 
-- The usual order takes the same number of units of every product and gives no gift: one
-  statement locks and takes, `UPDATE ... WHERE id IN (SELECT id ... ORDER BY id FOR UPDATE)
-  AND stock >= n` (the sub-select locks in id order before any row is changed). In a flash sale
-  every order takes the same rows, so each statement less between this one and the COMMIT is a
-  round trip less that every other buyer waits for. Only when it takes fewer rows than asked is
-  the shelf read, to name the product that is short.
-- Otherwise the rows are locked first with one `SELECT ... ORDER BY id FOR UPDATE` (a gift takes
-  what is left after the paid units, so the stock must be known), then one UPDATE per distinct n.
+- PostgreSQL: one statement locks and takes (`_take_in_one`): a sub-select locks the rows in
+  id order (`FOR UPDATE`) and hands back what each had, and the UPDATE takes the paid units
+  and the gifts it can give, returning what it changed. In a flash sale every order takes the
+  same rows and holds them from here to the COMMIT, so every statement less in that section is
+  a round trip less that every other buyer waits for. Only a refusal reads the shelf again,
+  to name the product that is short.
+- SQLite (FOR UPDATE does nothing there; the IMMEDIATE transaction, settings, serialises
+  writers instead): the rows are read first, then one conditional UPDATE per distinct number
+  of units.
 """
 
 from __future__ import annotations
@@ -89,10 +89,13 @@ def stock_reserve(*, needs: Mapping[int, StockNeed]) -> dict[int, int]:
     ids = sorted(needs)
     if not ids:
         return {}
-    amounts = {need.required for need in needs.values()}
-    if len(amounts) == 1 and not any(need.gifts for need in needs.values()):
-        _take_alike(ids, amounts.pop(), needs)
-        return {pk: 0 for pk in ids}
+    if connection.vendor == "postgresql":
+        return _take_in_one(ids, needs)
+    return _take_read_first(ids, needs)
+
+
+def _take_read_first(ids: list[int], needs: Mapping[int, StockNeed]) -> dict[int, int]:
+    """SQLite: read the rows (FOR UPDATE where a database has it), then take."""
     locked = dict(
         Product.objects.select_for_update()
         .filter(pk__in=ids)
@@ -121,30 +124,50 @@ def stock_reserve(*, needs: Mapping[int, StockNeed]) -> dict[int, int]:
     return given
 
 
-def _take_alike(ids: list[int], amount: int, needs: Mapping[int, StockNeed]) -> None:
-    """`amount` units of each of `ids` (sorted), locked in id order and taken in one statement;
-    raises OutOfStock for the first product that had fewer (its row, not updated, still holds
-    what was there). Written from the model's metadata: the ORM's UPDATE cannot say which rows
-    it changed, and this one statement is the hot section of every flash-sale order."""
+def _take_in_one(ids: list[int], needs: Mapping[int, StockNeed]) -> dict[int, int]:
+    """PostgreSQL: lock `ids` (sorted) in id order and take what `needs` asks in one statement;
+    returns the gift units given. Written from the model's metadata: the ORM's UPDATE cannot
+    return what each row had before, which the gifts given and a refusal's message need.
+
+    The new stock is computed from `had`, what the lock read (the latest version: a lock waits
+    for the transaction holding the row and then reads what it committed), never from `stock`
+    as the statement's snapshot saw it, which may be older: units given back while this
+    statement waited would be missed, and PostgreSQL checks the CHECK constraint on the row
+    computed from the older version before it notices the newer one."""
+    required = [needs[pk].required for pk in ids]
+    gifts = [needs[pk].gifts for pk in ids]
     with connection.cursor() as cursor:
-        cursor.execute(_take_alike_sql(connection.vendor, len(ids)), [amount, *ids, amount])
-        taken = {row[0] for row in cursor.fetchall()}
-    if len(taken) != len(ids):
-        _short({pk: amount for pk in ids if pk not in taken}, needs)
+        cursor.execute(_take_in_one_sql(), [ids, required, gifts])
+        had = dict(cursor.fetchall())
+    # A product left alone was short (its row says what it has), gone, or a gift not given.
+    missing = [pk for pk in ids if pk not in had]
+    if any(needs[pk].required for pk in missing):
+        _short({pk: needs[pk].required for pk in missing}, needs)
+    return {
+        pk: min(need.gifts, had[pk] - need.required) if pk in had else 0
+        for pk, need in needs.items()
+    }
 
 
-@functools.lru_cache(maxsize=64)
-def _take_alike_sql(vendor: str, count: int) -> str:
-    """The statement for `count` products on the database `vendor` (the SQL differs)."""
+@functools.cache
+def _take_in_one_sql() -> str:
+    """The statement, built once the models are loaded (PostgreSQL only: unnest, FOR UPDATE)."""
     table = connection.ops.quote_name(Product._meta.db_table)
     pk, stock = (_column(name) for name in ("id", "stock"))
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    ids = ", ".join(["%s"] * count)
-    return (
-        f"UPDATE {table} SET {stock} = {stock} - %s "  # noqa: S608 (names from the model)
-        f"WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {pk} IN ({ids}) ORDER BY {pk}{lock}) "
-        f"AND {stock} >= %s RETURNING {pk}"
-    )
+    return f"""
+        WITH wanted AS (
+            SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])
+                AS w(id, required, gifts)
+        ), locked AS (
+            SELECT {pk} AS id, {stock} AS had FROM {table}
+            WHERE {pk} IN (SELECT id FROM wanted) ORDER BY {pk} FOR UPDATE
+        )
+        UPDATE {table} SET {stock} = l.had - w.required - LEAST(w.gifts, l.had - w.required)
+        FROM wanted w JOIN locked l ON l.id = w.id
+        WHERE {table}.{pk} = w.id AND l.had >= w.required
+            AND w.required + LEAST(w.gifts, l.had - w.required) > 0
+        RETURNING w.id, l.had
+    """  # noqa: S608 (names from the model)
 
 
 def _column(name: str) -> str:

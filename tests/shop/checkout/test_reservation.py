@@ -220,7 +220,7 @@ def test_declined_buyers_racing_for_the_last_units_give_them_back() -> None:
     declined = [outcomes([r]) for i, r in enumerate(results) if i % 3 == 0]
     approved = [outcomes([r]) for i, r in enumerate(results) if i % 3 != 0]
     # A declining buyer either reserved and was declined, or found the shelf empty first.
-    assert all(set(c) <= {"402 payment_declined", "409 out_of_stock"} for c in declined)
+    assert all(set(c) <= {"402 payment_declined", "409 out_of_stock"} for c in declined), declined
     assert all(set(c) <= {"201", "409 out_of_stock"} for c in approved)
     sold = sum(c["201"] for c in approved)
     assert 0 < sold <= 10 and stock(catalog.serum) == [10 - sold]
