@@ -12,9 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Field, Q
-from django.db.models.options import Options
+from django.db.models import Count, Q
 
+from config.sql import column
 from promotions.codes.code_cache import TokenMap
 from promotions.codes.models import CODE_MAX_LENGTH, PromoCode, Promotion, Redemption
 from promotions.messaging.identity import email_keys
@@ -64,13 +64,6 @@ _SCOPES = (
 )
 
 
-def _column(meta: Options[Any], name: str) -> str:
-    """The quoted column of the model field `name`, for statements written by hand."""
-    field = meta.get_field(name)
-    assert isinstance(field, Field) and field.column
-    return connection.ops.quote_name(field.column)
-
-
 @functools.lru_cache(maxsize=32)
 def _scope_sql(count: int, *, codes: bool = True) -> str:
     """One UNION ALL statement for the scope of the promotions of `count` codes (or, with
@@ -83,7 +76,7 @@ def _scope_sql(count: int, *, codes: bool = True) -> str:
     q = connection.ops.quote_name
 
     meta = PromoCode._meta
-    owner, code, table = _column(meta, "promotion"), _column(meta, "code"), q(meta.db_table)
+    owner, code, table = column(meta, "promotion"), column(meta, "code"), q(meta.db_table)
     marks = ", ".join(["%s"] * count)
     owners = f"SELECT {owner} FROM {table} WHERE {code} IN ({marks})"  # noqa: S608
     if not codes:
@@ -92,9 +85,9 @@ def _scope_sql(count: int, *, codes: bool = True) -> str:
     for _, relation, kind in _SCOPES:
         through = relation.through._meta
         target = relation.field.related_model._meta
-        own = _column(through, "promotion")
-        other = _column(through, relation.field.m2m_reverse_field_name())
-        slug, key = _column(target, "slug"), _column(target, target.pk.name)
+        own = column(through, "promotion")
+        other = column(through, relation.field.m2m_reverse_field_name())
+        slug, key = column(target, "slug"), column(target, target.pk.name)
         joined = f"{q(through.db_table)} x JOIN {q(target.db_table)} t ON t.{key} = x.{other}"
         parts.append(
             f"SELECT x.{own}, '{kind}', t.{slug} FROM {joined} WHERE x.{own} IN ({owners})"  # noqa: S608

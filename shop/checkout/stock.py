@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Field
+from django.db.models import F
 
+from config import sql
 from config.errors import DomainError
 from shop.catalog.models import Product
 from shop.catalog.selectors import ProductInfo, product_infos
@@ -152,8 +153,8 @@ def _take_in_one(ids: list[int], needs: Mapping[int, StockNeed]) -> dict[int, in
 @functools.cache
 def _take_in_one_sql() -> str:
     """The statement, built once the models are loaded (PostgreSQL only: unnest, FOR UPDATE)."""
-    table = connection.ops.quote_name(Product._meta.db_table)
-    pk, stock = (_column(name) for name in ("id", "stock"))
+    table = sql.table(Product._meta)
+    pk, stock = (sql.column(Product._meta, name) for name in ("id", "stock"))
     return f"""
         WITH wanted AS (
             SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])
@@ -168,12 +169,6 @@ def _take_in_one_sql() -> str:
             AND w.required + LEAST(w.gifts, l.had - w.required) > 0
         RETURNING w.id, l.had
     """  # noqa: S608 (names from the model)
-
-
-def _column(name: str) -> str:
-    field = Product._meta.get_field(name)
-    assert isinstance(field, Field) and field.column
-    return connection.ops.quote_name(field.column)
 
 
 def _short(take: Mapping[int, int], needs: Mapping[int, StockNeed]) -> None:
