@@ -47,7 +47,7 @@ STEPS = (
     "price",
     "order_rows_write",
     "stock_reserve",
-    "promo_codes_redeem",
+    "promo_uses_prepare",
     "_confirm",
     "order_confirmation_enqueue",
     "order_payment_capture",

@@ -22,6 +22,6 @@ def test_the_cpu_bench_times_every_step_and_puts_checkout_back(
         assert whole["floor"] == f"checkout CPU{label}: floor, GET the cart"
         for step in ("_reserve", "order_rows_write", "stock_reserve", "_confirm"):
             assert rows[f"checkout CPU{label}: {step} (mean per order)"]["median_us"] > 0
-    assert rows["checkout CPU with a code: promo_codes_redeem (mean per order)"]["median_us"] > 0
+    assert rows["checkout CPU with a code: promo_uses_prepare (mean per order)"]["median_us"] > 0
     # Two levels of 2 timed + 6 warm-up orders, every one paid.
     assert Order.objects.filter(status=Order.Status.PAID).count() == 16

@@ -1,29 +1,30 @@
-"""Uses of automatic offers at checkout: counted and limited exactly as code uses are.
+"""Uses of automatic offers at checkout: counted and limited exactly as code uses are, in the
+same two steps (`promotions.codes.redemption`), inside the checkout transaction.
 
-`offer_uses_take` is called by the one promo hook (`services.promo_codes_redeem`) inside the
-checkout transaction and its savepoint. For every offer the breakdown applied it runs
+`offer_uses_prepare`, before any promotion's row is locked, reads the offers the breakdown
+applied and writes a `Redemption` without a code for each. `offer_uses_take`, after the codes'
+takes, runs for every offer
 
     UPDATE promotion SET uses = uses + 1
     WHERE id = ? AND automatic AND active AND <window> AND uses < usage_limit
 
-(always, which also locks the offer's row until the transaction ends), counts this customer's
-unreleased uses under that lock against `per_customer_limit`, and inserts a `Redemption` without
-a code. An UPDATE that matches nothing, or a customer over the limit, raises `OfferUnavailable`
-(409, the same reasons as a code: `promo_exhausted`, `promo_customer_limit`, ...) and the
-savepoint undoes the whole hook: the shopper is never given more than the offer has left.
-Offers are taken in id order after the codes; an automatic promotion has no codes, so the two
-sets never share a row and two checkouts never wait on each other in a circle.
+(always, which also locks the offer's row until the transaction ends) and counts this
+customer's unreleased uses under that lock against `per_customer_limit`. An UPDATE that matches
+nothing, or a customer over the limit, raises `OfferUnavailable` (409, the same reasons as a
+code: `promo_exhausted`, `promo_customer_limit`, ...) and the transaction (or the redemption's
+savepoint) undoes it all, rows included: the shopper is never given more than the offer has
+left. Offers are taken in id order after the codes; an automatic promotion has no codes, so
+the two sets never share a row and two checkouts never wait on each other in a circle.
 
 The offers every price is computed with are cached under the catalog token
 (`shop.catalog.offers`), which a use does not change. So that a used-up offer leaves the cache
-at once, the use that reaches the limit touches the token (`uses_token_touch`), before the
-UPDATE when the offer is one use from its limit (the token row first, as every catalog writer
-takes it), or, in the rare race where another checkout took a use in between, right after the
-commit (touching then, with the offer's row locked, would take the two locks in the opposite
-order and could deadlock). When the order takes code uses too, `promo_codes_redeem` decides
-for the offers as well, before it locks the codes' promotions. Giving a use back at the limit
-(`promotions.codes.releases`) touches it too. The rules are `promotions.codes.uses`', shared
-with codes, which are cached under the same token.
+at once, the use that reaches the limit touches the token (`uses_token_touch`): before the
+UPDATEs when the offer is one use from its limit (`PendingUses.take`, which decides for the
+codes and the offers together, before it locks any promotion's row), or, in the rare race
+where another checkout took a use in between, right after the commit (touching then, with the
+offer's row locked, would take the two locks in the opposite order and could deadlock). Giving
+a use back at the limit (`promotions.codes.releases`) touches it too. The rules are
+`promotions.codes.uses`', shared with codes, which are cached under the same token.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ from promotions.codes.uses import (
     customer_uses,
     redemption_record,
     unavailable_reason,
-    uses_near_limit,
-    uses_token_touch,
     uses_touch_if_used_up,
 )
 from shop.pricing import Breakdown
@@ -110,12 +109,9 @@ def offer_rules_of(breakdown: Breakdown) -> set[str]:
     return {a.rule for a in breakdown.applied if a.source == OFFER_SOURCE}
 
 
-def _take(offer: Promotion, now: datetime) -> None:
-    """Count one use of `offer`, or raise OfferUnavailable."""
-    limit = offer.usage_limit
-    touched = uses_near_limit((limit, offer.uses))
-    if touched:
-        uses_token_touch()
+def _take(offer: Promotion, now: datetime, *, touched: bool) -> None:
+    """Count one use of `offer`, or raise OfferUnavailable. `touched`: the token was touched
+    before (the offer, or a code of the order, was one use from its limit)."""
     taken = (
         Promotion.objects.filter(pk=offer.pk, automatic=True, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
@@ -125,21 +121,20 @@ def _take(offer: Promotion, now: datetime) -> None:
     )
     if not taken:
         raise OfferUnavailable(offer.pk, offer.name, unavailable_reason(offer.pk, now))
-    if limit is not None and not touched:  # another checkout may take a use in between
+    if offer.usage_limit is not None and not touched:  # another checkout may take one between
         uses_touch_if_used_up(promotion_id=offer.pk)
 
 
-def offer_uses_take(
-    *, order: Any, breakdown: Breakdown, customer: str, now: datetime, who: Sequence[str]
-) -> None:
-    """Count a use of every offer `breakdown` applied for `order` (see the module docstring);
-    raises OfferUnavailable. Call it inside a savepoint; taking the same order again changes
-    nothing. `customer` is the order's normalised email; `who` every address of the person
-    (`customer_redemptions`), whose account is the order's `user_id`."""
-    user_id = getattr(order, "user_id", None)
+def offer_uses_prepare(
+    *, order: Any, breakdown: Breakdown, customer: str, now: datetime
+) -> list[Promotion]:
+    """Step 1, before any hot row is locked: read every offer `breakdown` applied that `order`
+    has not used yet and write each use's Redemption row. Returns the offers in id order for
+    `offer_uses_take`; raises OfferUnavailable for an offer deleted since the cart was priced.
+    `customer` is the order's normalised email."""
     given = offers_given(breakdown)
     if not given:
-        return
+        return []
     done = set(
         Redemption.objects.filter(
             order_id=order.pk, code__isnull=True, released_at__isnull=True
@@ -151,21 +146,38 @@ def offer_uses_take(
     if missing:  # an offer deleted since the cart was priced
         pk = min(missing)
         raise OfferUnavailable(pk, given[pk].label, "promo_not_found")
-    for offer in sorted(offers, key=lambda offer: offer.pk):
-        _take(offer, now)
-        limit = offer.per_customer_limit
-        # Read under the offer's row lock, which _take's UPDATE now holds.
-        if limit is not None and customer_uses(offer.pk, who, user_id) >= limit:
-            raise OfferUnavailable(offer.pk, offer.name, "promo_customer_limit")
+    offers.sort(key=lambda offer: offer.pk)
+    for offer in offers:
         gave = given[offer.pk]
         redemption_record(
             code=None,
             promotion=offer,
             order=order,
             customer=customer,
-            user_id=user_id,
+            user_id=getattr(order, "user_id", None),
             discount=gave.discount,
             shipping=gave.shipping,
             gift=gave.gift,
             now=now,
         )
+    return offers
+
+
+def offer_uses_take(
+    offers: Sequence[Promotion],
+    *,
+    now: datetime,
+    who: Sequence[str],
+    user_id: int | None,
+    touched: bool,
+) -> None:
+    """Step 2: count a use of each offer (see the module docstring); raises OfferUnavailable.
+    `who` is every address of the person (`customer_redemptions`), whose account is `user_id`;
+    `touched`: the token was touched in this transaction already."""
+    for offer in offers:
+        _take(offer, now, touched=touched)
+        limit = offer.per_customer_limit
+        # Read under the offer's row lock, which _take's UPDATE now holds; the count includes
+        # the Redemption row step 1 wrote for this order.
+        if limit is not None and customer_uses(offer.pk, who, user_id) > limit:
+            raise OfferUnavailable(offer.pk, offer.name, "promo_customer_limit")

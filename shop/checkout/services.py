@@ -9,11 +9,13 @@ lock held across it (shop/checkout/reservation.py):
    - insert the `pending` Order (its unique idempotency key and unique cart make a concurrent
      duplicate wait here for the first one's commit, then fail and replay it), its lines,
      component allocations and adjustments as the breakdown charged them; close the cart;
-   - take the stock with `stock_reserve` (locks the product rows in id order, then one
-     conditional `UPDATE ... SET stock = stock - n WHERE stock >= n`; gifts are taken while
-     they last) and the promotion uses with `promo_codes_redeem` (guarded UPDATEs). These come
-     last: the hot rows stay locked from them to the COMMIT, a few statements, and that COMMIT
-     does not wait for the disk (see `reservation.reservation_settings`).
+   - read the codes and offers the breakdown applied and write their Redemption rows
+     (`promo_uses_prepare`);
+   - take the stock with `stock_reserve` (on PostgreSQL one statement that locks the product
+     rows in id order and takes the units; gifts are taken while they last) and the promotion
+     uses with `PendingUses.take` (guarded UPDATEs). These come last: the hot rows stay locked
+     from them to the COMMIT, a few statements, and that COMMIT does not wait for the disk
+     (see `reservation.reservation_settings`).
    On SQLite the transaction is BEGIN IMMEDIATE (settings), so checkouts are serialised by
    the database's write lock.
 2. The payment: `authorize`, outside any transaction.
@@ -44,8 +46,8 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from promotions.codes.offer_selectors import offers_for_customer
+from promotions.codes.redemption import promo_uses_prepare
 from promotions.codes.selectors import promo_rules_for
-from promotions.codes.services import promo_codes_redeem
 from promotions.messaging.identity import normalize_email
 from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartClosed, CartNotFound
@@ -174,14 +176,14 @@ def _reserve(
         now = timezone.now()
         # Prices, names and activity come from the catalog snapshot (exactly as current as
         # loading, shop/quoting/snapshot.py); stock is decided by stock_reserve's UPDATE. The
-        # code's rule comes from memory under the same token; its guarded UPDATEs decide uses.
+        # code's rule comes from memory under the same token; its guarded UPDATEs decide uses,
+        # this shopper's included (counted under the promotion's lock, so not read here: a
+        # code over its per-customer limit is refused there, 409 promo_customer_limit).
         wanted = _quote_items(items)
         catalog = quote_catalog_load(items=wanted, cached=True)
         codes = [cart.promo_code] if cart.promo_code else []
         promos = (
-            promo_rules_for(codes=codes, email=details.email, now=now, token=catalog.token)
-            if codes
-            else ()
+            promo_rules_for(codes=codes, email=None, now=now, token=catalog.token) if codes else ()
         )
         # The automatic offers this shopper may still have (one query if one limits per customer)
         who, current = [details.email, details.account_email], catalog_offers(token=catalog.token)
@@ -228,18 +230,21 @@ def _reserve(
         Cart.objects.filter(pk=cart.pk).update(
             status=Cart.Status.CHECKED_OUT, updated_at=timezone.now()
         )
-        # The hot section: from the stock's UPDATE to the COMMIT, the order's product rows (and
-        # its promotions' rows) are locked, so every other order of them waits. Nothing but
-        # the two guarded takes follows: no provider call, no email.
-        given = stock_reserve(needs=needs)
-        order_gifts_given(rows.gifts, given)
-        promo_codes_redeem(
+        # The codes' and offers' reads and Redemption rows, before any hot row is locked.
+        uses = promo_uses_prepare(
             order=order,
             breakdown=breakdown,
             email=details.email,
             account_email=details.account_email,
             new_order=True,
         )
+        # The hot section: from the stock's UPDATE to the COMMIT, the order's product rows (and
+        # its promotions' rows) are locked, so every other order of them waits. Nothing but
+        # the guarded takes follows (and a per-customer count where a promotion has a limit
+        # per customer): no provider call, no email.
+        given = stock_reserve(needs=needs)
+        order_gifts_given(rows.gifts, given)
+        uses.take()
     attempt.reserved_order_id = order.pk
     return order, rows, breakdown
 
@@ -338,7 +343,7 @@ def order_place(
     without one (the storefront) a second checkout of the same cart returns the cart's order.
 
     Raises CartNotFound, CartEmpty, CartClosed, quoting.InvalidItems, stock.OutOfStock,
-    promotions.services.PromoUnavailable, payments.PaymentDeclined, payments.GatewayError,
+    promotions.codes.redemption.PromoUnavailable, payments.PaymentDeclined, payments.GatewayError,
     payments.UnknownPaymentMethod, IdempotencyKeyReused.
     """
     # A repeated request is answered by `_reserve`, not looked for up front: its cart is closed

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -68,7 +69,7 @@ def snapshot() -> dict[str, Any]:
 
 
 class Pause:
-    """Holds order_place inside its transaction after the promo redemption (the last write
+    """Holds order_place inside its transaction after the promo uses are taken (the last write
     before the payment), tells the test the backend's pid, and waits to be let go."""
 
     def __init__(self) -> None:
@@ -77,19 +78,28 @@ class Pause:
         self.pid: int | None = None
         self.armed = True
 
-    def wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def paused(**kwargs: Any) -> Any:
-            result = original(**kwargs)
-            if self.armed:
-                self.armed = False
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    self.pid = int(cursor.fetchone()[0])
-                self.inside.set()
-                assert self.release.wait(30), "the test never let the checkout go on"
-            return result
+    def hold(self) -> None:
+        if self.armed:
+            self.armed = False
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = int(cursor.fetchone()[0])
+            self.inside.set()
+            assert self.release.wait(30), "the test never let the checkout go on"
 
-        return paused
+    def wrap(self, prepare: Callable[..., Any]) -> Callable[..., Any]:
+        """`promo_uses_prepare`, whose uses hold once taken."""
+        return lambda **kwargs: PausedUses(prepare(**kwargs), self)
+
+
+@dataclass
+class PausedUses:
+    uses: Any
+    pause: Pause
+
+    def take(self) -> None:
+        self.uses.take()
+        self.pause.hold()
 
 
 @pytest.fixture
@@ -97,7 +107,7 @@ def pause(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pause]:
     from config.celery import app
 
     hold = Pause()
-    monkeypatch.setattr(checkout, "promo_codes_redeem", hold.wrap(checkout.promo_codes_redeem))
+    monkeypatch.setattr(checkout, "promo_uses_prepare", hold.wrap(checkout.promo_uses_prepare))
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True  # the confirmation is sent in-process after the commit
     yield hold

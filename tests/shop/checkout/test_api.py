@@ -185,36 +185,48 @@ def test_an_unknown_test_token_is_declined(catalog: Catalog, api_client: APIClie
     nothing_written()
 
 
+class Uses:
+    """Stands for `promo_uses_prepare`: records when it and its `take` run, `take` may refuse."""
+
+    def __init__(self, refusal: Exception | None = None) -> None:
+        self.refusal = refusal
+        self.seen: list[tuple[str, int, int, str]] = []
+
+    def prepare(self, *, order: Order, breakdown: Breakdown, email: str, **_: object) -> Uses:
+        self.seen.append(("prepare", wash_stock(), len(TestGateway.ledger), email))
+        return self
+
+    def take(self) -> None:
+        self.seen.append(("take", wash_stock(), len(TestGateway.ledger), ""))
+        if self.refusal is not None:
+            raise self.refusal
+
+
+def wash_stock() -> int:
+    return Product.objects.get(slug="wash").stock
+
+
 def test_an_exhausted_promo_code_is_409_and_writes_nothing(
     catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[str] = []
-
-    def exhausted(*, order: Order, breakdown: Breakdown, email: str, **_: object) -> None:
-        calls.append(order.number)
-        raise PromoUnavailable("PORES15", "promo_exhausted")
-
-    monkeypatch.setattr(checkout, "promo_codes_redeem", exhausted)
+    uses = Uses(PromoUnavailable("PORES15", "promo_exhausted"))
+    monkeypatch.setattr(checkout, "promo_uses_prepare", uses.prepare)
     cart_id = new_cart(api_client, {"kit": "duo"})
     body = problem(check_out(api_client, cart_id), 409, "promo_exhausted")
     assert body["promo_code"] == "PORES15"
-    assert len(calls) == 1
+    assert [step for step, *_ in uses.seen] == ["prepare", "take"]
     nothing_written()
     assert stock(catalog.wash, catalog.toner) == [50, 50]
     assert TestGateway.ledger == []  # refused before any payment was attempted
 
 
-def test_the_promo_hook_is_called_after_stock_and_before_payment(
+def test_uses_are_read_before_the_stock_and_taken_after_it_before_payment(
     catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[tuple[int, int, str]] = []
-
-    def redeem(*, order: Order, breakdown: Breakdown, email: str, **_: object) -> None:
-        seen.append((Product.objects.get(slug="wash").stock, len(TestGateway.ledger), email))
-
-    monkeypatch.setattr(checkout, "promo_codes_redeem", redeem)
+    uses = Uses()
+    monkeypatch.setattr(checkout, "promo_uses_prepare", uses.prepare)
     assert check_out(api_client, new_cart(api_client, {"kit": "duo"})).status_code == 201
-    assert seen == [(49, 0, "ana@example.com")]
+    assert uses.seen == [("prepare", 50, 0, "ana@example.com"), ("take", 49, 0, "")]
 
 
 def test_a_failure_after_authorization_voids_it(
