@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +23,9 @@ from rest_framework.views import APIView
 
 from config.api import ApiError, json_object
 from config.errors import InvalidInput
-from shop.cart.api import AnonymousApi, cart_or_404
+from shop.cart.api import AnonymousApi
+from shop.cart.selectors import cart_get, cart_id_parse
+from shop.cart.services import CartNotFound
 from shop.checkout import addresses, inputs, orders
 from shop.checkout import services as checkout
 from shop.checkout.payments import payment_methods
@@ -192,6 +195,23 @@ class OrderSchema(serializers.Serializer[Any]):
     token = serializers.CharField(required=False, help_text="Only in checkout's answer")
 
 
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise ApiError(
+            status=400,
+            code="idempotency_key_required",
+            detail="Send an Idempotency-Key header (e.g. a UUID) with every checkout.",
+        )
+    if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise ApiError(
+            status=400,
+            code="idempotency_key_invalid",
+            detail=f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} printable characters.",
+        )
+    return key
+
+
 class CartCheckoutApi(AnonymousApi):
     """Anonymous like the cart, but a signed-in shopper (session, with its CSRF token) checks
     out into their account and may leave the email out."""
@@ -213,26 +233,22 @@ class CartCheckoutApi(AnonymousApi):
         responses={201: OrderSchema, 200: OrderSchema},
     )
     def post(self, request: Request, cart_id: str) -> Response:
-        cart = cart_or_404(cart_id)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            raise ApiError(
-                status=400,
-                code="idempotency_key_required",
-                detail="Send an Idempotency-Key header (e.g. a UUID) with every checkout.",
-            )
-        if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-            raise ApiError(
-                status=400,
-                code="idempotency_key_invalid",
-                detail=f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} printable "
-                "characters.",
-            )
-        incoming = CheckoutInput(data=json_object(request.data), context={"user": request.user})
-        incoming.is_valid(raise_exception=True)
-        fingerprint = inputs.request_fingerprint(cart_id=cart.pk, body=request.data)
+        # The cart is not read here: checkout locks its row first thing and answers 404 when it
+        # is gone. A bad request is answered 404 all the same when the cart does not exist.
+        parsed = cart_id_parse(cart_id)
+        if parsed is None:
+            raise CartNotFound()
+        try:
+            key = _idempotency_key(request)
+            incoming = CheckoutInput(data=json_object(request.data), context={"user": request.user})
+            incoming.is_valid(raise_exception=True)
+        except (APIException, InvalidInput):  # ParseError and ValidationError are APIExceptions
+            if cart_get(cart_id=parsed) is None:
+                raise CartNotFound() from None
+            raise
+        fingerprint = inputs.request_fingerprint(cart_id=parsed, body=request.data)
         placed = checkout.order_place(
-            cart_id=cart.pk,
+            cart_id=parsed,
             details=incoming.details(),
             idempotency_key=key,
             request_hash=fingerprint,

@@ -426,14 +426,15 @@ def test_checkout_queries_do_not_grow_with_lines(
 ) -> None:
     cart_id = _cart_of(catalog, api_client, n)
     catalog_snapshot()  # as in a running shop: loaded once, checked by its token after that
-    # cart; the reservation: savepoint, (PostgreSQL: its lock timeout and synchronous_commit
-    # off, one statement), cart lock, items, catalog token, order insert, lines, components,
-    # adjustments, cart close, the stock (PostgreSQL: one statement locks and takes; SQLite:
-    # the rows read, then one update per distinct number of units, 3 here: 2, 3 and 1),
-    # release; the confirmation: savepoint, order placed, payment, savepoint + outbox insert +
-    # release (the unique key decides; composed when sent), release; capture: savepoint, 2
-    # updates, release. The answer is built from the rows just written: no query.
-    with django_assert_num_queries(24 if connection.vendor == "postgresql" else 26):
+    # the reservation: savepoint, (PostgreSQL: its lock timeout and synchronous_commit off, one
+    # statement), cart lock (the view does not read the cart first), items, catalog token,
+    # order insert, lines, components, adjustments, cart close, the stock (PostgreSQL: one
+    # statement locks and takes; SQLite: the rows read, then one update per distinct number of
+    # units, 3 here: 2, 3 and 1), release; the confirmation: savepoint, order placed, payment,
+    # savepoint + outbox insert + release (the unique key decides; composed when sent),
+    # release; capture: savepoint, 2 updates, release. The answer is built from the rows just
+    # written: no query.
+    with django_assert_num_queries(23 if connection.vendor == "postgresql" else 25):
         response = check_out(api_client, cart_id)
     assert response.status_code == 201
 
@@ -447,14 +448,23 @@ def test_order_read_queries_do_not_grow_with_lines(
         api_client.get(f"/api/orders/{placed['number']}/?token={placed['token']}")
 
 
+def test_a_well_formed_checkout_of_an_unknown_cart_is_404(
+    catalog: Catalog, api_client: APIClient
+) -> None:
+    # The view does not read the cart first: the reservation's cart lock finds none.
+    unknown = "6f1c2b7e-0d4a-4c57-9a3e-5b8d2f0e7c41"
+    problem(check_out(api_client, unknown), 404, "not_found")
+    nothing_written()
+
+
 def test_a_replay_is_cheap(
     catalog: Catalog, api_client: APIClient, django_assert_num_queries: Any
 ) -> None:
     cart_id = _cart_of(catalog, api_client, 3)
     assert check_out(api_client, cart_id, key="same").status_code == 201
-    # cart; savepoint, (PostgreSQL: the reservation's settings), cart lock (closed: a repeat),
-    # order by key with payment, release; the answer read back: lines, components, adjustments
-    with django_assert_num_queries(8 + (connection.vendor == "postgresql")):
+    # savepoint, (PostgreSQL: the reservation's settings), cart lock (closed: a repeat), order
+    # by key with payment, release; the answer read back: lines, components, adjustments
+    with django_assert_num_queries(7 + (connection.vendor == "postgresql")):
         assert check_out(api_client, cart_id, key="same").status_code == 200
 
 
