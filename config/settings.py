@@ -130,8 +130,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
-elif os.environ.get("TEST_DATABASE_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL: parameters bound by the server, so psycopg prepares a statement once a
+    # connection has run it five times (its default threshold) and PostgreSQL stops parsing and
+    # planning it again: a checkout's ~20 statements cost the database about a quarter less CPU
+    # (docs/BENCHMARKS.md, issue 20). Behind a pooler in transaction mode (PgBouncer without
+    # max_prepared_statements) set DATABASE_PREPARED_STATEMENTS=0.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": (
+            5 if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0" else None
+        ),
+    }
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: REDIS_URL set -> Redis for both; unset -> in-process tasks, local memory.
