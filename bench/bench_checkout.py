@@ -34,6 +34,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.bench_load_http import (
@@ -105,7 +106,22 @@ class Shop:
         return dict.fromkeys(ids, units)
 
 
-def _race(shop: Shop, buyers: int, cart_ids: list[str]) -> tuple[list[float], Counter[str], float]:
+def _machine_busy() -> float | None:
+    """CPU seconds the whole machine has spent busy (every process: gunicorn, PostgreSQL, Redis
+    and these buyers), from /proc/stat; None where there is none. Over a level, divided by its
+    orders: the CPU an order costs end to end, which bounds orders/s on this machine's cores and
+    moves less than orders/s when a neighbour takes a share of them."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields)
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _race(
+    shop: Shop, buyers: int, cart_ids: list[str]
+) -> tuple[list[float], Counter[str], float, float | None]:
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
@@ -136,21 +152,29 @@ def _race(shop: Shop, buyers: int, cart_ids: list[str]) -> tuple[list[float], Co
                 outcomes[outcome] += 1
 
     threads = [threading.Thread(target=buyer) for _ in range(buyers)]
+    busy = _machine_busy()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    after = _machine_busy()
     latencies.sort()
-    return latencies, outcomes, wall
+    return latencies, outcomes, wall, None if busy is None or after is None else after - busy
 
 
 def _row(
-    name: str, latencies: list[float], outcomes: Counter[str], wall: float, **extra: Any
+    name: str,
+    latencies: list[float],
+    outcomes: Counter[str],
+    wall: float,
+    busy: float | None,
+    **extra: Any,
 ) -> dict[str, Any]:
     ok = outcomes.get("201", 0)
     return {
+        "machine_cpu_ms_per_order": round(busy * 1000 / ok, 2) if busy and ok else None,
         "name": name,
         "median_us": round(statistics.median(latencies), 1),
         "p95_us": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
@@ -191,7 +215,7 @@ def _stock_level(shop: Shop, buyers: int, attempts: int, stock: int) -> dict[str
     before = shop.stock_set(stock)
     cart_ids = shop.carts(attempts)
     since = _last_order(shop)
-    latencies, outcomes, wall = _race(shop, buyers, cart_ids)
+    latencies, outcomes, wall, busy = _race(shop, buyers, cart_ids)
     name = (
         f"checkout over HTTP, {buyers} buyers for the last {stock} units"
         if stock < attempts * 9 // 10
@@ -202,6 +226,7 @@ def _stock_level(shop: Shop, buyers: int, attempts: int, stock: int) -> dict[str
         latencies,
         outcomes,
         wall,
+        busy,
         buyers=buyers,
         stock=stock,
         expected_orders=min(attempts, stock),
@@ -224,7 +249,7 @@ def _code_level(
     )
     shop.stock_set(10**6)
     cart_ids = shop.carts(attempts, code)
-    latencies, outcomes, wall = _race(shop, buyers, cart_ids)
+    latencies, outcomes, wall, busy = _race(shop, buyers, cart_ids)
     uses, rows = shop.sql(
         "SELECT p.uses, (SELECT COUNT(*) FROM promotions_redemption r WHERE r.promotion_id = p.id "
         "AND r.released_at IS NULL) FROM promotions_promotion p WHERE p.name = %s",
@@ -235,6 +260,7 @@ def _code_level(
         latencies,
         outcomes,
         wall,
+        busy,
         buyers=buyers,
         limit=CODE_LIMIT,
         redeemed=rows,
@@ -333,6 +359,6 @@ def _print(row: dict[str, Any]) -> None:
     print(
         f"   {row['name']}: {row['orders_per_s']} orders/s, "
         f"median {row['median_us'] / 1000:.0f} ms, p95 {row['p95_us'] / 1000:.0f} ms, "
-        f"{row['outcomes']}",
+        f"machine CPU {row['machine_cpu_ms_per_order']} ms/order, {row['outcomes']}",
         flush=True,
     )
