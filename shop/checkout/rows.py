@@ -116,12 +116,15 @@ def order_gifts_given(gifts: Sequence[OrderLineComponent], given: Mapping[int, i
     """Record the gifts that ran out: each gift component keeps what was left to give, in
     line order. Nothing to write in the usual case where every gift was in stock."""
     left = dict(given)
-    short: list[OrderLineComponent] = []
+    short: dict[int, list[int]] = {}  # reserved units -> the components that keep that many
     for component in gifts:
         reserved = min(left.get(component.product_id, 0), component.quantity)
         left[component.product_id] = left.get(component.product_id, 0) - reserved
         if reserved != component.reserved:
             component.reserved = reserved
-            short.append(component)
-    if short:
-        OrderLineComponent.objects.bulk_update(short, ["reserved"])
+            short.setdefault(reserved, []).append(component.pk)
+    # Usually one UPDATE (the gifts that ran out keep 0). In the hot section, so not
+    # bulk_update: its CASE per row cost 0.63 ms of CPU for a kit's two gifts against 0.27 ms
+    # (issue 20), in every checkout of a flash sale once the gift is gone.
+    for reserved, ids in short.items():
+        OrderLineComponent.objects.filter(pk__in=ids).update(reserved=reserved)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from shop.catalog.models import Product
 from shop.catalog.selectors import product_infos
 from shop.checkout.models import Order, OrderLineComponent
+from shop.checkout.rows import order_gifts_given
 from shop.checkout.stock import OutOfStock, StockNeed, stock_reserve
 from tests.shop.checkout_helpers import (
     Catalog,
@@ -100,6 +101,28 @@ def test_a_kit_with_a_gift_runs_out_of_the_gift_first(
     body = problem(check_out(api_client, new_cart(api_client, {"kit": "duo"})), 409, "out_of_stock")
     assert (body["product"], body["available"]) == ("wash", 0)
     assert stock(catalog.wash, catalog.toner, catalog.gift) == [0, 48, 0]
+
+
+def test_gifts_short_in_two_places_keep_what_was_left_in_line_order(
+    catalog: Catalog, api_client: APIClient
+) -> None:
+    assert check_out(api_client, new_cart(api_client, {"kit": "duo", "quantity": 3})).status_code
+    first = OrderLineComponent.objects.get(gift=True)
+    second = OrderLineComponent.objects.get(pk=first.pk)
+    second.pk = None
+    second.save()  # a second component of the same gift, as two kits giving it would write
+    gifts = [first, second]
+    with CaptureQueriesContext(connection) as queries:
+        order_gifts_given(gifts, {catalog.gift.pk: 2})  # 2 left of the 6 wanted: 2 then 0
+    assert [c.reserved for c in gifts] == [2, 0]
+    assert [c.reserved for c in OrderLineComponent.objects.filter(gift=True).order_by("pk")] == [
+        2,
+        0,
+    ]
+    assert len(queries) == 2  # one UPDATE per number kept, not one per component
+    with CaptureQueriesContext(connection) as queries:
+        order_gifts_given(gifts, {catalog.gift.pk: 2})  # as recorded: nothing to write
+    assert len(queries) == 0
 
 
 def test_a_service_caller_gets_the_same_refusal(catalog: Catalog) -> None:
