@@ -8,16 +8,19 @@ back more than was paid.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from config import sql
 from config.errors import DomainError
 from promotions.codes.services import promo_codes_release
 from shop.checkout.models import (
@@ -109,13 +112,9 @@ def order_payment_capture(*, order: Order) -> Order:
         logger.warning("Capture failed for order %s: %s", order.number, error)
         return order
     now = timezone.now()
-    with transaction.atomic():
-        captured = Payment.objects.filter(pk=payment.pk, state=Payment.State.AUTHORIZED).update(
-            state=Payment.State.CAPTURED, capture_ref=capture_ref, last_error="", updated_at=now
-        )
-        paid = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
-            status=Order.Status.PAID, paid_at=now
-        )
+    captured, paid = _captured_and_paid(
+        payment_id=payment.pk, order_id=order.pk, capture_ref=capture_ref, now=now
+    )
     if captured:
         payment.state, payment.capture_ref, payment.last_error = (
             Payment.State.CAPTURED,
@@ -127,6 +126,59 @@ def order_payment_capture(*, order: Order) -> Order:
         # is queued here: shop/checkout/replenishment.py).
         order.status, order.paid_at = Order.Status.PAID, now
     return order
+
+
+def _captured_and_paid(
+    *, payment_id: int, order_id: int, capture_ref: str, now: datetime
+) -> tuple[bool, bool]:
+    """Record the capture: the payment captured (if still authorized) and the order paid (if
+    still placed), together. On PostgreSQL one statement, which every checkout runs after its
+    payment: 0.13 ms of CPU against 0.8 ms for the transaction of two ORM UPDATEs (issue 20)."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            authorized = Payment.objects.filter(pk=payment_id, state=Payment.State.AUTHORIZED)
+            captured = authorized.update(
+                state=Payment.State.CAPTURED, capture_ref=capture_ref, last_error="", updated_at=now
+            )
+            placed = Order.objects.filter(pk=order_id, status=Order.Status.PLACED)
+            paid = placed.update(status=Order.Status.PAID, paid_at=now)
+        return bool(captured), bool(paid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _captured_and_paid_sql(),
+            {
+                "payment": payment_id,
+                "authorized": Payment.State.AUTHORIZED,
+                "captured": Payment.State.CAPTURED,
+                "ref": capture_ref,
+                "order": order_id,
+                "placed": Order.Status.PLACED,
+                "paid": Order.Status.PAID,
+                "now": now,
+            },
+        )
+        captured, paid = cursor.fetchone()
+    return bool(captured), bool(paid)
+
+
+@functools.cache
+def _captured_and_paid_sql() -> str:
+    """Both guarded UPDATEs in one statement (PostgreSQL: data-modifying WITH)."""
+    payment, order = sql.table(Payment._meta), sql.table(Order._meta)
+    p = {name: sql.column(Payment._meta, name) for name in ("id", "state", "capture_ref")}
+    p |= {name: sql.column(Payment._meta, name) for name in ("last_error", "updated_at")}
+    o = {name: sql.column(Order._meta, name) for name in ("id", "status", "paid_at")}
+    return f"""
+        WITH captured AS (
+            UPDATE {payment} SET {p["state"]} = %(captured)s, {p["capture_ref"]} = %(ref)s,
+                {p["last_error"]} = '', {p["updated_at"]} = %(now)s
+            WHERE {p["id"]} = %(payment)s AND {p["state"]} = %(authorized)s RETURNING 1
+        ), paid AS (
+            UPDATE {order} SET {o["status"]} = %(paid)s, {o["paid_at"]} = %(now)s
+            WHERE {o["id"]} = %(order)s AND {o["status"]} = %(placed)s RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM captured), EXISTS (SELECT 1 FROM paid)
+    """  # noqa: S608 (names from the models)
 
 
 # -- cancellation and refunds -----------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from shop.catalog.models import Product
@@ -61,21 +63,41 @@ def test_cancelling_an_unpaid_order_voids_the_authorization(
     assert [e.operation for e in TestGateway.ledger] == ["authorize", "void"]
 
 
-def test_a_failed_capture_can_be_retried(
-    catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def placed_while_capture_is_down(api_client: APIClient, monkeypatch: pytest.MonkeyPatch) -> Order:
+    """A duo's order, placed while the provider's capture failed: authorized, not paid."""
+
     def down(self: TestGateway, **kwargs: object) -> str:
         raise GatewayError("down")
 
     with monkeypatch.context() as patched:
         patched.setattr(TestGateway, "capture", down)
-        order = place(api_client, {"kit": "duo"})
-    assert order.status == "placed"
-    order = Order.objects.select_related("payment").get()
+        assert place(api_client, {"kit": "duo"}).status == "placed"
+    return Order.objects.select_related("payment").get()
+
+
+def test_a_failed_capture_can_be_retried(
+    catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = placed_while_capture_is_down(api_client, monkeypatch)
     assert orders.order_payment_capture(order=order).status == "paid"
     assert Payment.objects.get().state == "captured"
     orders.order_payment_capture(order=order)  # again: nothing more happens
     assert [e.operation for e in TestGateway.ledger].count("capture") == 1
+
+
+def test_a_capture_changes_only_what_is_still_in_the_state_it_expects(
+    catalog: Catalog, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = placed_while_capture_is_down(api_client, monkeypatch)
+    Order.objects.update(status="cancelled")  # by staff meanwhile, after the order was read
+    with CaptureQueriesContext(connection) as queries:
+        assert orders.order_payment_capture(order=order).status == "placed"  # not made paid
+    assert Order.objects.get().status == "cancelled" and Order.objects.get().paid_at is None
+    payment = Payment.objects.get()
+    assert (payment.state, payment.last_error) == ("captured", "")
+    assert payment.capture_ref.startswith("test_capture_")
+    if connection.vendor == "postgresql":  # both guarded UPDATEs in one statement
+        assert len(queries) == 1
 
 
 def test_a_full_refund_gives_back_what_is_left(catalog: Catalog, api_client: APIClient) -> None:
