@@ -37,13 +37,19 @@ run: venv
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
 	@$(DEV_ENV) $(PY) manage.py ensure_admin | sed 's/^/  /'
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/"
+	@$(if $(REDIS_URL),echo "  REDIS_URL is set: run make worker and make beat as well.",echo "  Emails are printed here; the scheduled sweeps (reminders, giveaways, outbox) run here too.")
 	@echo
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(SERVE)
 
 # After a first `make run`: the server alone, on the database as it is.
 serve:
 	@test -x $(PY) || { echo "No $(VENV) yet: run 'make run' once first."; exit 1; }
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(SERVE)
+
+# runserver; without REDIS_URL (tasks run inline, no worker, no beat) beat's schedule runs
+# beside it in one process (manage.py run_schedule), stopped with the server.
+SCHEDULE = $(DEV_ENV) $(PY) manage.py run_schedule & trap 'kill $$! 2>/dev/null' EXIT INT TERM;
+SERVE = $(if $(REDIS_URL),,$(SCHEDULE)) $(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(PYTEST) $(PYTEST_ARGS)
