@@ -34,7 +34,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bench.bench_load_http import (
@@ -46,6 +45,7 @@ from bench.bench_load_http import (
     _recreate_database,
     _wait_for,
 )
+from bench.cpu import Busy, BusyMeter
 
 ATTEMPTS = int(os.environ.get("BENCH_CHECKOUT_ATTEMPTS", "240"))
 KIT = "seven-piece-collection"
@@ -106,22 +106,9 @@ class Shop:
         return dict.fromkeys(ids, units)
 
 
-def _machine_busy() -> float | None:
-    """CPU seconds the whole machine has spent busy (every process: gunicorn, PostgreSQL, Redis
-    and these buyers), from /proc/stat; None where there is none. Over a level, divided by its
-    orders: the CPU an order costs end to end, which bounds orders/s on this machine's cores and
-    moves less than orders/s when a neighbour takes a share of them."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
-    except OSError:
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields)
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
 def _race(
     shop: Shop, buyers: int, cart_ids: list[str]
-) -> tuple[list[float], Counter[str], float, float | None]:
+) -> tuple[list[float], Counter[str], float, Busy]:
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
@@ -152,16 +139,17 @@ def _race(
                 outcomes[outcome] += 1
 
     threads = [threading.Thread(target=buyer) for _ in range(buyers)]
-    busy = _machine_busy()
+    meter = BusyMeter()
+    meter.start()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    after = _machine_busy()
+    busy = meter.stop()
     latencies.sort()
-    return latencies, outcomes, wall, None if busy is None or after is None else after - busy
+    return latencies, outcomes, wall, busy
 
 
 def _row(
@@ -169,12 +157,20 @@ def _row(
     latencies: list[float],
     outcomes: Counter[str],
     wall: float,
-    busy: float | None,
+    busy: Busy,
     **extra: Any,
 ) -> dict[str, Any]:
+    """A level's figures. CPU per order: the whole machine's busy time over the level (gunicorn,
+    PostgreSQL, Redis and these buyers) divided by its orders, which bounds orders/s on this
+    machine's cores (2,000 ms a second on two) and moves less than orders/s when a neighbour
+    takes a share of them; and the same by kind of process, to say who spends it."""
     ok = outcomes.get("201", 0)
+    by_process = {kind: round(s * 1000 / ok, 2) for kind, s in busy.by_kind.items() if ok}
     return {
-        "machine_cpu_ms_per_order": round(busy * 1000 / ok, 2) if busy and ok else None,
+        "machine_cpu_ms_per_order": round(busy.machine * 1000 / ok, 2)
+        if busy.machine and ok
+        else None,
+        "cpu_ms_per_order_by_process": dict(sorted(by_process.items())),
         "name": name,
         "median_us": round(statistics.median(latencies), 1),
         "p95_us": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
@@ -361,6 +357,8 @@ def _print(row: dict[str, Any]) -> None:
     print(
         f"   {row['name']}: {row['orders_per_s']} orders/s, "
         f"median {row['median_us'] / 1000:.0f} ms, p95 {row['p95_us'] / 1000:.0f} ms, "
-        f"machine CPU {row['machine_cpu_ms_per_order']} ms/order, {row['outcomes']}",
+        f"machine CPU {row['machine_cpu_ms_per_order']} ms/order "
+        f"({', '.join(f'{k} {v}' for k, v in row['cpu_ms_per_order_by_process'].items())}), "
+        f"{row['outcomes']}",
         flush=True,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.test import Client
 
 from bench.bench_quote import CODE, mixed_cart
+from bench.cpu import BusyMeter
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +42,17 @@ def test_floor_and_subject_are_timed_call_by_call_in_turn() -> None:
     assert calls == ["floor", "subject"] * 7
     assert floor["n"] == subject["n"] == 5
     assert floor["median_us"] >= 0 and subject["p95_us"] >= subject["median_us"] >= 0
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="needs Linux's /proc")
+def test_cpu_is_put_down_to_the_process_that_spent_it() -> None:
+    """bench_checkout says who spends an order's CPU: work done in the benchmark's own
+    process (its buyers) counts as theirs, and the machine's total holds it."""
+    meter = BusyMeter()
+    meter.start()
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    busy = meter.stop()
+    assert busy.machine is not None and busy.machine >= 0.25
+    assert 0.25 <= busy.by_kind["buyers"] <= busy.machine + 0.05
