@@ -240,6 +240,9 @@ CELERY_BEAT_SCHEDULE["replenishment-catch-up"] = {
 from config.checkout_settings import *  # noqa: E402, F403 (reservations: expiry and waits)
 
 CELERY_BEAT_SCHEDULE.update(CHECKOUT_BEAT_SCHEDULE)  # noqa: F405
+from config.catalog_settings import *  # noqa: E402, F403 (quote snapshot size, import expiry)
+
+CELERY_BEAT_SCHEDULE.update(CATALOG_BEAT_SCHEDULE)  # noqa: F405
 GIVEAWAY_NEWS_HOURS_BEFORE = int(os.environ.get("GIVEAWAY_NEWS_HOURS_BEFORE", "24"))
 
 # Health (config/health.py): /healthz reads heartbeats from the cache, never the broker. Workers
@@ -309,10 +312,6 @@ SHOP_BASE_URL = base_url(os.environ, sys.argv)
 # Payment methods checkout accepts (shop/checkout/payments.py); `test` takes the tokens
 # tok_ok/tok_decline. With DEBUG=0 none unless named (`check --deploy` warns about `test`).
 SHOP_PAYMENT_METHODS = env_list("SHOP_PAYMENT_METHODS", "test" if DEBUG else "")
-# A catalog with more products is not kept in memory for quotes (shop.quoting.snapshot).
-SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS = int(
-    os.environ.get("SHOP_CATALOG_SNAPSHOT_MAX_PRODUCTS", "20000")
-)
 
 # REST API: problem+json errors, staff writes, paginated lists.
 REST_FRAMEWORK = {

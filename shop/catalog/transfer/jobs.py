@@ -8,10 +8,13 @@ their one transaction (a row there would not be seen until the end).
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from shop.catalog.transfer import engine, files
 from shop.catalog.transfer.models import ImportJob
@@ -87,6 +90,27 @@ def import_job_run(*, job_id: int) -> bool:
         job.data = b""  # imported or refused: the file is not needed again (up to 32 MB)
     job.save(update_fields=["status", "report", "data", "updated_at"])
     return True
+
+
+def import_jobs_expire(*, now: datetime | None = None) -> int:
+    """Checked files nobody confirmed within IMPORT_JOB_KEEP_HOURS of their check: refused,
+    saying so, and their file dropped (a job keeps up to 32 MB until then; it wrote nothing).
+    A confirmation meanwhile wins: the UPDATE is guarded by the status. Returns how many."""
+    now = now or timezone.now()
+    hours = settings.IMPORT_JOB_KEEP_HOURS
+    stale = ImportJob.objects.filter(
+        status=Status.CHECKED, updated_at__lt=now - timedelta(hours=hours)
+    )
+    expired = 0
+    for job in stale.only("pk", "kind", "file_name")[:500]:
+        message = f"Not confirmed within {hours} hours of its check: upload the file again."
+        expired += ImportJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+            status=Status.REFUSED,
+            data=b"",
+            report=_failed(job, message).as_dict(),
+            updated_at=now,
+        )
+    return expired
 
 
 def _failed(job: ImportJob, message: str) -> engine.Report:

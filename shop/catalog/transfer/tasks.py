@@ -16,6 +16,14 @@ def import_job_run(job_id: int) -> bool:
     return jobs.import_job_run(job_id=job_id)
 
 
+@shared_task(  # type: ignore[untyped-decorator]
+    name="shop.catalog.transfer.tasks.import_jobs_expire", ignore_result=True
+)
+def import_jobs_expire() -> int:
+    """Beat, hourly: checked files left unconfirmed are refused and their file dropped."""
+    return jobs.import_jobs_expire()
+
+
 def import_job_dispatch(*, job: ImportJob) -> None:
     """Run the job's queued step: a small file in this request, a larger one in a worker once
     the transaction that queued it commits."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -290,3 +291,34 @@ def test_on_postgresql_an_import_racing_checkouts_loses_no_sale() -> None:
     assert sold >= 1, results[1:]
     assert stock(catalog.serum) == [50 - sold]
     assert Product.objects.get(pk=catalog.serum.pk).price_amount == Decimal("31.00")
+
+
+@pytest.mark.django_db
+def test_a_checked_file_left_unconfirmed_is_refused_and_dropped(
+    demo: None, staff: Client, settings: Any
+) -> None:
+    settings.IMPORT_JOB_KEEP_HOURS = 168
+    rows = exported()
+    rows[0]["price"] = "19.50"
+    upload(staff, rows)
+    waiting = ImportJob.objects.get()
+    confirmed = jobs.import_job_create(
+        kind="products", name="other.csv", data=csv_bytes(rows), user=None
+    )
+    jobs.import_job_run(job_id=confirmed.pk)
+    assert jobs.import_job_confirm(job=confirmed)  # queued for import: not the sweep's to touch
+    checked_at = ImportJob.objects.get(pk=waiting.pk).updated_at
+
+    assert jobs.import_jobs_expire(now=checked_at + timedelta(hours=167)) == 0
+    assert jobs.import_jobs_expire(now=checked_at + timedelta(hours=169)) == 1
+
+    waiting.refresh_from_db()
+    assert (waiting.status, bytes(waiting.data)) == ("refused", b"")
+    message = "Not confirmed within 168 hours of its check: upload the file again."
+    assert [row.errors for row in jobs.job_report(waiting).errors] == [[message]]
+    assert not jobs.import_job_confirm(job=waiting)
+    page = staff.get(reverse("admin:shop_product_import_job", args=[waiting.pk])).content.decode()
+    assert message in page and "Confirm the import" not in page
+    assert ImportJob.objects.get(pk=confirmed.pk).status == "import_queued"
+    assert Product.objects.get(sku=rows[0]["sku"]).price_amount != Decimal("19.50")
+    assert jobs.import_jobs_expire(now=checked_at + timedelta(hours=169)) == 0
