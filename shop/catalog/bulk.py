@@ -4,7 +4,8 @@ move to a step, add or remove an ingredient or a concern. Each is all or nothing
 Prices are written one product at a time through `Product.save()` inside
 `price_changes_by(source="bulk")`, so every change lands in the price history; never with
 `QuerySet.update`. What a price change does to kits is asked of whoever answers the
-`prices_previewed` signal (kits does: the catalog cannot import it).
+`prices_previewed` signal, what a move to another step took from routines of whoever answers
+`products_moved` (kits does both: the catalog cannot import it).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ TO_VALUE = "value"
 
 # Sent with `prices` ({product id: new price}); receivers answer a list of KitEffect.
 prices_previewed = Signal()
+# Sent after a move with `product_ids` (those moved) and `from_steps` (the step ids they left);
+# receivers answer a list of warnings (str) about what the move took away (kits: routine slots).
+products_moved = Signal()
 
 
 class BulkEditRefused(InvalidInput):
@@ -125,9 +129,28 @@ def products_publish(*, products: QuerySet[Product], active: bool) -> int:
     return services.products_set_active(products=products, active=active)
 
 
-def products_move(*, products: QuerySet[Product], step: Step) -> int:
-    """Move the products to `step`; returns how many changed."""
-    return products.exclude(step=step).update(step=step)
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """How many products changed step, and what the move took away (as receivers of
+    `products_moved` say: a routine slot no longer offering a product, or left short)."""
+
+    changed: int
+    warnings: list[str]
+
+
+@transaction.atomic
+def products_move(*, products: QuerySet[Product], step: Step) -> Moved:
+    """Move the products to `step`."""
+    moving = dict(products.exclude(step=step).values_list("pk", "step_id"))
+    changed = Product.objects.filter(pk__in=list(moving)).update(step=step)
+    warnings: list[str] = []
+    if changed:
+        answers = products_moved.send(
+            sender=Product, product_ids=list(moving), from_steps=set(moving.values())
+        )
+        for _receiver, answer in answers:
+            warnings.extend(cast(list[str], answer))
+    return Moved(changed, warnings)
 
 
 @transaction.atomic

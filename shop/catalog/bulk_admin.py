@@ -146,13 +146,17 @@ def change_prices(
     )
 
 
+# What an action says once applied: (messages level, text), in order.
+Said = list[tuple[int, str]]
+
+
 def _simple(
     *,
     name: str,
     description: str,
     title: str,
     form_class: type[forms.Form],
-    apply: Callable[[QuerySet[Product], dict[str, Any]], str],
+    apply: Callable[[QuerySet[Product], dict[str, Any]], Said],
 ) -> Callable[..., TemplateResponse | None]:
     """An action whose page asks its form's fields and applies them on "apply"."""
 
@@ -161,8 +165,8 @@ def _simple(
     ) -> TemplateResponse | None:
         form = form_class(request.POST if _stage(request) == "apply" else None)
         if _stage(request) == "apply" and form.is_valid():
-            done = apply(queryset, form.cleaned_data)
-            modeladmin.message_user(request, done, messages.SUCCESS)
+            for level, message in apply(queryset, form.cleaned_data):
+                modeladmin.message_user(request, message, level)
             return None
         return _page(modeladmin, request, queryset, action=name, title=title, form=form)
 
@@ -170,37 +174,38 @@ def _simple(
     return admin.action(description=description)(action)
 
 
-def _publish(active: bool) -> Callable[[QuerySet[Product], dict[str, Any]], str]:
-    def apply(products: QuerySet[Product], data: dict[str, Any]) -> str:
+def _publish(active: bool) -> Callable[[QuerySet[Product], dict[str, Any]], Said]:
+    def apply(products: QuerySet[Product], data: dict[str, Any]) -> Said:
         changed = bulk.products_publish(products=products, active=active)
-        return f"{'Published' if active else 'Hid'} {changed} product(s)."
+        return [(messages.SUCCESS, f"{'Published' if active else 'Hid'} {changed} product(s).")]
 
     return apply
 
 
-def _move(products: QuerySet[Product], data: dict[str, Any]) -> str:
-    changed = bulk.products_move(products=products, step=data["step"])
-    return f"Moved {changed} product(s) to {data['step']}."
+def _move(products: QuerySet[Product], data: dict[str, Any]) -> Said:
+    moved = bulk.products_move(products=products, step=data["step"])
+    said = [(messages.SUCCESS, f"Moved {moved.changed} product(s) to {data['step']}.")]
+    return said + [(messages.WARNING, warning) for warning in moved.warnings]
 
 
-def _ingredient(products: QuerySet[Product], data: dict[str, Any]) -> str:
+def _ingredient(products: QuerySet[Product], data: dict[str, Any]) -> Said:
     ingredient = data["ingredient"]
     if data["operation"] == ADD:
         added = bulk.products_ingredient_add(
             products=products, ingredient=ingredient, key=data["key"]
         )
-        return f"Added {ingredient} to {added} product(s)."
+        return [(messages.SUCCESS, f"Added {ingredient} to {added} product(s).")]
     removed = bulk.products_ingredient_remove(products=products, ingredient=ingredient)
-    return f"Removed {ingredient} from {removed} product(s)."
+    return [(messages.SUCCESS, f"Removed {ingredient} from {removed} product(s).")]
 
 
-def _concern(products: QuerySet[Product], data: dict[str, Any]) -> str:
+def _concern(products: QuerySet[Product], data: dict[str, Any]) -> Said:
     concern = data["concern"]
     if data["operation"] == ADD:
         added = bulk.products_concern_add(products=products, concern=concern)
-        return f"Added {concern} to {added} product(s)."
+        return [(messages.SUCCESS, f"Added {concern} to {added} product(s).")]
     removed = bulk.products_concern_remove(products=products, concern=concern)
-    return f"Removed {concern} from {removed} product(s)."
+    return [(messages.SUCCESS, f"Removed {concern} from {removed} product(s).")]
 
 
 publish = _simple(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from shop.catalog.models import Product, ProductIngredient
@@ -260,6 +261,44 @@ def test_move_to_a_step(catalog: Catalog, staff: Client) -> None:
         "serum",
         "toner",
     }
+
+
+def test_a_move_says_what_it_took_from_routines(catalog: Catalog, staff: Client) -> None:
+    target = StepFactory(slug="treat", name="Treat", position=4)
+    cleanse, tone = catalog.wash.step.name, catalog.toner.step.name
+    ProductFactory(name="Milk Cleanser", slug="milk", step=catalog.wash.step)
+    slot = catalog.routine.slots.get(step=catalog.wash.step)
+    slot.products.set([catalog.wash])  # the cleanse slot offers the wash alone
+
+    def move(*products: Product) -> list[tuple[str, str]]:
+        staff.cookies.pop("messages", None)  # what the last move said, read
+        done = act(staff, "move_to_step", list(products), stage="apply", step=target.pk)
+        assert done.status_code == 302
+        return [(m.level_tag, m.message) for m in get_messages(done.wsgi_request)]
+
+    assert move(catalog.serum) == [("success", "Moved 1 product(s) to Treat.")]  # optional slot
+    assert move(catalog.wash, catalog.toner) == [
+        ("success", "Moved 2 product(s) to Treat."),
+        (
+            "warning",
+            f"Basic routine: its {cleanse} slot lists Citrus Wash, now in another step: "
+            "not offered.",
+        ),
+        (
+            "warning",
+            f"Basic routine: its {cleanse} slot has 0 product(s) to choose from and asks for 1: "
+            "the routine cannot be built until it is changed.",
+        ),
+        (
+            "warning",
+            f"Basic routine: its {tone} slot has 0 product(s) to choose from and asks for 1: "
+            "the routine cannot be built until it is changed.",
+        ),
+    ]
+    slot.products.clear()  # every cleanser again: the milk cleanser is left, enough
+    catalog.wash.step = slot.step
+    catalog.wash.save()
+    assert move(catalog.wash) == [("success", "Moved 1 product(s) to Treat.")]
 
 
 def test_add_and_remove_an_ingredient(catalog: Catalog, staff: Client) -> None:
