@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 # page; smaller ones in the request (500 new rows: about 7 s on the loaded 2-core machine of
 # docs/BENCHMARKS.md, "Catalog import").
 ASYNC_ROWS = 500
-PROGRESS_SECONDS = 6 * 3600
+PROGRESS_SECONDS = 6 * 3600  # also how long a step may run before it counts as stalled
+QUEUED_SECONDS = 3600  # a step queued this long lost its task
 
 Status = ImportJob.Status
 NEXT: dict[str, tuple[str, bool]] = {
@@ -111,6 +112,24 @@ def import_jobs_expire(*, now: datetime | None = None) -> int:
             updated_at=now,
         )
     return expired
+
+
+def import_jobs_stalled(*, now: datetime | None = None) -> list[int]:
+    """The jobs whose step must be queued again, to dispatch: a step queued for more than
+    QUEUED_SECONDS (its task was lost), or claimed more than PROGRESS_SECONDS ago (the process
+    running it went away: its transaction rolled back, so nothing was written, and a
+    redelivered task finds the step claimed and does nothing), which is put back in the queue.
+    A dispatch too many finds nothing queued and does nothing (`import_job_run`)."""
+    now = now or timezone.now()
+    for queued, (running, _commit) in NEXT.items():
+        # QuerySet.update leaves `updated_at` (auto_now) as it was: the claim's time.
+        ImportJob.objects.filter(
+            status=running, updated_at__lt=now - timedelta(seconds=PROGRESS_SECONDS)
+        ).update(status=queued)
+    waiting = ImportJob.objects.filter(
+        status__in=list(NEXT), updated_at__lt=now - timedelta(seconds=QUEUED_SECONDS)
+    )
+    return list(waiting.order_by("pk").values_list("pk", flat=True))
 
 
 def _failed(job: ImportJob, message: str) -> engine.Report:

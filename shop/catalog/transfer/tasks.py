@@ -17,11 +17,16 @@ def import_job_run(job_id: int) -> bool:
 
 
 @shared_task(  # type: ignore[untyped-decorator]
-    name="shop.catalog.transfer.tasks.import_jobs_expire", ignore_result=True
+    name="shop.catalog.transfer.tasks.import_jobs_sweep", ignore_result=True
 )
-def import_jobs_expire() -> int:
-    """Beat, hourly: checked files left unconfirmed are refused and their file dropped."""
-    return jobs.import_jobs_expire()
+def import_jobs_sweep() -> dict[str, int]:
+    """Beat, hourly: checked files left unconfirmed are refused and their file dropped; steps
+    whose process went away, or whose task was lost, are queued again."""
+    expired = jobs.import_jobs_expire()
+    stalled = jobs.import_jobs_stalled()
+    for job_id in stalled:
+        import_job_run.delay(job_id)
+    return {"expired": expired, "queued_again": len(stalled)}
 
 
 def import_job_dispatch(*, job: ImportJob) -> None:

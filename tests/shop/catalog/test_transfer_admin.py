@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -19,7 +20,7 @@ from rest_framework.test import APIClient
 from shop.catalog import demo as catalog_demo
 from shop.catalog.models import Product
 from shop.catalog.price_history import PriceChange
-from shop.catalog.transfer import engine, jobs
+from shop.catalog.transfer import engine, jobs, tasks
 from shop.catalog.transfer.models import ImportJob
 from tests.shop.catalog.transfer_helpers import csv_bytes, exported
 from tests.shop.checkout_helpers import make_catalog, new_cart, stock
@@ -322,3 +323,34 @@ def test_a_checked_file_left_unconfirmed_is_refused_and_dropped(
     assert ImportJob.objects.get(pk=confirmed.pk).status == "import_queued"
     assert Product.objects.get(sku=rows[0]["sku"]).price_amount != Decimal("19.50")
     assert jobs.import_jobs_expire(now=checked_at + timedelta(hours=169)) == 0
+
+
+@pytest.mark.django_db
+def test_a_step_whose_process_went_away_is_queued_again_and_runs_once(
+    demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = b"sku,name,step,price\nN-1,B,renew,1\n"
+    died = jobs.import_job_create(kind="products", name="died.csv", data=data, user=None)
+    lost = jobs.import_job_create(kind="products", name="lost.csv", data=data, user=None)
+    fresh = jobs.import_job_create(kind="products", name="fresh.csv", data=data, user=None)
+    ImportJob.objects.filter(pk=died.pk).update(status="checking")  # claimed, then the worker died
+    claimed = ImportJob.objects.get(pk=died.pk).updated_at
+    assert jobs.import_job_run(job_id=died.pk) is False  # the redelivered task: claimed, stuck
+
+    soon = claimed + timedelta(minutes=30)
+    assert jobs.import_jobs_stalled(now=soon) == []  # may still be running, or be picked up
+    later = claimed + timedelta(hours=7)
+    assert jobs.import_jobs_stalled(now=later) == [died.pk, lost.pk, fresh.pk]
+    assert ImportJob.objects.get(pk=died.pk).status == "check_queued"
+
+    ImportJob.objects.filter(pk=fresh.pk).update(updated_at=later)  # queued a minute ago
+    queued: list[int] = []
+    monkeypatch.setattr("shop.catalog.transfer.tasks.import_job_run.delay", queued.append)
+    with time_machine.travel(later, tick=False):  # beat's hourly run, seven hours on
+        assert tasks.import_jobs_sweep() == {"expired": 0, "queued_again": 2}
+    assert queued == [died.pk, lost.pk]
+    for job_id in queued * 2:  # delivered twice: each step runs once
+        jobs.import_job_run(job_id=job_id)
+    assert ImportJob.objects.get(pk=died.pk).status == "checked"
+    assert ImportJob.objects.get(pk=lost.pk).status == "checked"
+    assert not Product.objects.filter(sku="N-1").exists()  # a check writes nothing
