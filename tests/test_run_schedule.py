@@ -17,6 +17,7 @@ from django.utils import timezone
 from config.celery import app
 from promotions.messaging.models import OutboxMessage
 from promotions.messaging.services import email_enqueue
+from shop.management.commands import run_schedule
 from shop.management.commands.run_schedule import schedule_intervals, schedule_run_due
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,37 @@ def test_the_shops_schedule_runs_here() -> None:
 
     intervals = schedule_intervals(settings.CELERY_BEAT_SCHEDULE)
     assert {"outbox-sweep", "reminders-sweep", "checkout-reservations-expire"} <= set(intervals)
+
+
+def test_the_loop_sleeps_until_the_next_entry_and_renews_old_connections(
+    embedded: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.CELERY_BEAT_SCHEDULE = {"often": {"task": HEARTBEAT, "schedule": 60.0}}
+    runs: list[float] = []
+    slept: list[float] = []
+    closed: list[float] = []
+
+    class Stop(Exception):
+        pass
+
+    class Clock:
+        now = 1000.0
+
+        def monotonic(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            if len(slept) == 2:
+                raise Stop
+            slept.append(seconds)
+            self.now += seconds
+
+    clock = Clock()
+    monkeypatch.setattr(run_schedule, "time", clock)
+    monkeypatch.setattr(run_schedule, "close_old_connections", lambda: closed.append(clock.now))
+    monkeypatch.setattr(app.tasks[HEARTBEAT], "run", lambda: runs.append(clock.now))
+    with pytest.raises(Stop):
+        call_command("run_schedule", stdout=io.StringIO())
+    assert runs == [1000.0, 1060.0, 1120.0]
+    assert slept == [60.0, 60.0]
+    assert closed == [1060.0, 1120.0]  # after each sleep, before the entries run

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 
 from config.celery import app
 
@@ -95,3 +96,4 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(max(1.0, min(next_at.values()) - time.monotonic()))
+            close_old_connections()  # as a worker does between tasks: none kept past its age
