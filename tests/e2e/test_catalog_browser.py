@@ -25,6 +25,8 @@ def test_filter_form_works_without_javascript(demo: None, browser: Any, live_ser
     page.goto(live_server.url + "/shop/")
     page.select_option("#id_concern", "puffiness")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(lambda url: "concern=puffiness" in url)
+    page.wait_for_load_state("domcontentloaded")  # count() reads the page as parsed so far
     assert page.locator(".product-card").count() == 1
     assert "High Potency Eye treatment" in page.locator(".product-card").inner_text()
     context.close()

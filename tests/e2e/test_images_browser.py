@@ -23,6 +23,9 @@ def media_demo(settings: Any, tmp_path: Path, db: Any) -> None:
 
 
 def _pictures(page: Any, selector: str) -> list[dict[str, Any]]:
+    # A click returns once the next page has begun to arrive, before its body is parsed: count
+    # the pictures of the whole page, not of its first bytes.
+    page.wait_for_load_state("domcontentloaded")
     images = page.locator(selector)
     for index in range(images.count()):  # lazy images load once scrolled to
         images.nth(index).scroll_into_view_if_needed()
