@@ -11,9 +11,10 @@ order they were made). Who made it and from where comes from the surrounding con
 Without a context the change is recorded as source "system" with no user.
 
 `Product.objects.update(price_amount=...)` (and `bulk_update`, `bulk_create`, raw SQL) bypasses
-`save()` and so bypasses the history: no shop code may set a price that way. A price the
-history does not hold cannot back a "was" price, and the storefront would show a wrong
-reference.
+`save()` and so bypasses the history: no shop code may set a price that way unless it records
+the same rows itself with `prices_record` (the catalog import, which writes thousands of
+prices at once). A price the history does not hold cannot back a "was" price, and the
+storefront would show a wrong reference.
 
 `lowest_price_30d` is the lowest price in the 30 days before the current price took effect
 (the price in effect at the window's start counts, as does every price set inside it, however
@@ -24,7 +25,7 @@ on its row (`lowest_30d_amount`): reading it is one indexed lookup of the latest
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -165,6 +166,30 @@ def save_recording(
             source=author.source,
             lowest_30d_amount=lowest_before(rows, now),
         )
+
+
+def prices_record(
+    history: type[PriceRecord], owner: str, prices: Mapping[int, Decimal], now: datetime
+) -> None:
+    """Record new prices (owner id -> price) set at `now` by whoever `price_changes_by` names,
+    as `save_recording` would one by one: for a writer that sets them in bulk, in the same
+    transaction, with the owners' rows locked and each price known to differ from the stored
+    one. Two queries: every 30-day low (read before the new rows exist), then the rows."""
+    if not prices:
+        return
+    lows = lows_until(history, owner, prices, now)
+    author = _author.get() or _SYSTEM
+    history._default_manager.bulk_create(
+        history(
+            **{f"{owner}_id": pk},
+            price_amount=_price_of(price),
+            effective_at=now,
+            changed_by_id=author.user_id,
+            source=author.source,
+            lowest_30d_amount=lows.get(pk),
+        )
+        for pk, price in prices.items()
+    )
 
 
 def lows_until(history: type[PriceRecord], owner: str, ids: Any, when: datetime) -> dict[int, Any]:

@@ -9,6 +9,7 @@ locks the row and records the difference as its delta.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -82,6 +83,31 @@ def _check(reason: str, quantity: int, note: str) -> int | None:
     if quantity <= 0:
         raise _refuse("quantity", "Enter how many units, 1 or more.")
     return quantity if reason == StockAdjustment.Reason.DELIVERY else -quantity
+
+
+def stock_count_check(quantity: int) -> None:
+    """Refuse a count `stock_adjust` would refuse (StockAdjustmentRefused), before any write."""
+    _check(StockAdjustment.Reason.COUNT, quantity, "")
+
+
+def stock_counts_record(
+    counts: Mapping[int, tuple[int, int]], *, note: str = "", user: Any = None
+) -> None:
+    """Record counts a bulk writer applied itself (product id -> (stock before, number
+    counted)), as `stock_adjust` records one: in the writer's transaction, with the products'
+    rows locked from reading "before" to the commit. One INSERT."""
+    who = user if user is not None and user.is_authenticated else None
+    StockAdjustment.objects.bulk_create(
+        StockAdjustment(
+            product_id=pk,
+            reason=StockAdjustment.Reason.COUNT,
+            note=note.strip(),
+            delta=counted - before,
+            stock_after=counted,
+            user=who,
+        )
+        for pk, (before, counted) in counts.items()
+    )
 
 
 @transaction.atomic

@@ -62,6 +62,7 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
         self._last_changes: list[str] = []
         self._seen: dict[str, dict[str, int]] = {}
         self._taken: dict[str, dict[Any, Any]] = {}
+        self.row_number = 0  # the row being imported (1 for the first data row)
 
     class Meta:
         use_transactions = True
@@ -100,7 +101,8 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
                 errors[column] = problem
             else:
                 row[column] = files.unneutralise(value)
-        line = kwargs["row_number"] + 1
+        self.row_number = kwargs["row_number"]
+        line = self.row_number + 1
         for column in (*self.get_import_id_fields(), *self.unique_columns):
             value = row.get(column)
             if column in errors or not value:
@@ -173,13 +175,22 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
             return
         attributes = {field.column_name: field.attribute for field in self.get_import_fields()}
         changed = [attributes[c] for c in self._last_changes if attributes.get(c)]
-        changed = self.save_separately(instance, changed)
         if changed:
-            instance.save(update_fields=[*changed, "updated_at"])
+            self.save_changed(instance, changed)
 
-    def save_separately(self, instance: Any, attributes: list[str]) -> list[str]:
-        """Write changed attributes that need their own path; return the rest."""
-        return attributes
+    def save_changed(self, instance: Any, attributes: list[str]) -> None:
+        """Write a changed row's changed attributes. Products leave theirs to `finish`."""
+        instance.save(update_fields=[*attributes, "updated_at"])
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if not (result.has_errors() or result.has_validation_errors()):
+            self.finish()
+
+    def finish(self) -> None:
+        """Write what the rows left for the end: runs once every row is through without an
+        error, inside the import's transaction (a dry run's too). An exception raised here is
+        the import's error and nothing of the file is kept."""
 
     def save_m2m(self, instance: Any, row: Any, **kwargs: Any) -> None:
         self.save_extras(instance, row)

@@ -2,7 +2,9 @@
 
 `catalog_import` is always all or nothing: the rows run in one transaction, rolled back after a
 dry run and whenever any row has an error, so a committed import holds every row of the file or
-none. Price changes are recorded in the price history as made by "import" and the user.
+none. Price changes are recorded in the price history as made by "import" and the user. The
+rows a file changes are written at its end (`CatalogResource.finish`): a checkout locks the
+same product rows, and should wait on them for those few statements, not for the whole file.
 Resources register here by kind (`register`): products from the catalog, kits and routines from
 `kits`, which sits above the catalog and so registers itself when its app is ready.
 """

@@ -1,0 +1,187 @@
+"""Catalog import writes the products it changes at the end, together: the same histories as
+one save at a time, and a checkout of those products never waits on the file's rows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from shop.catalog.models import Product
+from shop.catalog.price_history import PriceChange
+from shop.catalog.stock_history import StockAdjustment
+from shop.catalog.transfer import engine
+from shop.catalog.transfer.products import ProductResource
+from tests.factories import ProductFactory
+from tests.shop.catalog.transfer_helpers import csv_bytes, exported
+from tests.shop.checkout_helpers import make_catalog, new_cart, stock
+from tests.shop.race import buy
+
+
+def _import(rows: list[dict[str, Any]], **kwargs: Any) -> engine.Report:
+    return engine.catalog_import(
+        kind="products", name="c.csv", data=csv_bytes(rows), commit=True, **kwargs
+    )
+
+
+@pytest.mark.django_db
+def test_prices_written_together_keep_the_history_one_save_at_a_time_keeps(
+    staff_user: Any,
+) -> None:
+    start = timezone.now() - timedelta(days=40)
+    with time_machine.travel(start, tick=False):
+        cheap = ProductFactory(price_amount=Decimal("30.00"))
+        other = ProductFactory(price_amount=Decimal("12.00"))
+    with time_machine.travel(start + timedelta(days=25), tick=False):
+        cheap.price_amount = Decimal("19.00")  # inside the 30 days before now
+        cheap.save()
+    with time_machine.travel(start + timedelta(days=30), tick=False):
+        cheap.price_amount = Decimal("26.00")
+        cheap.save()
+    rows = exported()
+    prices = {cheap.sku: "24.50", other.sku: "15.00"}
+    for row in rows:
+        row["price"] = prices.get(row["sku"], row["price"])
+
+    report = _import(rows, user=staff_user)
+
+    assert report.committed and report.count("changed") == 2, report.rows
+    latest = {p.product_id: p for p in PriceChange.objects.order_by("effective_at", "id")}
+    assert (latest[cheap.pk].price_amount, latest[cheap.pk].lowest_30d_amount) == (
+        Decimal("24.50"),
+        Decimal("19.00"),  # the lowest of 19 (day 25) and 26 (day 30); 30 is older than that
+    )
+    # Only its first price, 40 days old, which was still in effect when the 30 days began.
+    assert (latest[other.pk].price_amount, latest[other.pk].lowest_30d_amount) == (
+        Decimal("15.00"),
+        Decimal("12.00"),
+    )
+    assert {(latest[pk].source, latest[pk].changed_by) for pk in (cheap.pk, other.pk)} == {
+        ("import", staff_user)
+    }
+    cheap.refresh_from_db()
+    other.refresh_from_db()
+    assert (cheap.price_amount, other.price_amount) == (Decimal("24.50"), Decimal("15.00"))
+
+
+@pytest.mark.django_db
+def test_a_price_set_back_by_the_file_to_the_stored_one_records_nothing() -> None:
+    product = ProductFactory(price_amount=Decimal("30.00"))
+    rows = exported()
+    row = next(r for r in rows if r["sku"] == product.sku)
+    row["price"], row["name"] = "30.00", "Renamed"
+    history = PriceChange.objects.count()
+
+    _import(rows)
+
+    product.refresh_from_db()
+    assert (product.name, product.price_amount) == ("Renamed", Decimal("30.00"))
+    assert PriceChange.objects.count() == history
+
+
+@pytest.mark.django_db
+def test_a_count_over_the_limit_is_refused_beside_the_stock_column() -> None:
+    product = ProductFactory()
+    rows = exported()
+    next(r for r in rows if r["sku"] == product.sku)["stock"] = "1000001"
+
+    report = _import(rows)
+
+    assert not report.committed
+    (error,) = report.errors
+    assert error.errors == ["stock: At most 1,000,000 units at once."]
+    assert Product.objects.get(pk=product.pk).stock == 50
+    assert not StockAdjustment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_product_deleted_during_the_import_refuses_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gone, kept = ProductFactory(), ProductFactory()
+    rows = exported()
+    for row in rows:
+        row["price"] = "99.00"
+    save_m2m = ProductResource.save_m2m
+
+    def deleting(self: Any, instance: Product, row: Any, **kwargs: Any) -> None:
+        save_m2m(self, instance, row, **kwargs)
+        if instance.pk == kept.pk:  # as if staff deleted it while the file was imported
+            Product.objects.filter(pk=gone.pk).delete()
+
+    monkeypatch.setattr(ProductResource, "save_m2m", deleting)
+
+    report = _import(rows)
+
+    assert not report.committed
+    line = 2 + [r["sku"] for r in rows].index(gone.sku)
+    assert [row.errors for row in report.errors] == [
+        [
+            f"line {line}: {gone.sku} was deleted during the import. "
+            "Nothing was imported: check the file again."
+        ]
+    ]
+    assert Product.objects.get(pk=kept.pk).price_amount == Decimal("20.00")
+    assert Product.objects.filter(pk=gone.pk).exists()  # rolled back with the rest
+    assert not PriceChange.objects.filter(price_amount=Decimal("99.00")).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_checkout_does_not_wait_for_an_import_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import that changes every price, held at its last row: a checkout of a product it
+    changes is placed meanwhile (the rows are locked only by the writes at the end), and the
+    import then commits its prices, the sale kept."""
+    catalog = make_catalog(stock=50)
+    cart = new_cart(APIClient(), {"product": "serum"})
+    rows = exported()
+    for row in rows:
+        row["price"] = str(Decimal(row["price"]) + 1)
+    last = rows[-1]["sku"]
+    held, go_on = threading.Event(), threading.Event()
+    save_m2m = ProductResource.save_m2m
+
+    def holding(self: Any, instance: Product, row: Any, **kwargs: Any) -> None:
+        save_m2m(self, instance, row, **kwargs)
+        if instance.sku == last:
+            held.set()
+            go_on.wait(60)
+
+    monkeypatch.setattr(ProductResource, "save_m2m", holding)
+    results: dict[str, Any] = {}
+
+    def run(name: str, work: Any) -> threading.Thread:
+        def target() -> None:
+            try:
+                results[name] = work()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        return thread
+
+    importer = run("import", lambda: _import(rows))
+    try:
+        assert held.wait(30), "the import never reached its last row"
+        buyer = run("checkout", lambda: buy(cart, "during-import"))
+        buyer.join(15)
+        assert not buyer.is_alive(), "the checkout waited on the import's locks"
+    finally:
+        go_on.set()
+        importer.join(60)
+
+    assert results["checkout"][0] == 201, results["checkout"]
+    assert results["import"].committed, results["import"]
+    assert stock(catalog.serum) == [49]
+    assert Product.objects.get(pk=catalog.serum.pk).price_amount == Decimal("31.00")
