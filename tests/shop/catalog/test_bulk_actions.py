@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from shop.catalog import bulk
 from shop.catalog.models import Product, ProductIngredient
 from shop.catalog.price_history import PriceChange
 from tests.factories import ConcernFactory, IngredientFactory, ProductFactory, StepFactory
@@ -140,12 +143,31 @@ def test_applying_the_preview_writes_every_price_and_the_price_history(
     assert response.status_code == 302
     assert prices(catalog.toner, catalog.serum) == [Decimal("13.50"), Decimal("27.00")]
     latest = PriceChange.objects.filter(product=catalog.toner).order_by("-effective_at", "-pk")[0]
-    assert (latest.price_amount, latest.source, latest.changed_by) == (
+    assert (latest.price_amount, latest.source, latest.changed_by, latest.lowest_30d_amount) == (
         Decimal("13.50"),
         "bulk",
         staff_user,
+        Decimal("15.00"),  # its price until now
     )
     assert "New prices for 2 product(s)." in staff.get(URL).content.decode()
+
+
+def test_new_prices_are_written_in_the_same_few_queries_for_any_selection(
+    catalog: Catalog, staff_user: Any
+) -> None:
+    """Lock, plan, one UPDATE, the 30-day lows and the history rows: not a save per product."""
+    few, more = [catalog.toner], [catalog.toner, catalog.serum, catalog.wash]
+
+    def queries(products: list[Product], amount: str) -> int:
+        chosen = Product.objects.filter(pk__in=[p.pk for p in products])
+        with CaptureQueriesContext(connection) as captured:
+            bulk.products_reprice(
+                products=chosen, mode="percent", amount=Decimal(amount), user=staff_user
+            )
+        return len(captured)
+
+    assert queries(few, "-10") == queries(more, "-10")
+    assert PriceChange.objects.filter(source="bulk").count() == 4
 
 
 def test_applying_other_figures_than_previewed_shows_them_first(
