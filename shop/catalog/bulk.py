@@ -26,6 +26,7 @@ from config.errors import InvalidInput
 from shop.catalog import services
 from shop.catalog.models import Concern, Ingredient, Product, ProductIngredient, Step
 from shop.catalog.price_history import PriceChange, price_changes_by, prices_record
+from shop.catalog.version import catalog_writes_begin
 from shop.pricing import Money
 
 CENT = Decimal("0.01")
@@ -117,6 +118,7 @@ def products_reprice(
 ) -> list[NewPrice]:
     """New prices for all the products or, if any is refused, for none."""
     ids = list(products.values_list("pk", flat=True))  # without the changelist's joins
+    catalog_writes_begin()  # before the rows, as every catalog writer takes them
     locked = Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     plan = price_plan(products=locked, mode=mode, amount=amount)
     changed = [item for item in plan if item.new != item.old]

@@ -38,6 +38,8 @@ from django.db import models, transaction
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from shop.catalog.version import catalog_writes_begin
+
 WINDOW = timedelta(days=30)
 CENT = Decimal("0.01")
 
@@ -144,6 +146,7 @@ def save_recording(
     with transaction.atomic():
         stored = None
         if instance.pk is not None:
+            catalog_writes_begin()  # before the row, as every catalog writer takes them
             locked = model._default_manager.select_for_update().filter(pk=instance.pk)
             stored = locked.values_list("price_amount", flat=True).first()
         save()

@@ -19,7 +19,9 @@ snapshot away. Whatever reads the snapshot must therefore not decide on stock.
 PostgreSQL: one statement-level BEFORE trigger per table, which also covers TRUNCATE. The token
 row is locked from a transaction's first catalog write to its commit, so catalog writers take
 turns (they are rare: merchandisers in the admin); readers never wait. Taking it first, before
-the rows, keeps two catalog writers from locking each other in opposite orders. SQLite: one row
+the rows, keeps two catalog writers from locking each other in opposite orders: a writer that
+locks rows before it writes them (a price save, an import's writes, a bulk price change) takes
+it with `catalog_writes_begin` first. SQLite: one row
 trigger per table and event (SQLite has neither statement triggers nor TRUNCATE; it has one
 writer anyway).
 
@@ -108,6 +110,17 @@ def unwatch(connection: BaseDatabaseWrapper, tables: Sequence[tuple[str, Sequenc
         for table, _columns in tables:
             for statement in unwatch_sql(connection.vendor, table):
                 cursor.execute(statement)
+
+
+def catalog_writes_begin(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Take the catalog writers' turn now: for a writer that locks catalog rows (SELECT ...
+    FOR UPDATE) before it writes them. The trigger would take the token row only at the
+    first write, after those rows, while an admin save takes it first: the two could
+    deadlock. PostgreSQL only (SQLite has one writer anyway); nothing without a token row."""
+    if connections[using].vendor != "postgresql":
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {TABLE} WHERE id = 1 FOR UPDATE")  # noqa: S608 - a constant
 
 
 def catalog_token(*, using: str = DEFAULT_DB_ALIAS) -> str | None:

@@ -23,6 +23,7 @@ from shop.catalog.stock_history import (
 )
 from shop.catalog.transfer import widgets
 from shop.catalog.transfer.base import CHANGED_LISTS, IMPORT_LISTS, CatalogResource
+from shop.catalog.version import catalog_writes_begin
 
 CHUNK = 500  # products locked and written together: an IN list every database takes
 
@@ -146,6 +147,8 @@ class ProductResource(CatalogResource):
         price history and counts in the stock history, as `Product.save` and `stock_adjust`
         record them one at a time."""
         changed = sorted(self._changed, key=lambda c: c.product.pk)
+        if changed:
+            catalog_writes_begin()  # before the rows, as every catalog writer takes them
         now = timezone.now()
         for start in range(0, len(changed), CHUNK):
             self._write(changed[start : start + CHUNK], now)

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from shop.catalog.models import Product
+from shop.catalog.models import Product, Step
 from shop.catalog.price_history import PriceChange
 from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer import engine
@@ -185,3 +185,106 @@ def test_on_postgresql_a_checkout_does_not_wait_for_an_import_under_way(
     assert results["import"].committed, results["import"]
     assert stock(catalog.serum) == [49]
     assert Product.objects.get(pk=catalog.serum.pk).price_amount == Decimal("31.00")
+
+
+def _held_import(
+    monkeypatch: pytest.MonkeyPatch, at: str, rows: list[dict[str, Any]], other: Any
+) -> tuple[Any, Any]:
+    """Import `rows`, held in `finish` just after `at` (a name products.py calls), while
+    `other` (a catalog writer's transaction) runs in a second thread; both their outcomes."""
+    from shop.catalog.transfer import products
+
+    held, go_on = threading.Event(), threading.Event()
+    original = getattr(products, at)
+
+    def holding(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        held.set()
+        go_on.wait(30)
+        return result
+
+    monkeypatch.setattr(products, at, holding)
+    outcomes: dict[str, Any] = {}
+
+    def run(name: str, work: Any) -> threading.Thread:
+        def target() -> None:
+            try:
+                outcomes[name] = work()
+            except Exception as error:  # a deadlock's victim, say
+                outcomes[name] = error
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        return thread
+
+    importer = run("import", lambda: _import(rows))
+    try:
+        assert held.wait(30), "the import never reached finish"
+        writer = run("other", other)
+        writer.join(0.5)  # it starts, and waits for its turn
+    finally:
+        go_on.set()
+    importer.join(30)
+    writer.join(30)
+    return outcomes["import"], outcomes["other"]
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_admin_save_during_the_writes_waits_its_turn_without_a_deadlock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import's rows are locked; a merchant saves a step, then the same product (the
+    token first, then the row). The import took the token before its rows, so the merchant
+    waits at the step; taking the rows first, the two would deadlock."""
+    product = ProductFactory(price_amount=Decimal("30.00"))
+    rows = exported()
+    next(r for r in rows if r["sku"] == product.sku)["price"] = "31.00"
+
+    def merchant() -> str:
+        with transaction.atomic():
+            Step.objects.filter(pk=product.step_id).update(name="Cleanse first")
+            Product.objects.filter(pk=product.pk).update(name="Saved by the merchant")
+        return "saved"
+
+    report, saved = _held_import(monkeypatch, "prices_record", rows, merchant)
+
+    assert report.committed, report
+    assert saved == "saved", saved
+    product.refresh_from_db()
+    assert (product.name, product.price_amount) == ("Saved by the merchant", Decimal("31.00"))
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres-races")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_price_saved_during_the_writes_waits_its_turn_without_a_deadlock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import holds the catalog's turn, its rows not yet locked; a merchant saves the
+    product's price (Product.save: the token, then the row, then the history). Taking the
+    row first, as the save did, it would deadlock with the import's lock of its rows."""
+    product = ProductFactory(price_amount=Decimal("30.00"))
+    rows = exported()
+    next(r for r in rows if r["sku"] == product.sku)["price"] = "31.00"
+
+    def merchant() -> str:
+        with transaction.atomic():
+            mine = Product.objects.get(pk=product.pk)
+            mine.price_amount = Decimal("29.00")
+            mine.save()
+        return "saved"
+
+    report, saved = _held_import(monkeypatch, "catalog_writes_begin", rows, merchant)
+
+    assert report.committed, report
+    assert saved == "saved", saved
+    history = PriceChange.objects.filter(product=product).order_by("effective_at", "id")
+    assert [(p.price_amount, p.source) for p in history][1:] == [
+        (Decimal("31.00"), "import"),
+        (Decimal("29.00"), "system"),
+    ]
+    assert Product.objects.get(pk=product.pk).price_amount == Decimal("29.00")
