@@ -42,6 +42,7 @@ def test_the_dashboard_reads_well_at_1280_px_and_passes_axe(shop: scenario.Shop,
     page.get_by_label("To", exact=True).fill(scenario.TO)
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(f"**/admin/analytics/?from={scenario.FROM}&to={scenario.TO}")
+    page.wait_for_load_state("domcontentloaded")  # the reads below do not wait for the page
 
     summary = page.locator("#table-summary")
     revenue = summary.locator("tr", has=page.get_by_role("rowheader", name="Revenue", exact=True))
@@ -64,6 +65,7 @@ def test_the_dashboard_reads_well_at_1280_px_and_passes_axe(shop: scenario.Shop,
     # A figure is one click from the orders behind it.
     page.locator("#table-codes").get_by_role("link", name="$100.00").first.click()
     page.wait_for_url("**/admin/shop/order/**")
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("#result_list tbody tr").count() == 1
     assert page.get_by_text(shop.orders["code"].number).is_visible()
     auditor.assert_clean()

@@ -12,9 +12,11 @@ def test_shopper_goes_from_home_to_a_product_through_the_step_filter(demo: None,
     assert "Three steps" in page.locator("h1").inner_text()
     page.get_by_role("link", name="Browse tone products").click()
     page.wait_for_url("**/shop/?step=tone")
+    page.wait_for_load_state("domcontentloaded")  # count() reads the page as parsed so far
     cards = page.locator(".product-card")
     assert cards.count() == 2
     page.get_by_role("link", name="Face Firming Toner").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("h1").inner_text() == "Face Firming Toner"
     assert page.get_by_text("Reduces inflammation").is_visible()
 

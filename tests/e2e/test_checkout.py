@@ -46,6 +46,7 @@ def fill_the_form(page: Any, token: str) -> None:
 
 def test_buy_the_collection_and_a_routine(demo: None, page: Any) -> None:
     fill_the_cart(page)
+    page.wait_for_load_state("domcontentloaded")  # count() reads the page as parsed so far
     lines = page.locator(".cart-line")
     assert lines.count() == 2
     assert "The seven-piece collection" in lines.nth(0).inner_text()

@@ -44,7 +44,9 @@ class Violations:
             self.found.append(f"{self.page.url}: console: {message.text}")
 
     def collect(self) -> None:
-        """The events of the page now shown (call before leaving it)."""
+        """The events of the page now shown (call before leaving it), once it has loaded:
+        read earlier, a violation by what is still loading would go unseen."""
+        self.page.wait_for_load_state("load")
         for event in self.page.evaluate("window.__csp || []"):
             self.found.append(f"{self.page.url}: event: {event}")
 

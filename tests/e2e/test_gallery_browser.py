@@ -65,6 +65,7 @@ def test_goes_well_with_opens_the_builder_with_the_example_routine(
     assert "Goes well with" in pairing.inner_text()
     pairing.get_by_role("link", name="Build this routine").click()
     page.wait_for_url("**/kits/routines/**")
+    page.wait_for_load_state("domcontentloaded")  # the reads below do not wait for the page
     assert page.locator('input[value="citrus-facial-wash"]').is_checked()
     assert page.locator("#builder-summary").get_by_text("Your routine").count() >= 1
 

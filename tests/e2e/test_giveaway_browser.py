@@ -31,6 +31,7 @@ def test_reader_enters_from_the_giveaway_page_and_confirms_from_the_email_file(
             page.goto(page.base + "/")
             page.get_by_role("link", name="Giveaways").first.click()
             page.get_by_role("link", name="Win the seven-piece collection").click()
+            page.wait_for_load_state("domcontentloaded")  # is_visible() does not wait
             assert "Win the seven-piece collection" in page.locator("h1").inner_text()
             assert page.get_by_text("Face Firming Toner").first.is_visible()
             count_before = page.locator(".entry-count strong").inner_text()
@@ -74,6 +75,7 @@ def test_giveaway_form_shows_errors_without_javascript(
     page.goto(live_server.url + "/giveaways/seven-piece-collection/")
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_role("button", name="Enter the giveaway").click()
+    page.wait_for_load_state("domcontentloaded")  # all_inner_texts() does not wait
     errors = page.locator(".field-error").all_inner_texts()
     assert any("valid email" in e for e in errors)
     assert any("18 or older" in e for e in errors)

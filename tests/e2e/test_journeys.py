@@ -89,6 +89,7 @@ def test_new_shopper_builds_a_routine_adds_the_collection_uses_pores15_and_gets_
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_url("**/cart/")
     page.get_by_text("Added The seven-piece collection to your cart.").wait_for()
+    page.wait_for_load_state("domcontentloaded")  # the lines come after the message
     assert page.locator(".cart-line").count() == 2
     assert page.locator(".summary [data-total]").inner_text() == "$170.60"
 
@@ -104,6 +105,7 @@ def test_new_shopper_builds_a_routine_adds_the_collection_uses_pores15_and_gets_
     fill_checkout(page)
     page.get_by_role("button", name="Place order and pay $145.01").click()
     page.wait_for_url("**/checkout/confirmation/**")
+    page.wait_for_load_state("domcontentloaded")  # is_visible() does not wait
     assert page.get_by_role("heading", name="Thank you, Ana Lima!").is_visible()
     number = page.locator("[data-order-number]").inner_text()
     assert "We sent a confirmation to ana@example.com" in page.inner_text("main")

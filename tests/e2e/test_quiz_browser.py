@@ -39,6 +39,7 @@ def test_quiz_to_result_to_builder_to_cart_to_checkout(demo: None, page: Any, wi
     page.goto(page.base + "/")
     page.get_by_role("link", name="Take the skin quiz").click()
     page.wait_for_url("**/quiz/")
+    page.wait_for_load_state("domcontentloaded")  # parsed, and quiz.js has laid it out
     answer(page, stepped=width < 720)
     page.wait_for_url("**/quiz/*/")
     assert "For dry skin: sodium hyaluronate hydrates." in page.inner_text("main")
@@ -47,6 +48,7 @@ def test_quiz_to_result_to_builder_to_cart_to_checkout(demo: None, page: Any, wi
 
     page.get_by_role("link", name="Change it in the builder").click()
     page.wait_for_url("**/kits/routines/three-steps-to-refined-pores/?select=*")
+    page.wait_for_load_state("domcontentloaded")  # is_checked() does not wait
     for slug in completion.selections:
         assert page.locator(f'input[value="{slug}"]').is_checked(), slug
     page.go_back()

@@ -46,6 +46,7 @@ def test_bulk_price_change_stock_adjustment_and_low_stock(
 
     page.get_by_label("Percentage or new price").fill("-10")
     page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state("domcontentloaded")  # count() reads the page as parsed so far
     rows = page.locator("#new-prices tbody tr")
     assert rows.count() == len(toners)
     assert page.locator("#kit-effects tbody tr").count() >= 1  # the demo kit holds a toner
