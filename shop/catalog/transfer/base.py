@@ -24,7 +24,7 @@ Progress = Callable[[int], None]
 # read and written after the instance is saved: kept on the row's instance itself, which lives
 # exactly as long as the row's import, as attributes named so they cannot clash with fields.
 IMPORT_LISTS = "_import_lists"
-CHANGED_LISTS = "_import_changed_lists"  # (new, the list columns the row changes)
+CHANGED_LISTS = "_import_changed_lists"  # the list columns the row changes
 
 
 class WholeTableLoader(BaseInstanceLoader):  # type: ignore[misc]
@@ -171,12 +171,16 @@ class CatalogResource(resources.ModelResource):  # type: ignore[misc]
         """A new row is inserted; a changed one writes only the columns the file changed, so
         whatever else was written since the table was read (a sale's stock) is kept."""
         if is_create:
-            instance.save()
+            self.save_new(instance)
             return
         attributes = {field.column_name: field.attribute for field in self.get_import_fields()}
         changed = [attributes[c] for c in self._last_changes if attributes.get(c)]
         if changed:
             self.save_changed(instance, changed)
+
+    def save_new(self, instance: Any) -> None:
+        """Insert a new row. Products leave theirs to `finish`."""
+        instance.save()
 
     def save_changed(self, instance: Any, attributes: list[str]) -> None:
         """Write a changed row's changed attributes. Products leave theirs to `finish`."""

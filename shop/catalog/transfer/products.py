@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,6 +29,14 @@ from shop.catalog.version import catalog_writes_begin
 CHUNK = 500  # products locked and written together: an IN list every database takes
 
 
+# What `finish` writes: checked for deferred constraints before the import's commit.
+TABLES = [
+    Product._meta.db_table,
+    ProductIngredient._meta.db_table,
+    Product.concerns.through._meta.db_table,
+]
+
+
 class ImportConflict(Exception):
     """The catalog changed under the import in a way its rows cannot be written over."""
 
@@ -40,6 +49,15 @@ class Changed:
     line: int
     product: Product
     attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lists:
+    """A product's list columns that its row changes (concerns, ingredients), as the file
+    gives them, kept until `finish`."""
+
+    product: Product
+    new: dict[str, list[Any]]
 
 
 class ProductResource(CatalogResource):
@@ -88,7 +106,9 @@ class ProductResource(CatalogResource):
         super().__init__(**kwargs)
         self.ingredient_lookup = widgets.LookupList(Ingredient, noun="ingredient")
         self.concern_lookup = widgets.LookupList(Concern, noun="concern")
+        self._new: list[Product] = []
         self._changed: list[Changed] = []
+        self._lists: list[Lists] = []
 
     def get_queryset(self) -> QuerySet[Product]:
         return Product.objects.select_related("step").prefetch_related(
@@ -126,6 +146,10 @@ class ProductResource(CatalogResource):
         if errors:
             raise ValidationError(errors)
 
+    def save_new(self, instance: Product) -> None:
+        """Kept for `finish`, as changed rows are."""
+        self._new.append(instance)
+
     def save_changed(self, instance: Product, attributes: list[str]) -> None:
         """Kept for `finish`: a product's row is locked from its UPDATE to the commit, and
         checkout's stock UPDATE waits on that lock. A stock the file changes is a count, as
@@ -138,20 +162,34 @@ class ProductResource(CatalogResource):
         self._changed.append(Changed(self.row_number + 1, instance, tuple(attributes)))
 
     def finish(self) -> None:
-        """The changed products, written once every row is through rather than row by row, so
-        that their rows stay locked for the few statements this takes (per 500 products: the
-        lock, the 30-day lows, the two histories' INSERTs and an UPDATE per set of changed
-        columns), not for the whole file's import: a flash sale's checkouts of them wait that
-        long, not minutes. Locked in id order, the
-        order checkout takes them in, so neither can deadlock the other. Prices land in the
-        price history and counts in the stock history, as `Product.save` and `stock_adjust`
-        record them one at a time."""
-        changed = sorted(self._changed, key=lambda c: c.product.pk)
-        if changed:
-            catalog_writes_begin()  # before the rows, as every catalog writer takes them
+        """Every row's writes, once every row is through rather than row by row: the catalog
+        writers' turn is taken here, and changed products' rows (which checkout's stock
+        UPDATE waits on) are locked here, for the few statements this takes (per 500 rows:
+        an INSERT of the new, a lock, the lows, the histories' INSERTs, an UPDATE per set of
+        changed columns, and the lists), not for the whole file: a flash sale's checkouts wait
+        that long, not minutes. Rows are locked in id order, as checkout locks them, so
+        neither can deadlock the other. Prices land in the price history and counts in the
+        stock history, as `Product.save` and `stock_adjust` record them one at a time."""
+        if not (self._new or self._changed or self._lists):
+            return
+        catalog_writes_begin()  # before the rows, as every catalog writer takes them
         now = timezone.now()
-        for start in range(0, len(changed), CHUNK):
-            self._write(changed[start : start + CHUNK], now)
+        try:
+            for chunk in _chunks(self._new):
+                Product.objects.bulk_create(chunk)
+                prices_record(PriceChange, "product", {p.pk: p.price_amount for p in chunk}, now)
+            for chunk in _chunks(sorted(self._changed, key=lambda c: c.product.pk)):
+                self._write(chunk, now)
+            for chunk in _chunks(self._lists):
+                _lists_write(chunk)
+            # Deferred foreign keys (a step deleted meanwhile) now, not at the commit.
+            connection.check_constraints(table_names=TABLES)
+        except IntegrityError as error:  # a SKU or slug taken meanwhile, say
+            problem = str(error).splitlines()[0]
+            raise ImportConflict(
+                f"The catalog changed during the import ({problem}). "
+                "Nothing was imported: check the file again."
+            ) from error
 
     def _write(self, chunk: list[Changed], now: datetime) -> None:
         locked = Product.objects.select_for_update().filter(pk__in=[c.product.pk for c in chunk])
@@ -198,29 +236,50 @@ class ProductResource(CatalogResource):
             set(lists["concerns"]) != (set(instance.concerns.all()) if instance.pk else set())
         ):
             changed.append("concerns")
-        setattr(instance, CHANGED_LISTS, (instance.pk is None, changed))
+        setattr(instance, CHANGED_LISTS, changed)
         return changed
 
     def save_extras(self, instance: Product, row: Any) -> None:
-        lists = getattr(instance, IMPORT_LISTS, {})
-        new, changed = getattr(instance, CHANGED_LISTS, (False, []))
-        if "concerns" in changed:
-            instance.concerns.set(lists["concerns"])
-        if "ingredients" in changed:
-            # Keep each remaining ingredient's `key` flag; the file's order is the position.
-            keys = {}
-            if not new:
-                keys = {link.ingredient_id: link.key for link in instance.product_ingredients.all()}
-                instance.product_ingredients.all().delete()
-            ProductIngredient.objects.bulk_create(
-                ProductIngredient(
-                    product=instance,
-                    ingredient=ingredient,
-                    key=keys.get(ingredient.pk, True),
-                    position=position,
-                )
-                for position, ingredient in enumerate(lists["ingredients"])
+        """Kept for `finish`: the lists a row changes, written once its product is."""
+        changed = getattr(instance, CHANGED_LISTS, [])
+        if changed:
+            lists = getattr(instance, IMPORT_LISTS, {})
+            self._lists.append(Lists(instance, {name: lists[name] for name in changed}))
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _lists_write(chunk: list[Lists]) -> None:
+    """Replace the concerns and ingredients that rows change: for all of `chunk` one read,
+    DELETE and INSERT per list. An ingredient a product keeps keeps its `key` flag; the
+    file's order is the ingredients' position."""
+    concerns = [lists for lists in chunk if "concerns" in lists.new]
+    if concerns:
+        through = Product.concerns.through
+        through.objects.filter(product_id__in=[c.product.pk for c in concerns]).delete()
+        through.objects.bulk_create(
+            through(product_id=lists.product.pk, concern_id=concern.pk)
+            for lists in concerns
+            for concern in lists.new["concerns"]
+        )
+    ingredients = [lists for lists in chunk if "ingredients" in lists.new]
+    if ingredients:
+        links = ProductIngredient.objects.filter(product_id__in=[i.product.pk for i in ingredients])
+        keys = {(link.product_id, link.ingredient_id): link.key for link in links}
+        links.delete()
+        ProductIngredient.objects.bulk_create(
+            ProductIngredient(
+                product=lists.product,
+                ingredient=ingredient,
+                key=keys.get((lists.product.pk, ingredient.pk), True),
+                position=position,
             )
+            for lists in ingredients
+            for position, ingredient in enumerate(lists.new["ingredients"])
+        )
 
 
 def _update_each(products: list[Product], names: list[str]) -> None:
