@@ -14,12 +14,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from shop.catalog.models import Product, Step
+from shop.catalog.models import Product, ProductIngredient, Step
 from shop.catalog.price_history import PriceChange
 from shop.catalog.stock_history import StockAdjustment
 from shop.catalog.transfer import engine
 from shop.catalog.transfer.products import ProductResource
-from tests.factories import ProductFactory
+from tests.factories import ConcernFactory, IngredientFactory, ProductFactory
 from tests.shop.catalog.transfer_helpers import csv_bytes, exported
 from tests.shop.checkout_helpers import make_catalog, new_cart, stock
 from tests.shop.race import buy
@@ -84,6 +84,77 @@ def test_a_price_set_back_by_the_file_to_the_stored_one_records_nothing() -> Non
     product.refresh_from_db()
     assert (product.name, product.price_amount) == ("Renamed", Decimal("30.00"))
     assert PriceChange.objects.count() == history
+
+
+@pytest.mark.django_db
+def test_new_products_and_changed_lists_are_written_as_one_at_a_time_would(
+    staff_user: Any,
+) -> None:
+    acid, oil, _zinc = (IngredientFactory(slug=s) for s in ("acid", "oil", "zinc"))
+    dry, _dull = ConcernFactory(slug="dry"), ConcernFactory(slug="dull")
+    kept = ProductFactory(ingredients=[acid, oil], concerns=[dry])
+    ProductIngredient.objects.filter(product=kept, ingredient=oil).update(key=False)
+    rows = exported()
+    row = next(r for r in rows if r["sku"] == kept.sku)
+    row["ingredients"], row["concerns"] = "zinc;oil", "dull"
+    rows.append({**row, "sku": "NEW-1", "slug": "", "name": "New Balm", "price": "12.00"})
+
+    report = _import(rows, user=staff_user)
+
+    assert report.summary == "1 created, 1 changed, 0 unchanged, 0 with errors", report.rows
+    new = Product.objects.get(sku="NEW-1")
+    links = ProductIngredient.objects.order_by("product_id", "position")
+    assert [(link.product_id, link.ingredient.slug, link.key) for link in links] == [
+        (kept.pk, "zinc", True),
+        (kept.pk, "oil", False),  # kept, with its flag
+        (new.pk, "zinc", True),
+        (new.pk, "oil", True),
+    ]
+    assert [list(p.concerns.values_list("slug", flat=True)) for p in (kept, new)] == [
+        ["dull"],
+        ["dull"],
+    ]
+    assert (new.slug, new.price_amount, new.created_at is not None) == (
+        "new-balm",
+        Decimal("12.00"),
+        True,
+    )
+    (first,) = PriceChange.objects.filter(product=new)
+    assert (first.price_amount, first.source, first.changed_by, first.lowest_30d_amount) == (
+        Decimal("12.00"),
+        "import",
+        staff_user,
+        None,
+    )
+
+
+@pytest.mark.django_db
+def test_a_sku_taken_during_the_import_refuses_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kept = ProductFactory()
+    rows = exported()
+    rows[0]["price"] = "99.00"
+    rows.append({**rows[0], "sku": "NEW-1", "slug": "new-1", "name": "New"})
+    save_m2m = ProductResource.save_m2m
+
+    def taking(self: Any, instance: Product, row: Any, **kwargs: Any) -> None:
+        save_m2m(self, instance, row, **kwargs)
+        if instance.sku == "NEW-1":  # as if staff created it while the file was imported
+            ProductFactory(sku="NEW-1")
+
+    monkeypatch.setattr(ProductResource, "save_m2m", taking)
+
+    report = _import(rows)
+
+    assert not report.committed
+    ((message,),) = [row.errors for row in report.errors]
+    assert message.startswith("The catalog changed during the import (") and message.endswith(
+        "Nothing was imported: check the file again."
+    ), message
+    assert "NEW-1" in message or "sku" in message, message
+    assert not Product.objects.filter(sku="NEW-1").exists()
+    assert Product.objects.get(pk=kept.pk).price_amount == Decimal("20.00")
 
 
 @pytest.mark.django_db
