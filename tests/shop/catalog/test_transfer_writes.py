@@ -31,6 +31,23 @@ def _import(rows: list[dict[str, Any]], **kwargs: Any) -> engine.Report:
     )
 
 
+def _start(results: dict[str, Any], name: str, work: Any) -> threading.Thread:
+    """Run `work` in a thread of its own, its result (or exception: a deadlock's victim, say)
+    in `results[name]`; the thread closes its connection."""
+
+    def target() -> None:
+        try:
+            results[name] = work()
+        except Exception as error:
+            results[name] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.django_db
 def test_prices_written_together_keep_the_history_one_save_at_a_time_keeps(
     staff_user: Any,
@@ -231,21 +248,10 @@ def test_on_postgresql_a_checkout_does_not_wait_for_an_import_under_way(
     monkeypatch.setattr(ProductResource, "save_m2m", holding)
     results: dict[str, Any] = {}
 
-    def run(name: str, work: Any) -> threading.Thread:
-        def target() -> None:
-            try:
-                results[name] = work()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=target, daemon=True)
-        thread.start()
-        return thread
-
-    importer = run("import", lambda: _import(rows))
+    importer = _start(results, "import", lambda: _import(rows))
     try:
         assert held.wait(30), "the import never reached its last row"
-        buyer = run("checkout", lambda: buy(cart, "during-import"))
+        buyer = _start(results, "checkout", lambda: buy(cart, "during-import"))
         buyer.join(15)
         assert not buyer.is_alive(), "the checkout waited on the import's locks"
     finally:
@@ -277,23 +283,10 @@ def _held_import(
     monkeypatch.setattr(products, at, holding)
     outcomes: dict[str, Any] = {}
 
-    def run(name: str, work: Any) -> threading.Thread:
-        def target() -> None:
-            try:
-                outcomes[name] = work()
-            except Exception as error:  # a deadlock's victim, say
-                outcomes[name] = error
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=target, daemon=True)
-        thread.start()
-        return thread
-
-    importer = run("import", lambda: _import(rows))
+    importer = _start(outcomes, "import", lambda: _import(rows))
     try:
         assert held.wait(30), "the import never reached finish"
-        writer = run("other", other)
+        writer = _start(outcomes, "other", other)
         writer.join(0.5)  # it starts, and waits for its turn
     finally:
         go_on.set()
