@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from shop.catalog.version import catalog_writes_begin
@@ -111,18 +111,6 @@ class PriceChange(PriceRecord):
         indexes = [models.Index(fields=["product", "effective_at"], name="price_change_product_at")]
 
 
-def lowest_before(rows: QuerySet[Any], when: datetime) -> Decimal | None:
-    """The lowest price among `rows` (one owner's history) in the 30 days before `when`: the
-    row in effect when the window opens and every row that starts inside it. One query."""
-    start = when - WINDOW
-    at_start = rows.filter(effective_at__lte=start).order_by("-effective_at", "-id").values("pk")
-    found = rows.filter(
-        Q(effective_at__gt=start, effective_at__lte=when) | Q(pk=Subquery(at_start[:1]))
-    ).aggregate(lowest=Min("price_amount"))
-    lowest: Decimal | None = found["lowest"]
-    return lowest
-
-
 def _price_of(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
@@ -158,24 +146,14 @@ def save_recording(
         new = _price_of(value)
         if stored is not None and _price_of(stored) == new:
             return
-        now = timezone.now()
-        rows = history._default_manager.filter(**{owner: instance})
-        author = _author.get() or _SYSTEM
-        history._default_manager.create(
-            **{owner: instance},
-            price_amount=new,
-            effective_at=now,
-            changed_by_id=author.user_id,
-            source=author.source,
-            lowest_30d_amount=lowest_before(rows, now),
-        )
+        prices_record(history, owner, {instance.pk: new}, timezone.now())
 
 
 def prices_record(
     history: type[PriceRecord], owner: str, prices: Mapping[int, Decimal], now: datetime
 ) -> None:
     """Record new prices (owner id -> price) set at `now` by whoever `price_changes_by` names,
-    as `save_recording` would one by one: for a writer that sets them in bulk, in the same
+    as `save_recording` does one at a time: for a writer that sets them in bulk, in the same
     transaction, with the owners' rows locked and each price known to differ from the stored
     one. Two queries: every 30-day low (read before the new rows exist), then the rows."""
     if not prices:
